@@ -1,0 +1,168 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"studentapi/auth"
+	"studentapi/models"
+)
+
+// This file is the one place where errors become HTTP statuses and DRF-shaped
+// bodies. Handlers and middleware record an error with c.Error and stop; the
+// errorResponder below writes the answer.
+
+// detailError is a request-level error: {"detail": "..."} with a status.
+type detailError struct {
+	status int
+	detail string
+}
+
+func (e *detailError) Error() string { return fmt.Sprintf("%d: %s", e.status, e.detail) }
+
+func newDetail(status int, detail string) error { return &detailError{status: status, detail: detail} }
+
+var (
+	errNotFound      = newDetail(http.StatusNotFound, "Not found.")
+	errNotAcceptable = newDetail(http.StatusNotAcceptable, "Could not satisfy the request Accept header.")
+	errTooLarge      = newDetail(http.StatusRequestEntityTooLarge, "Request body too large.")
+)
+
+func errMethodNotAllowed(method string) error {
+	return newDetail(http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", method))
+}
+
+func errUnsupportedMediaType(contentType string) error {
+	return newDetail(http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", contentType))
+}
+
+func errParse(detail string) error { return newDetail(http.StatusBadRequest, detail) }
+
+// fieldErrors is DRF's validation error body, {"field": ["message", ...]}, with
+// the fields kept in the serializer's order.
+type fieldErrors struct{ fields object[[]string] }
+
+func (e *fieldErrors) add(field, msg string) {
+	for i := range e.fields {
+		if e.fields[i].key == field {
+			e.fields[i].value = append(e.fields[i].value, msg)
+			return
+		}
+	}
+	e.fields = append(e.fields, member[[]string]{field, []string{msg}})
+}
+
+func (e *fieldErrors) empty() bool { return len(e.fields) == 0 }
+
+func (e *fieldErrors) Error() string {
+	b, _ := e.fields.MarshalJSON()
+	return "validation failed: " + string(b)
+}
+
+// MarshalJSON writes the errors object.
+func (e *fieldErrors) MarshalJSON() ([]byte, error) { return e.fields.MarshalJSON() }
+
+// object is a JSON object whose members keep their order, which a Go map would
+// sort: DRF writes fields in the serializer's order.
+type object[V any] []member[V]
+
+type member[V any] struct {
+	key   string
+	value V
+}
+
+// MarshalJSON writes the members in order.
+func (o object[V]) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, m := range o {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k, err := marshal(m.key)
+		if err != nil {
+			return nil, err
+		}
+		v, err := marshal(m.value)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(k)
+		buf.WriteByte(':')
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+func nonFieldError(msg string) error {
+	e := &fieldErrors{}
+	e.add("non_field_errors", msg)
+	return e
+}
+
+// errorResponder writes the response for the last error a handler recorded, if
+// the handler wrote nothing itself.
+func errorResponder(log *slog.Logger, keyword string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		if len(c.Errors) == 0 || c.Writer.Written() {
+			return
+		}
+		writeError(c, log, keyword, c.Errors.Last().Err)
+	}
+}
+
+func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
+	var (
+		detail  *detailError
+		fields  *fieldErrors
+		failure *auth.Failure
+		tooBig  *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &failure):
+		c.Header("WWW-Authenticate", keyword)
+		writeJSON(c, http.StatusUnauthorized, map[string]string{"detail": failure.Detail})
+	case errors.As(err, &detail):
+		writeJSON(c, detail.status, map[string]string{"detail": detail.detail})
+	case errors.As(err, &fields):
+		writeJSON(c, http.StatusBadRequest, fields)
+	case errors.As(err, &tooBig):
+		writeJSON(c, http.StatusRequestEntityTooLarge, map[string]string{"detail": errTooLarge.(*detailError).detail})
+	case errors.Is(err, models.ErrNotFound):
+		writeJSON(c, http.StatusNotFound, map[string]string{"detail": "Not found."})
+	default:
+		// The cause goes to the log, never to the client; it never holds a
+		// secret, since no error in this service wraps a key or a password.
+		log.Error("internal error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		writeJSON(c, http.StatusInternalServerError, map[string]string{"detail": "Internal server error."})
+	}
+}
+
+// marshal encodes v as DRF's JSONRenderer does: compact, and without escaping
+// <, > and & as HTML.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func writeJSON(c *gin.Context, status int, v any) {
+	body, err := marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"detail":"Internal server error."}`)
+	}
+	c.Data(status, "application/json", body)
+}

@@ -1,0 +1,229 @@
+package api
+
+import (
+	"encoding/json"
+	"math"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The messages of DRF's fields, word for word.
+const (
+	msgRequired     = "This field is required."
+	msgNull         = "This field may not be null."
+	msgBlank        = "This field may not be blank."
+	msgNotString    = "Not a valid string."
+	msgNullChars    = "Null characters are not allowed."
+	msgInvalidInt   = "A valid integer is required."
+	msgIntTooLong   = "String value too large."
+	maxIntStringLen = 1000
+)
+
+func msgMaxLength(n int) string {
+	return "Ensure this field has no more than " + strconv.Itoa(n) + " characters."
+}
+
+// charField describes a DRF CharField.
+type charField struct {
+	maxLength int  // 0: no limit
+	noTrim    bool // DRF's trim_whitespace=False, as for passwords
+}
+
+// clean turns a raw value into a string, or returns DRF's error messages.
+func (f charField) clean(v any) (string, []string) {
+	var s string
+	switch v := v.(type) {
+	case nil:
+		return "", []string{msgNull}
+	case string:
+		s = v
+	case json.Number:
+		s = pythonNumberString(v)
+	default: // bool, list, object
+		return "", []string{msgNotString}
+	}
+	if s == "" || (!f.noTrim && pythonStrip(s) == "") {
+		return "", []string{msgBlank}
+	}
+	if !f.noTrim {
+		s = pythonStrip(s)
+	}
+	var errs []string
+	if f.maxLength > 0 && utf8.RuneCountInString(s) > f.maxLength {
+		errs = append(errs, msgMaxLength(f.maxLength))
+	}
+	if strings.ContainsRune(s, 0) {
+		errs = append(errs, msgNullChars)
+	}
+	return s, errs
+}
+
+// integerField describes a DRF IntegerField over a 64-bit column.
+type integerField struct{}
+
+// trailingZeroDecimal is DRF's re_decimal: "10.0" and "10." count as 10.
+var trailingZeroDecimal = regexp.MustCompile(`\.0*\s*$`)
+
+func (integerField) clean(v any) (int64, []string) {
+	switch v := v.(type) {
+	case nil:
+		return 0, []string{msgNull}
+	case json.Number:
+		return jsonInteger(v)
+	case string:
+		if len(v) > maxIntStringLen {
+			return 0, []string{msgIntTooLong}
+		}
+		n, ok := pythonInt(trailingZeroDecimal.ReplaceAllString(v, ""))
+		if !ok {
+			return 0, []string{msgInvalidInt}
+		}
+		return n, nil
+	}
+	return 0, []string{msgInvalidInt}
+}
+
+// jsonInteger accepts a JSON number that DRF would turn into an integer: any
+// integer literal in range, or a float whose Python str() is "<digits>.0".
+func jsonInteger(n json.Number) (int64, []string) {
+	s := n.String()
+	if !strings.ContainsAny(s, ".eE") {
+		i, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, []string{msgInvalidInt}
+		}
+		return i, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	// Python writes floats from 1e16 up in exponent form, which int() refuses.
+	if err != nil || math.IsInf(f, 0) || f != math.Trunc(f) || math.Abs(f) >= 1e16 {
+		return 0, []string{msgInvalidInt}
+	}
+	return int64(f), nil
+}
+
+// pythonInt parses s as Python's int(s) does: surrounding whitespace, an optional
+// sign, decimal digits of any script, single underscores between digits. It
+// reports false for anything else and for values outside 64 bits.
+func pythonInt(s string) (int64, bool) {
+	s = pythonStrip(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" {
+		return 0, false
+	}
+	var digits strings.Builder
+	prevUnderscore := true // no leading underscore
+	for _, r := range s {
+		if r == '_' {
+			if prevUnderscore {
+				return 0, false
+			}
+			prevUnderscore = true
+			continue
+		}
+		d, ok := digitValue(r)
+		if !ok {
+			return 0, false
+		}
+		digits.WriteByte(byte('0' + d))
+		prevUnderscore = false
+	}
+	if prevUnderscore {
+		return 0, false
+	}
+	n, ok := new(big.Int).SetString(digits.String(), 10)
+	if !ok {
+		return 0, false
+	}
+	if neg {
+		n.Neg(n)
+	}
+	if !n.IsInt64() {
+		return 0, false
+	}
+	return n.Int64(), true
+}
+
+// digitValue is the value of a Unicode decimal digit. Every run of decimal
+// digits in Unicode starts at a zero and comes in tens.
+func digitValue(r rune) (int, bool) {
+	if r >= '0' && r <= '9' {
+		return int(r - '0'), true
+	}
+	if !unicode.IsDigit(r) {
+		return 0, false
+	}
+	start := r
+	for unicode.IsDigit(start - 1) {
+		start--
+	}
+	return int(r-start) % 10, true
+}
+
+// pythonStrip trims what Python's str.strip() trims: Unicode white space plus
+// the ASCII separators \x1c-\x1f.
+func pythonStrip(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+	})
+}
+
+// pythonNumberString is str() of the number Python's json module would make.
+func pythonNumberString(n json.Number) string {
+	s := n.String()
+	if !strings.ContainsAny(s, ".eE") {
+		if i, ok := new(big.Int).SetString(s, 10); ok {
+			return i.String()
+		}
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return s
+	}
+	return pythonFloatRepr(f)
+}
+
+// pythonFloatRepr formats f as Python's repr(float): the shortest round-trip
+// digits, fixed notation for exponents from -4 to 15 (with ".0" when integral),
+// exponent notation with at least two exponent digits otherwise.
+func pythonFloatRepr(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // e.g. -1.2345e+16
+	mant, expStr, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expStr)
+	if exp >= -4 && exp < 16 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	sign := "+"
+	if exp < 0 {
+		sign, exp = "-", -exp
+	}
+	return mant + "e" + sign + fmtExp(exp)
+}
+
+func fmtExp(exp int) string {
+	if exp < 10 {
+		return "0" + strconv.Itoa(exp)
+	}
+	return strconv.Itoa(exp)
+}

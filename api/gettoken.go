@@ -1,0 +1,76 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"studentapi/auth"
+)
+
+// tokenJSON is the answer of /gettoken/, as the classic CustomAuthToken view.
+type tokenJSON struct {
+	Token  string `json:"token"`
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email"`
+}
+
+// DRF's AuthTokenSerializer: username is trimmed, the password is taken as sent.
+var (
+	usernameField = charField{}
+	passwordField = charField{noTrim: true}
+)
+
+func obtainToken(a *auth.Authenticator) handler {
+	return func(c *gin.Context) error {
+		data, err := parseBody(c)
+		if err != nil {
+			return err
+		}
+		errs := &fieldErrors{}
+		creds := [2]string{}
+		for i, f := range []struct {
+			name  string
+			field charField
+		}{{"username", usernameField}, {"password", passwordField}} {
+			raw, ok := data[f.name]
+			if !ok {
+				errs.add(f.name, msgRequired)
+				continue
+			}
+			v, msgs := f.field.clean(raw)
+			for _, m := range msgs {
+				errs.add(f.name, m)
+			}
+			creds[i] = v
+		}
+		if !errs.empty() {
+			return errs
+		}
+		ctx := c.Request.Context()
+		user, err := a.Login(ctx, creds[0], creds[1])
+		if errors.Is(err, auth.ErrBadCredentials) {
+			return nonFieldError("Unable to log in with provided credentials.")
+		}
+		if err != nil {
+			return err
+		}
+		token, err := a.TokenFor(ctx, user)
+		if err != nil {
+			return err
+		}
+		c.Header("Cache-Control", "no-store")
+		writeJSON(c, http.StatusOK, tokenJSON{Token: token.Key, UserID: user.ID, Email: user.Email})
+		return nil
+	}
+}
+
+func apiRoot(c *gin.Context) error {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	writeJSON(c, http.StatusOK, map[string]string{"studentapi": scheme + "://" + c.Request.Host + "/studentapi/"})
+	return nil
+}

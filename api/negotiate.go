@@ -1,0 +1,126 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// renderer is one output format a view offers, as a DRF renderer class.
+type renderer struct {
+	mediaType string // e.g. "application/json"
+	format    string // the ?format= and .suffix name, e.g. "json"
+}
+
+var (
+	jsonRenderer = renderer{mediaType: "application/json", format: "json"}
+	// htmlRenderer stands for DRF's browsable API. Until this service renders
+	// HTML, a client that asks for it is answered in JSON rather than refused.
+	htmlRenderer = renderer{mediaType: "text/html", format: "api"}
+)
+
+type renderedKey struct{}
+
+// negotiate chooses the renderer as DRF's DefaultContentNegotiation does, before
+// authentication: a format suffix or ?format= narrows the renderers (an unknown
+// format is 404), then the Accept header picks among them (none acceptable: 406).
+func negotiate(renderers ...renderer) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		format := c.GetString(formatParamKey)
+		if format == "" {
+			format = c.Query("format")
+		}
+		candidates := renderers
+		if format != "" {
+			candidates = nil
+			for _, r := range renderers {
+				if r.format == format {
+					candidates = append(candidates, r)
+				}
+			}
+			if len(candidates) == 0 {
+				abort(c, errNotFound)
+				return
+			}
+		}
+		r, ok := selectRenderer(c.Request.Header.Values("Accept"), candidates)
+		if !ok {
+			abort(c, errNotAcceptable)
+			return
+		}
+		c.Set(renderedKey{}, r)
+		c.Next()
+	}
+}
+
+// acceptedType is one entry of an Accept header.
+type acceptedType struct {
+	main, sub string
+	params    map[string]string
+}
+
+// precedence orders entries as DRF does: specific with parameters, specific,
+// type/*, then */*. Quality values are not weighed, as in DRF.
+func (a acceptedType) precedence() int {
+	switch {
+	case a.main == "*":
+		return 0
+	case a.sub == "*":
+		return 1
+	case len(a.params) == 0:
+		return 2
+	}
+	return 3
+}
+
+func (a acceptedType) matches(mediaType string) bool {
+	main, sub, _ := strings.Cut(mediaType, "/")
+	if a.sub != "*" && a.sub != sub {
+		return false
+	}
+	return a.main == "*" || a.main == main
+}
+
+func parseAccept(values []string) []acceptedType {
+	if len(values) == 0 {
+		values = []string{"*/*"}
+	}
+	var out []acceptedType
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			// Media types are compared case-sensitively, parameter names not, as
+			// in DRF's _MediaType.
+			full, rest, _ := strings.Cut(part, ";")
+			params := map[string]string{}
+			for _, p := range strings.Split(rest, ";") {
+				k, val, ok := strings.Cut(p, "=")
+				if k = strings.ToLower(strings.TrimSpace(k)); ok && k != "" && k != "q" {
+					params[k] = strings.Trim(strings.TrimSpace(val), `"`)
+				}
+			}
+			main, sub, _ := strings.Cut(strings.TrimSpace(full), "/")
+			out = append(out, acceptedType{main: main, sub: sub, params: params})
+		}
+	}
+	return out
+}
+
+func selectRenderer(accept []string, renderers []renderer) (renderer, bool) {
+	accepted := parseAccept(accept)
+	for prec := 3; prec >= 0; prec-- {
+		for _, r := range renderers {
+			for _, a := range accepted {
+				if a.precedence() == prec && a.matches(r.mediaType) {
+					return r, true
+				}
+			}
+		}
+	}
+	return renderer{}, false
+}
+
+// abort records err for the error writer and stops the chain.
+func abort(c *gin.Context, err error) {
+	_ = c.Error(err)
+	c.Abort()
+}

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+)
+
+// parsedMediaTypes are the request formats every write endpoint accepts, in the
+// order DRF's default parsers list them (also the "parses" of OPTIONS).
+var parsedMediaTypes = []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
+
+// requestData is a parsed request body, as DRF's request.data: from JSON, values
+// are string, json.Number, bool, nil, []any or map[string]any; from a form,
+// always strings (the last of repeated fields, as a QueryDict answers).
+type requestData map[string]any
+
+// parseBody reads and parses the body on demand, as DRF reads request.data only
+// when a view asks, so that a refused request never costs a read.
+func parseBody(c *gin.Context) (requestData, error) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if len(body) == 0 {
+		// An empty body is an empty object whatever its Content-Type, as in DRF.
+		return requestData{}, nil
+	}
+	contentType := c.Request.Header.Get("Content-Type")
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, errUnsupportedMediaType(contentType)
+	}
+	switch mediaType {
+	case "application/json":
+		return parseJSON(body)
+	case "application/x-www-form-urlencoded":
+		// Like Django's QueryDict, keep what parses and ignore broken pairs.
+		values, _ := url.ParseQuery(string(body))
+		return formData(values), nil
+	case "multipart/form-data":
+		boundary := params["boundary"]
+		if boundary == "" {
+			return nil, errParse("Multipart form parse error - Invalid boundary in multipart: None")
+		}
+		form, err := multipart.NewReader(bytes.NewReader(body), boundary).ReadForm(int64(len(body)) + 1)
+		if err != nil {
+			return nil, errParse("Multipart form parse error - " + err.Error())
+		}
+		defer func() { _ = form.RemoveAll() }()
+		return formData(form.Value), nil
+	}
+	return nil, errUnsupportedMediaType(contentType)
+}
+
+func formData(values map[string][]string) requestData {
+	data := make(requestData, len(values))
+	for k, v := range values {
+		if len(v) > 0 {
+			data[k] = v[len(v)-1]
+		}
+	}
+	return data
+}
+
+// parseJSON decodes one JSON value into requestData. A value that is not an
+// object is refused the way DRF's serializers refuse it.
+func parseJSON(body []byte) (requestData, error) {
+	if !utf8.Valid(body) {
+		return nil, errParse("JSON parse error - body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, errParse("JSON parse error - " + describeJSONError(body, err))
+	}
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		off := len(body) - len(rest)
+		return nil, errParse("JSON parse error - Extra data: " + position(body, off))
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		return requestData(v), nil
+	case nil:
+		return nil, nonFieldError("No data provided")
+	default:
+		return nil, nonFieldError(fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pythonTypeName(v)))
+	}
+}
+
+func describeJSONError(body []byte, err error) string {
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &syntax):
+		return syntax.Error() + ": " + position(body, int(syntax.Offset))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "Expecting value: " + position(body, len(body))
+	}
+	return err.Error()
+}
+
+// position says where a byte offset is, in the words of Python's json module.
+func position(body []byte, off int) string {
+	off = min(max(off, 0), len(body))
+	line := 1 + bytes.Count(body[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(body[:off], '\n')
+	return fmt.Sprintf("line %d column %d (char %d)", line, col, utf8.RuneCount(body[:off]))
+}
+
+// pythonTypeName names a JSON value's type as DRF's message does.
+func pythonTypeName(v any) string {
+	switch v := v.(type) {
+	case []any:
+		return "list"
+	case string:
+		return "str"
+	case bool:
+		return "bool"
+	case json.Number:
+		if strings.ContainsAny(v.String(), ".eE") {
+			return "float"
+		}
+		return "int"
+	}
+	return "dict"
+}

@@ -1,0 +1,193 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"studentapi/models"
+)
+
+// studentJSON is a student on the wire.
+type studentJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Roll int64  `json:"roll"`
+	City string `json:"city"`
+}
+
+func toStudentJSON(s *models.Student) studentJSON {
+	return studentJSON{ID: s.ID, Name: s.Name, Roll: s.Roll, City: s.City}
+}
+
+// studentField is one field of DRF's StudentSerializer. Validation and the
+// OPTIONS metadata both read this one description, so they cannot drift.
+type studentField struct {
+	name, label string
+	readOnly    bool
+	str         *charField // a string field, or
+	setStr      func(*models.Student, string)
+	setInt      func(*models.Student, int64) // an integer field
+}
+
+var studentFields = []studentField{
+	{name: "id", label: "ID", readOnly: true},
+	{name: "name", label: "Name", str: &charField{maxLength: 100}, setStr: func(s *models.Student, v string) { s.Name = v }},
+	{name: "roll", label: "Roll", setInt: func(s *models.Student, v int64) { s.Roll = v }},
+	{name: "city", label: "City", str: &charField{maxLength: 100}, setStr: func(s *models.Student, v string) { s.City = v }},
+}
+
+func (f studentField) info() fieldInfo {
+	fi := fieldInfo{Type: "integer", Required: !f.readOnly, ReadOnly: f.readOnly, Label: f.label}
+	if f.str != nil {
+		fi.Type, fi.MaxLength = "string", f.str.maxLength
+	}
+	return fi
+}
+
+// studentActions is the "actions" object of OPTIONS for one method.
+func studentActions(method string) map[string]any {
+	fields := make(object[fieldInfo], 0, len(studentFields))
+	for _, f := range studentFields {
+		fields = append(fields, member[fieldInfo]{f.name, f.info()})
+	}
+	return map[string]any{method: fields}
+}
+
+// validateStudent applies data to s as DRF's ModelSerializer would, reporting
+// every failing field at once. With partial (PATCH) absent fields are kept.
+func validateStudent(data requestData, s *models.Student, partial bool) error {
+	errs := &fieldErrors{}
+	for _, f := range studentFields {
+		if f.readOnly {
+			continue
+		}
+		raw, ok := data[f.name]
+		if !ok {
+			if !partial {
+				errs.add(f.name, msgRequired)
+			}
+			continue
+		}
+		var msgs []string
+		if f.str != nil {
+			var v string
+			if v, msgs = f.str.clean(raw); msgs == nil {
+				f.setStr(s, v)
+			}
+		} else {
+			var v int64
+			if v, msgs = (integerField{}).clean(raw); msgs == nil {
+				f.setInt(s, v)
+			}
+		}
+		for _, m := range msgs {
+			errs.add(f.name, m)
+		}
+	}
+	if !errs.empty() {
+		return errs
+	}
+	return nil
+}
+
+type studentHandlers struct{ db *models.DB }
+
+func (h studentHandlers) list(c *gin.Context) error {
+	students, err := h.db.Students(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]studentJSON, len(students))
+	for i := range students {
+		out[i] = toStudentJSON(&students[i])
+	}
+	writeJSON(c, http.StatusOK, out)
+	return nil
+}
+
+func (h studentHandlers) create(c *gin.Context) error {
+	data, err := parseBody(c)
+	if err != nil {
+		return err
+	}
+	var s models.Student
+	if err := validateStudent(data, &s, false); err != nil {
+		return err
+	}
+	if err := h.db.CreateStudent(c.Request.Context(), &s); err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusCreated, toStudentJSON(&s))
+	return nil
+}
+
+// lookup finds the student named by the URL. An id that is not an integer, or
+// not one in 64 bits, is simply not found, as get_object_or_404 has it.
+func (h studentHandlers) lookup(c *gin.Context) (*models.Student, error) {
+	id, ok := pythonInt(c.GetString(pkParamKey))
+	if !ok {
+		return nil, errNotFound
+	}
+	return h.db.Student(c.Request.Context(), id)
+}
+
+func (h studentHandlers) retrieve(c *gin.Context) error {
+	s, err := h.lookup(c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, toStudentJSON(s))
+	return nil
+}
+
+func (h studentHandlers) update(partial bool) handler {
+	return func(c *gin.Context) error {
+		s, err := h.lookup(c)
+		if err != nil {
+			return err
+		}
+		data, err := parseBody(c)
+		if err != nil {
+			return err
+		}
+		if err := validateStudent(data, s, partial); err != nil {
+			return err
+		}
+		if err := h.db.UpdateStudent(c.Request.Context(), s); err != nil {
+			return err
+		}
+		writeJSON(c, http.StatusOK, toStudentJSON(s))
+		return nil
+	}
+}
+
+func (h studentHandlers) destroy(c *gin.Context) error {
+	id, ok := pythonInt(c.GetString(pkParamKey))
+	if !ok {
+		return errNotFound
+	}
+	if err := h.db.DeleteStudent(c.Request.Context(), id); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	c.Writer.WriteHeaderNow()
+	return nil
+}
+
+// detailActions offers PUT only for a student that exists, as DRF's
+// SimpleMetadata drops the action when get_object fails.
+func (h studentHandlers) detailActions(c *gin.Context) (map[string]any, error) {
+	if _, err := h.lookup(c); err != nil {
+		if errors.Is(err, models.ErrNotFound) || errors.Is(err, errNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return studentActions(http.MethodPut), nil
+}
+
+func (h studentHandlers) listActions(*gin.Context) (map[string]any, error) {
+	return studentActions(http.MethodPost), nil
+}

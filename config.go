@@ -1,0 +1,493 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole service configuration. The yaml tags are the keys of
+// config.yaml; every key can also be set from the environment as
+// STUDENTAPI_ followed by the dotted key in upper case with dots as
+// underscores (auth.bcrypt_cost is STUDENTAPI_AUTH_BCRYPT_COST).
+type Config struct {
+	Addr       string         `yaml:"addr"`       // listen address, host:port
+	Production bool           `yaml:"production"` // production mode
+	LogLevel   string         `yaml:"log_level"`  // debug, info, warn or error
+	Database   DatabaseConfig `yaml:"database"`
+	Auth       AuthConfig     `yaml:"auth"`
+	TLS        TLSConfig      `yaml:"tls"`
+	HTTP       HTTPConfig     `yaml:"http"`
+}
+
+// DatabaseConfig says which database to open and whether to migrate it.
+type DatabaseConfig struct {
+	Driver         string `yaml:"driver"`           // only "sqlite" for now
+	Path           string `yaml:"path"`             // SQLite database file
+	MigrateOnStart bool   `yaml:"migrate_on_start"` // apply migrations when serving
+}
+
+// AuthConfig configures token authentication and password hashing.
+type AuthConfig struct {
+	Keyword                 string `yaml:"keyword"`                     // Authorization scheme, e.g. "Token"
+	CreateTokenOnUserCreate bool   `yaml:"create_token_on_user_create"` // give every new user a token
+	BcryptCost              int    `yaml:"bcrypt_cost"`                 // bcrypt work factor
+}
+
+// TLSConfig names the certificate and key to serve HTTPS with; both or neither.
+type TLSConfig struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// HTTPConfig holds the HTTP server's limits and timeouts.
+type HTTPConfig struct {
+	BodyLimit         int64         `yaml:"body_limit"` // bytes
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	TrustedProxies    []string      `yaml:"trusted_proxies"` // IPs or CIDRs; empty trusts no proxy
+}
+
+// The bcrypt work factors golang.org/x/crypto/bcrypt accepts (MinCost, MaxCost),
+// repeated here so that config parsing does not depend on the hashing package.
+const (
+	configMinBcryptCost = 4
+	configMaxBcryptCost = 31
+)
+
+// configEnvPrefix starts the environment variable of every config key.
+const configEnvPrefix = "STUDENTAPI_"
+
+// DefaultConfig returns the configuration used for every key that neither the
+// config file nor the environment sets. The committed config.yaml spells out
+// the same values; a test keeps the two equal.
+func DefaultConfig() Config {
+	return Config{
+		Addr:       "127.0.0.1:8000",
+		Production: false,
+		LogLevel:   "info",
+		Database: DatabaseConfig{
+			Driver:         "sqlite",
+			Path:           "studentapi.db",
+			MigrateOnStart: true,
+		},
+		Auth: AuthConfig{
+			Keyword:                 "Token",
+			CreateTokenOnUserCreate: true,
+			BcryptCost:              12,
+		},
+		HTTP: HTTPConfig{
+			BodyLimit:         1 << 20,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ShutdownTimeout:   15 * time.Second,
+		},
+	}
+}
+
+// LoadConfig starts from DefaultConfig, applies the YAML file at path, then the
+// STUDENTAPI_* variables that getenv returns non-empty, and validates the
+// result. A missing file means defaults unless explicit is true, i.e. the user
+// named the file; then it is an error. Command-line flags come last and are the
+// caller's to apply: call Validate again after applying them.
+func LoadConfig(path string, explicit bool, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	settings := configSettings()
+
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := applyConfigFile(&cfg, settings, path, data); err != nil {
+			return Config{}, err
+		}
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		// The default config.yaml is optional: defaults and environment suffice.
+	default:
+		return Config{}, fmt.Errorf("read config file: %w", err)
+	}
+
+	if err := applyConfigEnv(&cfg, settings, getenv); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// TLSEnabled reports whether the server should serve HTTPS.
+func (c Config) TLSEnabled() bool {
+	return c.TLS.CertFile != "" && c.TLS.KeyFile != ""
+}
+
+// Validate reports every problem with c at once (joined with errors.Join),
+// each naming its key and saying how to fix it.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad(`addr: %q is not host:port (%w); use e.g. "127.0.0.1:8000", or ":8000" for all interfaces`, c.Addr, err)
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		bad("log_level: unsupported %q (supported: debug, info, warn, error)", c.LogLevel)
+	}
+
+	if c.Database.Driver != "sqlite" {
+		bad("database.driver: unsupported %q (supported: sqlite)", c.Database.Driver)
+	}
+	if c.Database.Path == "" {
+		bad(`database.path: must not be empty; set the database file, e.g. "studentapi.db"`)
+	}
+
+	if !validAuthKeyword(c.Auth.Keyword) {
+		bad("auth.keyword: %q is not a single HTTP auth scheme word (ASCII letters, digits and !#$%%&'*+-.^_`|~, no spaces); use e.g. \"Token\" or \"Bearer\"", c.Auth.Keyword)
+	}
+	if c.Auth.BcryptCost < configMinBcryptCost || c.Auth.BcryptCost > configMaxBcryptCost {
+		bad("auth.bcrypt_cost: %d is out of range; use %d to %d (12 in production)",
+			c.Auth.BcryptCost, configMinBcryptCost, configMaxBcryptCost)
+	}
+
+	switch {
+	case c.TLS.CertFile != "" && c.TLS.KeyFile == "":
+		bad("tls.key_file: must be set because tls.cert_file is; set both or neither (`studentapi gencert` writes a pair)")
+	case c.TLS.CertFile == "" && c.TLS.KeyFile != "":
+		bad("tls.cert_file: must be set because tls.key_file is; set both or neither (`studentapi gencert` writes a pair)")
+	}
+
+	if c.HTTP.BodyLimit <= 0 {
+		bad("http.body_limit: must be greater than 0, got %d; use a size in bytes, e.g. 1048576 for 1 MiB", c.HTTP.BodyLimit)
+	}
+	for _, t := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"http.read_header_timeout", c.HTTP.ReadHeaderTimeout},
+		{"http.read_timeout", c.HTTP.ReadTimeout},
+		{"http.write_timeout", c.HTTP.WriteTimeout},
+		{"http.idle_timeout", c.HTTP.IdleTimeout},
+		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout},
+	} {
+		if t.d <= 0 {
+			bad(`%s: must be greater than 0, got %s; use a Go duration, e.g. "10s"`, t.key, t.d)
+		}
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, err := netip.ParseAddr(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		bad(`http.trusted_proxies: %q is not an IP address or CIDR; use e.g. "10.0.0.1" or "10.0.0.0/8"`, p)
+	}
+
+	return errors.Join(errs...)
+}
+
+// validAuthKeyword reports whether s can be the scheme word of an
+// Authorization header: a non-empty RFC 9110 token, which is printable ASCII
+// without spaces or separators.
+func validAuthKeyword(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// configSetting is one leaf key of Config: its names in config.yaml and in the
+// environment, and where it lives in the struct.
+type configSetting struct {
+	key   string // dotted YAML key, e.g. "auth.bcrypt_cost"
+	env   string // environment variable, e.g. "STUDENTAPI_AUTH_BCRYPT_COST"
+	index []int  // reflect field index path from Config
+}
+
+// configSettings walks Config's yaml tags once; the file decoder and the
+// environment overrides both use the result, so a new field needs no second list.
+func configSettings() []configSetting {
+	var out []configSetting
+	var walk func(t reflect.Type, prefix string, index []int)
+	walk = func(t reflect.Type, prefix string, index []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = strings.ToLower(f.Name)
+			}
+			key := joinConfigKey(prefix, name)
+			idx := append(slices.Clone(index), i)
+			if f.Type.Kind() == reflect.Struct {
+				walk(f.Type, key, idx)
+				continue
+			}
+			out = append(out, configSetting{key: key, env: configEnvName(key), index: idx})
+		}
+	}
+	walk(reflect.TypeFor[Config](), "", nil)
+	return out
+}
+
+// configEnvName is the environment variable for a dotted key.
+func configEnvName(key string) string {
+	return configEnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+func joinConfigKey(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "." + name
+}
+
+// applyConfigEnv sets every key whose variable getenv returns non-empty. Other
+// STUDENTAPI_* variables (e.g. STUDENTAPI_PASSWORD for the CLI) are not looked at.
+func applyConfigEnv(cfg *Config, settings []configSetting, getenv func(string) string) error {
+	if getenv == nil {
+		return nil
+	}
+	root := reflect.ValueOf(cfg).Elem()
+	for _, s := range settings {
+		val := getenv(s.env)
+		if val == "" {
+			continue
+		}
+		field := root.FieldByIndex(s.index)
+		var err error
+		if field.Kind() == reflect.Slice {
+			err = setConfigList(field, splitConfigList(val))
+		} else {
+			err = setConfigValue(field, val)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.env, err)
+		}
+	}
+	return nil
+}
+
+// splitConfigList splits a comma-separated environment value, dropping blanks.
+func splitConfigList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// setConfigValue parses s into a scalar field. The file and the environment
+// share it, so a value means the same thing wherever it is written.
+func setConfigValue(v reflect.Value, s string) error {
+	if v.Type() == reflect.TypeFor[time.Duration]() {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf(`invalid duration %q; use a Go duration such as "5s" or "2m"`, s)
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("invalid boolean %q; use true or false", s)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, v.Type().Bits())
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("integer %q is out of range", s)
+		}
+		if err != nil {
+			return fmt.Errorf("invalid integer %q", s)
+		}
+		v.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported setting type %s", v.Type())
+	}
+	return nil
+}
+
+// setConfigList sets a list field; an empty list is stored as nil so that it
+// equals the default.
+func setConfigList(v reflect.Value, items []string) error {
+	if v.Type() != reflect.TypeFor[[]string]() {
+		return fmt.Errorf("unsupported setting type %s", v.Type())
+	}
+	if len(items) == 0 {
+		v.SetZero()
+		return nil
+	}
+	v.Set(reflect.ValueOf(items))
+	return nil
+}
+
+// configFile decodes a parsed config.yaml onto a Config, checking every key
+// against the settings so that a typo is an error rather than silently ignored.
+type configFile struct {
+	path     string
+	root     reflect.Value            // the Config being filled
+	leaves   map[string]configSetting // by dotted key
+	children map[string][]string      // valid names under each section; "" is the top level
+}
+
+func applyConfigFile(cfg *Config, settings []configSetting, path string, data []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil // empty file
+	}
+
+	f := configFile{
+		path:     path,
+		root:     reflect.ValueOf(cfg).Elem(),
+		leaves:   make(map[string]configSetting, len(settings)),
+		children: make(map[string][]string),
+	}
+	for _, s := range settings {
+		f.leaves[s.key] = s
+		parent := ""
+		for name := range strings.SplitSeq(s.key, ".") {
+			if !slices.Contains(f.children[parent], name) {
+				f.children[parent] = append(f.children[parent], name)
+			}
+			parent = joinConfigKey(parent, name)
+		}
+	}
+	return f.mapping(doc.Content[0], "")
+}
+
+// mapping decodes the keys of section prefix ("" for the top level).
+func (f configFile) mapping(n *yaml.Node, prefix string) error {
+	n = resolveYAMLAlias(n)
+	if isYAMLNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		where := prefix
+		if where == "" {
+			where = "top level"
+		}
+		return fmt.Errorf("%s: %s: expected a mapping of keys, got %s (line %d)", f.path, where, yamlKindName(n), n.Line)
+	}
+
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := joinConfigKey(prefix, k.Value)
+		if seen[k.Value] {
+			return fmt.Errorf("%s: duplicate key %q (line %d); keep only one", f.path, key, k.Line)
+		}
+		seen[k.Value] = true
+
+		if s, ok := f.leaves[key]; ok {
+			if err := f.leaf(s, v); err != nil {
+				return fmt.Errorf("%s: %s: %w (line %d)", f.path, key, err, v.Line)
+			}
+			continue
+		}
+		if _, ok := f.children[key]; ok {
+			if err := f.mapping(v, key); err != nil {
+				return err
+			}
+			continue
+		}
+		where := "at the top level"
+		if prefix != "" {
+			where = "under " + prefix
+		}
+		return fmt.Errorf("%s: unknown key %q (line %d); valid keys %s: %s",
+			f.path, key, k.Line, where, strings.Join(f.children[prefix], ", "))
+	}
+	return nil
+}
+
+// leaf decodes one value. A null value (a key with nothing after the colon)
+// keeps the default, as an empty environment variable does.
+func (f configFile) leaf(s configSetting, n *yaml.Node) error {
+	n = resolveYAMLAlias(n)
+	if isYAMLNull(n) {
+		return nil
+	}
+	field := f.root.FieldByIndex(s.index)
+	if field.Kind() == reflect.Slice {
+		if n.Kind != yaml.SequenceNode {
+			return fmt.Errorf("expected a list, got %s; write [] or one \"- item\" per line", yamlKindName(n))
+		}
+		items := make([]string, 0, len(n.Content))
+		for _, item := range n.Content {
+			item = resolveYAMLAlias(item)
+			if item.Kind != yaml.ScalarNode {
+				return fmt.Errorf("list items must be single values, got %s", yamlKindName(item))
+			}
+			items = append(items, item.Value)
+		}
+		return setConfigList(field, items)
+	}
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("expected a single value, got %s", yamlKindName(n))
+	}
+	return setConfigValue(field, n.Value)
+}
+
+func resolveYAMLAlias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isYAMLNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+func yamlKindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the value %q", n.Value)
+	default:
+		return "nothing"
+	}
+}

@@ -1,0 +1,570 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// writeTestConfig writes content to a config file in a fresh temp dir.
+func writeTestConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatalf("write config: %v", err)
+	}
+	return path
+}
+
+// configTestEnv returns a getenv that reads from env.
+func configTestEnv(env map[string]string) func(string) string {
+	return func(key string) string { return env[key] }
+}
+
+func TestLoadConfigMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+
+	got, err := LoadConfig(path, false, configTestEnv(nil))
+	if err != nil {
+		t.Fatalf("LoadConfig(missing, explicit=false) error: %v", err)
+	}
+	if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Errorf("LoadConfig(missing, explicit=false) = %+v, want defaults %+v", got, want)
+	}
+
+	_, err = LoadConfig(path, true, configTestEnv(nil))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadConfig(missing, explicit=true) error = %v, want one wrapping fs.ErrNotExist", err)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		env  map[string]string
+		want func(c *Config) // changes from DefaultConfig
+	}{
+		{
+			name: "empty file means defaults",
+			file: "",
+			want: func(c *Config) {},
+		},
+		{
+			name: "comments only means defaults",
+			file: "# nothing set\n",
+			want: func(c *Config) {},
+		},
+		{
+			name: "file overrides defaults",
+			file: `
+addr: ":9000"
+production: true
+log_level: debug
+database:
+  path: /var/lib/studentapi/db.sqlite
+  migrate_on_start: false
+auth:
+  keyword: Bearer
+  create_token_on_user_create: false
+  bcrypt_cost: 4
+tls:
+  cert_file: cert.pem
+  key_file: key.pem
+http:
+  body_limit: 2048
+  read_header_timeout: 1s
+  read_timeout: 2m
+  write_timeout: 1h30m
+  idle_timeout: 500ms
+  shutdown_timeout: 3s
+  trusted_proxies:
+    - 127.0.0.1
+    - 10.0.0.0/8
+    - "::1"
+`,
+			want: func(c *Config) {
+				c.Addr = ":9000"
+				c.Production = true
+				c.LogLevel = "debug"
+				c.Database.Path = "/var/lib/studentapi/db.sqlite"
+				c.Database.MigrateOnStart = false
+				c.Auth.Keyword = "Bearer"
+				c.Auth.CreateTokenOnUserCreate = false
+				c.Auth.BcryptCost = 4
+				c.TLS = TLSConfig{CertFile: "cert.pem", KeyFile: "key.pem"}
+				c.HTTP.BodyLimit = 2048
+				c.HTTP.ReadHeaderTimeout = time.Second
+				c.HTTP.ReadTimeout = 2 * time.Minute
+				c.HTTP.WriteTimeout = 90 * time.Minute
+				c.HTTP.IdleTimeout = 500 * time.Millisecond
+				c.HTTP.ShutdownTimeout = 3 * time.Second
+				c.HTTP.TrustedProxies = []string{"127.0.0.1", "10.0.0.0/8", "::1"}
+			},
+		},
+		{
+			name: "key without value keeps default",
+			file: "addr:\nauth:\n  keyword:\nhttp:\n  trusted_proxies:\n",
+			want: func(c *Config) {},
+		},
+		{
+			name: "flow list",
+			file: `http: {trusted_proxies: ["192.168.0.0/16"]}`,
+			want: func(c *Config) { c.HTTP.TrustedProxies = []string{"192.168.0.0/16"} },
+		},
+		{
+			name: "env overrides defaults",
+			env: map[string]string{
+				"STUDENTAPI_ADDR":                             "0.0.0.0:80",
+				"STUDENTAPI_PRODUCTION":                       "true",
+				"STUDENTAPI_LOG_LEVEL":                        "warn",
+				"STUDENTAPI_DATABASE_DRIVER":                  "sqlite",
+				"STUDENTAPI_DATABASE_PATH":                    "env.db",
+				"STUDENTAPI_DATABASE_MIGRATE_ON_START":        "0",
+				"STUDENTAPI_AUTH_KEYWORD":                     "Key",
+				"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE": "false",
+				"STUDENTAPI_AUTH_BCRYPT_COST":                 "5",
+				"STUDENTAPI_TLS_CERT_FILE":                    "c.pem",
+				"STUDENTAPI_TLS_KEY_FILE":                     "k.pem",
+				"STUDENTAPI_HTTP_BODY_LIMIT":                  "10",
+				"STUDENTAPI_HTTP_READ_HEADER_TIMEOUT":         "1s",
+				"STUDENTAPI_HTTP_READ_TIMEOUT":                "2s",
+				"STUDENTAPI_HTTP_WRITE_TIMEOUT":               "3s",
+				"STUDENTAPI_HTTP_IDLE_TIMEOUT":                "4s",
+				"STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT":            "5s",
+				"STUDENTAPI_HTTP_TRUSTED_PROXIES":             " 10.0.0.1 , ,fd00::/8,",
+			},
+			want: func(c *Config) {
+				c.Addr = "0.0.0.0:80"
+				c.Production = true
+				c.LogLevel = "warn"
+				c.Database.Path = "env.db"
+				c.Database.MigrateOnStart = false
+				c.Auth.Keyword = "Key"
+				c.Auth.CreateTokenOnUserCreate = false
+				c.Auth.BcryptCost = 5
+				c.TLS = TLSConfig{CertFile: "c.pem", KeyFile: "k.pem"}
+				c.HTTP.BodyLimit = 10
+				c.HTTP.ReadHeaderTimeout = 1 * time.Second
+				c.HTTP.ReadTimeout = 2 * time.Second
+				c.HTTP.WriteTimeout = 3 * time.Second
+				c.HTTP.IdleTimeout = 4 * time.Second
+				c.HTTP.ShutdownTimeout = 5 * time.Second
+				c.HTTP.TrustedProxies = []string{"10.0.0.1", "fd00::/8"}
+			},
+		},
+		{
+			name: "env overrides file",
+			file: "log_level: debug\nauth:\n  bcrypt_cost: 10\nhttp:\n  trusted_proxies: [10.0.0.1]\n",
+			env: map[string]string{
+				"STUDENTAPI_LOG_LEVEL":            "error",
+				"STUDENTAPI_AUTH_BCRYPT_COST":     "6",
+				"STUDENTAPI_HTTP_TRUSTED_PROXIES": "10.0.0.2",
+			},
+			want: func(c *Config) {
+				c.LogLevel = "error"
+				c.Auth.BcryptCost = 6
+				c.HTTP.TrustedProxies = []string{"10.0.0.2"}
+			},
+		},
+		{
+			name: "empty env var is unset",
+			file: "log_level: debug\n",
+			env:  map[string]string{"STUDENTAPI_LOG_LEVEL": "", "STUDENTAPI_AUTH_BCRYPT_COST": ""},
+			want: func(c *Config) { c.LogLevel = "debug" },
+		},
+		{
+			name: "env list of only commas means empty",
+			file: "http:\n  trusted_proxies: [10.0.0.1]\n",
+			env:  map[string]string{"STUDENTAPI_HTTP_TRUSTED_PROXIES": ",,"},
+			want: func(c *Config) { c.HTTP.TrustedProxies = nil },
+		},
+		{
+			name: "other STUDENTAPI variables are ignored",
+			env: map[string]string{
+				"STUDENTAPI_PASSWORD": "hunter2",
+				"STUDENTAPI_FOO":      "bar",
+			},
+			want: func(c *Config) {},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeTestConfig(t, tt.file)
+			got, err := LoadConfig(path, true, configTestEnv(tt.env))
+			if err != nil {
+				t.Fatalf("LoadConfig error: %v", err)
+			}
+			want := DefaultConfig()
+			tt.want(&want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("LoadConfig =\n%+v\nwant\n%+v", got, want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	// $FILE in wantErr stands for the config file's path.
+	tests := []struct {
+		name    string
+		file    string
+		env     map[string]string
+		wantErr []string
+	}{
+		// The file.
+		{
+			name:    "unknown top-level key",
+			file:    "addr: \":8000\"\nfoo: 1\n",
+			wantErr: []string{`$FILE: unknown key "foo"`, "line 2", "addr, production"},
+		},
+		{
+			name:    "unknown nested key",
+			file:    "auth:\n  keywrod: Token\n",
+			wantErr: []string{`$FILE: unknown key "auth.keywrod"`, "line 2", "keyword, create_token_on_user_create, bcrypt_cost"},
+		},
+		{
+			name:    "key below a leaf",
+			file:    "addr:\n  port: 8000\n",
+			wantErr: []string{"$FILE: addr: expected a single value, got a mapping"},
+		},
+		{
+			name:    "section given a value",
+			file:    "auth: yes\n",
+			wantErr: []string{`$FILE: auth: expected a mapping of keys, got the value "yes"`},
+		},
+		{
+			name:    "top level not a mapping",
+			file:    "- addr\n",
+			wantErr: []string{"$FILE: top level: expected a mapping of keys, got a list"},
+		},
+		{
+			name:    "duplicate key",
+			file:    "http:\n  body_limit: 1\n  body_limit: 2\n",
+			wantErr: []string{`$FILE: duplicate key "http.body_limit"`, "line 3"},
+		},
+		{
+			name:    "wrong type integer",
+			file:    "http:\n  body_limit: lots\n",
+			wantErr: []string{`$FILE: http.body_limit: invalid integer "lots"`, "line 2"},
+		},
+		{
+			name:    "integer out of range",
+			file:    "auth:\n  bcrypt_cost: 99999999999999999999\n",
+			wantErr: []string{`$FILE: auth.bcrypt_cost: integer "99999999999999999999" is out of range`},
+		},
+		{
+			name:    "wrong type boolean",
+			file:    "production: maybe\n",
+			wantErr: []string{`$FILE: production: invalid boolean "maybe"`},
+		},
+		{
+			name:    "bare number duration",
+			file:    "http:\n  read_timeout: 5\n",
+			wantErr: []string{`$FILE: http.read_timeout: invalid duration "5"`, `"5s"`},
+		},
+		{
+			name:    "list given a value",
+			file:    "http:\n  trusted_proxies: 10.0.0.1\n",
+			wantErr: []string{"$FILE: http.trusted_proxies: expected a list"},
+		},
+		{
+			name:    "list of mappings",
+			file:    "http:\n  trusted_proxies:\n    - ip: 10.0.0.1\n",
+			wantErr: []string{"$FILE: http.trusted_proxies: list items must be single values"},
+		},
+		{
+			name:    "yaml syntax error",
+			file:    "auth:\n  keyword: [Token\n",
+			wantErr: []string{"$FILE: yaml:"},
+		},
+
+		// The environment.
+		{
+			name:    "env bad integer",
+			env:     map[string]string{"STUDENTAPI_AUTH_BCRYPT_COST": "abc"},
+			wantErr: []string{`STUDENTAPI_AUTH_BCRYPT_COST: invalid integer "abc"`},
+		},
+		{
+			name:    "env bad boolean",
+			env:     map[string]string{"STUDENTAPI_DATABASE_MIGRATE_ON_START": "yes"},
+			wantErr: []string{`STUDENTAPI_DATABASE_MIGRATE_ON_START: invalid boolean "yes"`},
+		},
+		{
+			name:    "env bare number duration",
+			env:     map[string]string{"STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT": "15"},
+			wantErr: []string{`STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT: invalid duration "15"`, `"5s"`},
+		},
+
+		// Validation, whichever source the value came from.
+		{
+			name:    "addr without port",
+			env:     map[string]string{"STUDENTAPI_ADDR": "localhost"},
+			wantErr: []string{`addr: "localhost" is not host:port`, `"127.0.0.1:8000"`},
+		},
+		{
+			name:    "empty addr",
+			file:    `addr: ""`,
+			wantErr: []string{`addr: "" is not host:port`},
+		},
+		{
+			name:    "log level",
+			file:    "log_level: verbose\n",
+			wantErr: []string{`log_level: unsupported "verbose" (supported: debug, info, warn, error)`},
+		},
+		{
+			name:    "log level is case sensitive",
+			env:     map[string]string{"STUDENTAPI_LOG_LEVEL": "INFO"},
+			wantErr: []string{`log_level: unsupported "INFO"`},
+		},
+		{
+			name:    "database driver",
+			env:     map[string]string{"STUDENTAPI_DATABASE_DRIVER": "postgres"},
+			wantErr: []string{`database.driver: unsupported "postgres" (supported: sqlite)`},
+		},
+		{
+			name:    "database path empty",
+			file:    "database:\n  path: \"\"\n",
+			wantErr: []string{"database.path: must not be empty"},
+		},
+		{
+			name:    "auth keyword empty",
+			file:    "auth:\n  keyword: \"\"\n",
+			wantErr: []string{`auth.keyword: "" is not`},
+		},
+		{
+			name:    "auth keyword with space",
+			env:     map[string]string{"STUDENTAPI_AUTH_KEYWORD": "My Token"},
+			wantErr: []string{`auth.keyword: "My Token" is not`, "no spaces"},
+		},
+		{
+			name:    "auth keyword not ASCII",
+			env:     map[string]string{"STUDENTAPI_AUTH_KEYWORD": "Tökén"},
+			wantErr: []string{`auth.keyword: "Tökén" is not`},
+		},
+		{
+			name:    "auth keyword with separator",
+			env:     map[string]string{"STUDENTAPI_AUTH_KEYWORD": "Token:"},
+			wantErr: []string{`auth.keyword: "Token:" is not`},
+		},
+		{
+			name:    "bcrypt cost too low",
+			env:     map[string]string{"STUDENTAPI_AUTH_BCRYPT_COST": "3"},
+			wantErr: []string{"auth.bcrypt_cost: 3 is out of range; use 4 to 31"},
+		},
+		{
+			name:    "bcrypt cost too high",
+			file:    "auth:\n  bcrypt_cost: 32\n",
+			wantErr: []string{"auth.bcrypt_cost: 32 is out of range; use 4 to 31"},
+		},
+		{
+			name:    "tls cert without key",
+			file:    "tls:\n  cert_file: cert.pem\n",
+			wantErr: []string{"tls.key_file: must be set because tls.cert_file is", "gencert"},
+		},
+		{
+			name:    "tls key without cert",
+			env:     map[string]string{"STUDENTAPI_TLS_KEY_FILE": "key.pem"},
+			wantErr: []string{"tls.cert_file: must be set because tls.key_file is"},
+		},
+		{
+			name:    "body limit zero",
+			file:    "http:\n  body_limit: 0\n",
+			wantErr: []string{"http.body_limit: must be greater than 0, got 0"},
+		},
+		{
+			name:    "body limit negative",
+			env:     map[string]string{"STUDENTAPI_HTTP_BODY_LIMIT": "-1"},
+			wantErr: []string{"http.body_limit: must be greater than 0, got -1"},
+		},
+		{
+			name:    "read header timeout zero",
+			file:    "http:\n  read_header_timeout: 0s\n",
+			wantErr: []string{"http.read_header_timeout: must be greater than 0, got 0s"},
+		},
+		{
+			name:    "read timeout negative",
+			env:     map[string]string{"STUDENTAPI_HTTP_READ_TIMEOUT": "-1s"},
+			wantErr: []string{"http.read_timeout: must be greater than 0, got -1s"},
+		},
+		{
+			name:    "write timeout zero",
+			env:     map[string]string{"STUDENTAPI_HTTP_WRITE_TIMEOUT": "0s"},
+			wantErr: []string{"http.write_timeout: must be greater than 0"},
+		},
+		{
+			name:    "idle timeout zero",
+			env:     map[string]string{"STUDENTAPI_HTTP_IDLE_TIMEOUT": "0s"},
+			wantErr: []string{"http.idle_timeout: must be greater than 0"},
+		},
+		{
+			name:    "shutdown timeout zero",
+			env:     map[string]string{"STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT": "0s"},
+			wantErr: []string{"http.shutdown_timeout: must be greater than 0"},
+		},
+		{
+			name:    "trusted proxy not an address",
+			file:    "http:\n  trusted_proxies: [10.0.0.1, example.com]\n",
+			wantErr: []string{`http.trusted_proxies: "example.com" is not an IP address or CIDR`},
+		},
+		{
+			name:    "trusted proxy bad CIDR",
+			env:     map[string]string{"STUDENTAPI_HTTP_TRUSTED_PROXIES": "10.0.0.0/33"},
+			wantErr: []string{`http.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR`},
+		},
+		{
+			name: "every problem reported at once",
+			env: map[string]string{
+				"STUDENTAPI_LOG_LEVEL":       "loud",
+				"STUDENTAPI_HTTP_BODY_LIMIT": "0",
+			},
+			wantErr: []string{"invalid configuration: ", "log_level: unsupported", "http.body_limit: must be greater than 0"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeTestConfig(t, tt.file)
+			_, err := LoadConfig(path, true, configTestEnv(tt.env))
+			if err == nil {
+				t.Fatalf("LoadConfig error = nil, want one containing %q", tt.wantErr)
+			}
+			for _, want := range tt.wantErr {
+				want = strings.ReplaceAll(want, "$FILE", path)
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("LoadConfig error = %q, want it to contain %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+// TestCommittedConfig keeps the repository's config.yaml from drifting: it must
+// load, equal the defaults, and list and document every key.
+func TestCommittedConfig(t *testing.T) {
+	const path = "config.yaml"
+	got, err := LoadConfig(path, true, configTestEnv(nil))
+	if err != nil {
+		t.Fatalf("LoadConfig(%q) error: %v", path, err)
+	}
+	if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Errorf("LoadConfig(%q) =\n%+v\nwant DefaultConfig()\n%+v", path, got, want)
+	}
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	var listed []string
+	collectYAMLLeafKeys(doc.Content[0], "", &listed)
+	for _, s := range configSettings() {
+		if !slices.Contains(listed, s.key) {
+			t.Errorf("%s does not list key %q with its default", path, s.key)
+		}
+		if !strings.Contains(string(data), s.env) {
+			t.Errorf("%s does not mention %s for key %q", path, s.env, s.key)
+		}
+	}
+}
+
+// collectYAMLLeafKeys appends the dotted key of every non-mapping value under n.
+func collectYAMLLeafKeys(n *yaml.Node, prefix string, keys *[]string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := joinConfigKey(prefix, n.Content[i].Value)
+		if v := n.Content[i+1]; v.Kind == yaml.MappingNode {
+			collectYAMLLeafKeys(v, key, keys)
+		} else {
+			*keys = append(*keys, key)
+		}
+	}
+}
+
+// TestConfigSettings pins the environment variable names, which are derived
+// from the yaml tags and so would change silently with a renamed tag.
+func TestConfigSettings(t *testing.T) {
+	want := []string{
+		"STUDENTAPI_ADDR",
+		"STUDENTAPI_PRODUCTION",
+		"STUDENTAPI_LOG_LEVEL",
+		"STUDENTAPI_DATABASE_DRIVER",
+		"STUDENTAPI_DATABASE_PATH",
+		"STUDENTAPI_DATABASE_MIGRATE_ON_START",
+		"STUDENTAPI_AUTH_KEYWORD",
+		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",
+		"STUDENTAPI_AUTH_BCRYPT_COST",
+		"STUDENTAPI_TLS_CERT_FILE",
+		"STUDENTAPI_TLS_KEY_FILE",
+		"STUDENTAPI_HTTP_BODY_LIMIT",
+		"STUDENTAPI_HTTP_READ_HEADER_TIMEOUT",
+		"STUDENTAPI_HTTP_READ_TIMEOUT",
+		"STUDENTAPI_HTTP_WRITE_TIMEOUT",
+		"STUDENTAPI_HTTP_IDLE_TIMEOUT",
+		"STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT",
+		"STUDENTAPI_HTTP_TRUSTED_PROXIES",
+	}
+	var got []string
+	for _, s := range configSettings() {
+		got = append(got, s.env)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("env names =\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestConfigEnvSetsEveryKey sets each key from the environment to its default
+// written as text, so a field of a type the parser does not know fails here.
+func TestConfigEnvSetsEveryKey(t *testing.T) {
+	def := reflect.ValueOf(DefaultConfig())
+	for _, s := range configSettings() {
+		t.Run(s.env, func(t *testing.T) {
+			var val string
+			switch v := def.FieldByIndex(s.index).Interface().(type) {
+			case time.Duration:
+				val = v.String()
+			case []string:
+				val = "10.0.0.1"
+			case string, bool, int, int64:
+				val = fmt.Sprint(v)
+			default:
+				t.Fatalf("no test value for %s of type %T", s.key, v)
+			}
+			if val == "" {
+				t.Skipf("%s defaults to empty", s.key)
+			}
+			if _, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"), false, configTestEnv(map[string]string{s.env: val})); err != nil {
+				t.Errorf("LoadConfig with %s=%q error: %v", s.env, val, err)
+			}
+		})
+	}
+}
+
+func TestTLSEnabled(t *testing.T) {
+	tests := []struct {
+		tls  TLSConfig
+		want bool
+	}{
+		{TLSConfig{}, false},
+		{TLSConfig{CertFile: "c.pem"}, false},
+		{TLSConfig{KeyFile: "k.pem"}, false},
+		{TLSConfig{CertFile: "c.pem", KeyFile: "k.pem"}, true},
+	}
+	for _, tt := range tests {
+		c := DefaultConfig()
+		c.TLS = tt.tls
+		if got := c.TLSEnabled(); got != tt.want {
+			t.Errorf("Config{TLS: %+v}.TLSEnabled() = %v, want %v", tt.tls, got, tt.want)
+		}
+	}
+}

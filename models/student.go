@@ -1,0 +1,65 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Student is the resource served at /studentapi/.
+type Student struct {
+	ID   int64  `gorm:"primaryKey"`
+	Name string `gorm:"size:100;not null"`
+	Roll int64  `gorm:"not null"`
+	City string `gorm:"size:100;not null"`
+}
+
+// Students lists every student ordered by id.
+func (db *DB) Students(ctx context.Context) ([]Student, error) {
+	var out []Student
+	if err := db.with(ctx).Order("id").Find(&out).Error; err != nil {
+		return nil, translate(err, "list students")
+	}
+	return out, nil
+}
+
+// Student finds one student by id.
+func (db *DB) Student(ctx context.Context, id int64) (*Student, error) {
+	var s Student
+	if err := db.with(ctx).Take(&s, id).Error; err != nil {
+		return nil, translate(err, fmt.Sprintf("student %d", id))
+	}
+	return &s, nil
+}
+
+// CreateStudent inserts s and sets its ID.
+func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
+	s.ID = 0
+	return translate(db.with(ctx).Create(s).Error, "create student")
+}
+
+// UpdateStudent writes every field of s; ErrNotFound if the row is gone.
+func (db *DB) UpdateStudent(ctx context.Context, s *Student) error {
+	res := db.with(ctx).Model(s).Select("name", "roll", "city").Updates(s)
+	if res.Error != nil {
+		return translate(res.Error, fmt.Sprintf("update student %d", s.ID))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("update student %d: %w", s.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteStudent removes one student; ErrNotFound if there was none.
+func (db *DB) DeleteStudent(ctx context.Context, id int64) error {
+	res := db.with(ctx).Delete(&Student{}, id)
+	if res.Error != nil {
+		return translate(res.Error, fmt.Sprintf("delete student %d", id))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete student %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
