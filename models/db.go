@@ -149,7 +149,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Migrate creates or updates the tables. Running it again is harmless.
 func (db *DB) Migrate(ctx context.Context) error {
-	if err := db.gorm.WithContext(ctx).AutoMigrate(&User{}, &Token{}, &Student{}); err != nil {
+	if err := db.with(ctx).AutoMigrate(&User{}, &Token{}, &Student{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
@@ -157,12 +157,17 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // Transaction runs fn in one transaction, committed when fn returns nil.
 func (db *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.with(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&DB{gorm: tx, Signals: db.Signals})
 	})
 }
 
-func (db *DB) with(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+// with starts a fresh statement: NewDB keeps clauses of the statement the handle
+// came from (a hook's INSERT, say) out of the next query, while staying on the
+// same connection or transaction.
+func (db *DB) with(ctx context.Context) *gorm.DB {
+	return db.gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
+}
 
 // translate maps GORM's errors onto this package's, keeping the original wrapped.
 func translate(err error, what string) error {

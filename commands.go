@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"studentapi/auth"
+	"studentapi/models"
+)
+
+// errHelp is returned after --help printed the usage: not a failure.
+var errHelp = errors.New("help requested")
+
+// usageError is a command line that does not parse.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// env is what every command gets from run.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is one subcommand: its flags are defined by setup on a fresh FlagSet,
+// which also returns the function that runs it with the positional arguments.
+type command struct {
+	name    string
+	args    string // positional arguments, for the usage line
+	summary string
+	setup   func(fs *flag.FlagSet, cfg *configFlags) func(ctx context.Context, e env, args []string) error
+}
+
+// configFlags are the flags every command shares.
+type configFlags struct{ path string }
+
+func commands() []command {
+	return []command{
+		{"serve", "", "serve the API (the default command)", serveCommand},
+		{"migrate", "", "create or update the database tables", migrateCommand},
+		{"createsuperuser", "", "create a user with every permission", createUserCommand(true)},
+		{"createuser", "", "create an ordinary user", createUserCommand(false)},
+		{"drf_create_token", "<username>", "print the user's token, creating it if needed (-r replaces it)", createTokenCommand},
+		{"changepassword", "<username>", "set a user's password", changePasswordCommand},
+		{"activate", "<username>", "let a user log in and use its token again", setActiveCommand(true)},
+		{"deactivate", "<username>", "refuse a user's logins and token", setActiveCommand(false)},
+		{"deleteuser", "<username>", "delete a user and its token", deleteUserCommand},
+		{"gencert", "", "write a self-signed TLS certificate and key for localhost", gencertCommand},
+	}
+}
+
+// run is the whole program: main only supplies the process's environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" {
+		printCommands(stdout)
+		return nil
+	}
+	for _, cmd := range commands() {
+		if cmd.name != name {
+			continue
+		}
+		fs := flag.NewFlagSet("studentapi "+cmd.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		cfg := &configFlags{}
+		fs.StringVar(&cfg.path, "config", "config.yaml", "path of the config file")
+		exec := cmd.setup(fs, cfg)
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "usage: studentapi %s [flags] %s\n\n%s.\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+			fs.PrintDefaults()
+		}
+		positional, err := parseInterspersed(fs, args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return errHelp
+		}
+		if err != nil {
+			return usagef("%s: %v", cmd.name, err)
+		}
+		return exec(ctx, e, positional)
+	}
+	printCommands(stderr)
+	return usagef("unknown command %q", name)
+}
+
+// parseInterspersed lets flags come after positional arguments, as in
+// "drf_create_token alice -r", which the flag package alone would not read.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+func printCommands(w io.Writer) {
+	fmt.Fprintln(w, "usage: studentapi <command> [flags] [arguments]")
+	fmt.Fprintln(w, "\ncommands (each takes --help and --config path):")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-17s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+}
+
+// exactArgs checks the number of positional arguments.
+func exactArgs(cmd string, args []string, names ...string) error {
+	if len(args) != len(names) {
+		return usagef("%s: want %d argument(s) (%s), got %d", cmd, len(names), strings.Join(names, " "), len(args))
+	}
+	return nil
+}
+
+// loadConfig reads the config file named by --config (or the default one).
+func (f *configFlags) load(getenv func(string) string) (Config, error) {
+	explicit := f.path != "config.yaml"
+	return LoadConfig(f.path, explicit, getenv)
+}
+
+// newLogger writes text lines at the configured level.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// openDB opens the configured database and wires the token receiver when the
+// config asks for it, so every command that creates a user gives it a token.
+func openDB(cfg Config, logw io.Writer) (*models.DB, error) {
+	var (
+		db  *models.DB
+		err error
+	)
+	switch cfg.Database.Driver {
+	case "sqlite":
+		db, err = models.OpenSQLite(cfg.Database.Path, models.Options{Log: logw})
+	default:
+		return nil, fmt.Errorf("database.driver: unsupported %q", cfg.Database.Driver)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Auth.CreateTokenOnUserCreate {
+		auth.ConnectTokenReceiver(db.Signals)
+	}
+	return db, nil
+}
+
+// withDB loads the config, opens and migrates the database, runs fn, and closes it.
+func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db *models.DB) error) error {
+	cfg, err := cf.load(e.getenv)
+	if err != nil {
+		return err
+	}
+	// Commands report their own errors in one line; the query log would repeat them.
+	db, err := openDB(cfg, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	return fn(cfg, db)
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"studentapi/api"
+	"studentapi/auth"
+	"studentapi/models"
+)
+
+func serveCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
+	addr := fs.String("addr", "", "listen address host:port (default from config: 127.0.0.1:8000)")
+	noMigrate := fs.Bool("no-migrate", false, "do not migrate the database at start")
+	return func(ctx context.Context, e env, args []string) error {
+		if err := exactArgs("serve", args); err != nil {
+			return err
+		}
+		cfg, err := cf.load(e.getenv)
+		if err != nil {
+			return err
+		}
+		if *addr != "" {
+			cfg.Addr = *addr
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+		}
+		if *noMigrate {
+			cfg.Database.MigrateOnStart = false
+		}
+		return serve(ctx, cfg, e)
+	}
+}
+
+func migrateCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
+	return func(ctx context.Context, e env, args []string) error {
+		if err := exactArgs("migrate", args); err != nil {
+			return err
+		}
+		return withDB(ctx, e, cf, func(cfg Config, _ *models.DB) error {
+			fmt.Fprintf(e.stdout, "Migrated %s\n", cfg.Database.Path)
+			return nil
+		})
+	}
+}
+
+// serve runs the HTTP server until ctx is cancelled (SIGINT or SIGTERM), then
+// lets in-flight requests finish within the shutdown timeout.
+func serve(ctx context.Context, cfg Config, e env) error {
+	log := newLogger(e.stderr, cfg.LogLevel)
+	db, err := openDB(cfg, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.Database.MigrateOnStart {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	router, err := api.NewRouter(api.Deps{
+		DB:             db,
+		Auth:           auth.New(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost),
+		Log:            log,
+		BodyLimit:      cfg.HTTP.BodyLimit,
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	scheme := "http"
+	if cfg.TLSEnabled() {
+		// Load the pair before listening so a bad file stops start-up at once.
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		if err != nil {
+			return fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
+		}
+		scheme = "https"
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), cfg.Database.Path)
+
+	served := make(chan error, 1)
+	go func() {
+		if cfg.TLSEnabled() {
+			served <- srv.ServeTLS(ln, "", "")
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.HTTP.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

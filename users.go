@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"studentapi/auth"
+	"studentapi/models"
+)
+
+// passwordEnv carries the password for --noinput, so it never shows in ps.
+const passwordEnv = "STUDENTAPI_PASSWORD"
+
+func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(context.Context, env, []string) error {
+	return func(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
+		username := fs.String("username", "", "the new user's username")
+		email := fs.String("email", "", "the new user's email address")
+		var noInput bool
+		fs.BoolVar(&noInput, "noinput", false, "ask nothing: take --username, --email and the password from $"+passwordEnv)
+		fs.BoolVar(&noInput, "no-input", false, "same as --noinput")
+		name := strings.TrimPrefix(fs.Name(), "studentapi ")
+		return func(ctx context.Context, e env, args []string) error {
+			if err := exactArgs(name, args); err != nil {
+				return err
+			}
+			p := newPrompter(e)
+			var password string
+			if noInput {
+				if *username == "" {
+					return usagef("%s: --username is required with --noinput", name)
+				}
+				password = e.getenv(passwordEnv)
+				if password == "" {
+					return usagef("%s: set %s to the password when using --noinput", name, passwordEnv)
+				}
+			} else {
+				var err error
+				if *username == "" {
+					if *username, err = p.line("Username: "); err != nil {
+						return err
+					}
+				}
+				if *email == "" {
+					if *email, err = p.line("Email address: "); err != nil {
+						return err
+					}
+				}
+				if password, err = p.newPassword(); err != nil {
+					return err
+				}
+			}
+			if err := models.ValidateUsername(*username); err != nil {
+				return err
+			}
+			if err := validateEmail(*email); err != nil {
+				return err
+			}
+			return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
+				u := &models.User{
+					Username: *username, Email: *email, IsActive: true,
+					IsStaff: superuser, IsSuperuser: superuser, DateJoined: time.Now().UTC(),
+				}
+				if err := u.SetPassword(password, cfg.Auth.BcryptCost); err != nil {
+					return err
+				}
+				if err := db.CreateUser(ctx, u); err != nil {
+					if errors.Is(err, models.ErrDuplicate) {
+						return fmt.Errorf("that username is already taken: %q", *username)
+					}
+					return err
+				}
+				kind := "User"
+				if superuser {
+					kind = "Superuser"
+				}
+				fmt.Fprintf(e.stdout, "%s %q created successfully.\n", kind, u.Username)
+				return nil
+			})
+		}
+	}
+}
+
+func validateEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return fmt.Errorf("enter a valid email address: %q", email)
+	}
+	return nil
+}
+
+func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
+	var reset bool
+	fs.BoolVar(&reset, "r", false, "replace the user's token with a new one")
+	fs.BoolVar(&reset, "reset", false, "same as -r")
+	return func(ctx context.Context, e env, args []string) error {
+		if err := exactArgs("drf_create_token", args, "username"); err != nil {
+			return err
+		}
+		username := args[0]
+		return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
+			u, err := db.UserByUsername(ctx, username)
+			if errors.Is(err, models.ErrNotFound) {
+				return fmt.Errorf("cannot create the token: user %q does not exist", username)
+			}
+			if err != nil {
+				return err
+			}
+			var t *models.Token
+			if reset {
+				key, err := auth.GenerateKey()
+				if err != nil {
+					return err
+				}
+				t, err = db.ReplaceToken(ctx, u.ID, key)
+				if err != nil {
+					return err
+				}
+			} else if t, _, err = db.GetOrCreateToken(ctx, u.ID, auth.GenerateKey); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Generated token %s for user %s\n", t.Key, u.Username)
+			return nil
+		})
+	}
+}
+
+func changePasswordCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
+	noInput := fs.Bool("noinput", false, "take the new password from $"+passwordEnv)
+	return func(ctx context.Context, e env, args []string) error {
+		if err := exactArgs("changepassword", args, "username"); err != nil {
+			return err
+		}
+		return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
+			u, err := findUser(ctx, db, args[0])
+			if err != nil {
+				return err
+			}
+			var password string
+			if *noInput {
+				if password = e.getenv(passwordEnv); password == "" {
+					return usagef("changepassword: set %s to the password when using --noinput", passwordEnv)
+				}
+			} else {
+				fmt.Fprintf(e.stdout, "Changing password for user %q\n", u.Username)
+				if password, err = newPrompter(e).newPassword(); err != nil {
+					return err
+				}
+			}
+			if err := u.SetPassword(password, cfg.Auth.BcryptCost); err != nil {
+				return err
+			}
+			if err := db.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Password changed successfully for user %q\n", u.Username)
+			return nil
+		})
+	}
+}
+
+func setActiveCommand(active bool) func(*flag.FlagSet, *configFlags) func(context.Context, env, []string) error {
+	return func(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
+		name := strings.TrimPrefix(fs.Name(), "studentapi ")
+		return func(ctx context.Context, e env, args []string) error {
+			if err := exactArgs(name, args, "username"); err != nil {
+				return err
+			}
+			return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
+				u, err := findUser(ctx, db, args[0])
+				if err != nil {
+					return err
+				}
+				u.IsActive = active
+				if err := db.UpdateUser(ctx, u); err != nil {
+					return err
+				}
+				state := "deactivated"
+				if active {
+					state = "activated"
+				}
+				fmt.Fprintf(e.stdout, "User %q %s.\n", u.Username, state)
+				return nil
+			})
+		}
+	}
+}
+
+func deleteUserCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
+	return func(ctx context.Context, e env, args []string) error {
+		if err := exactArgs("deleteuser", args, "username"); err != nil {
+			return err
+		}
+		return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
+			if err := db.DeleteUser(ctx, args[0]); err != nil {
+				if errors.Is(err, models.ErrNotFound) {
+					return fmt.Errorf("user %q does not exist", args[0])
+				}
+				return err
+			}
+			fmt.Fprintf(e.stdout, "User %q and its token deleted.\n", args[0])
+			return nil
+		})
+	}
+}
+
+func findUser(ctx context.Context, db *models.DB, username string) (*models.User, error) {
+	u, err := db.UserByUsername(ctx, username)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, fmt.Errorf("user %q does not exist", username)
+	}
+	return u, err
+}
+
+// prompter asks questions on stdout and reads answers from stdin: passwords
+// without echo on a terminal, plain lines otherwise (so scripts can pipe them).
+type prompter struct {
+	e  env
+	in *bufio.Reader
+}
+
+func newPrompter(e env) *prompter { return &prompter{e: e, in: bufio.NewReader(e.stdin)} }
+
+func (p *prompter) line(prompt string) (string, error) {
+	fmt.Fprint(p.e.stdout, prompt)
+	s, err := p.in.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && s != "") {
+		return "", fmt.Errorf("read %s: no input", strings.TrimSuffix(strings.TrimSpace(prompt), ":"))
+	}
+	return strings.TrimRight(s, "\r\n"), nil
+}
+
+func (p *prompter) secret(prompt string) (string, error) {
+	if f, ok := p.e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(p.e.stdout, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(p.e.stdout)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return string(b), nil
+	}
+	return p.line(prompt)
+}
+
+// newPassword asks twice, as Django's createsuperuser does.
+func (p *prompter) newPassword() (string, error) {
+	first, err := p.secret("Password: ")
+	if err != nil {
+		return "", err
+	}
+	second, err := p.secret("Password (again): ")
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case first != second:
+		return "", errors.New("your passwords didn't match")
+	case first == "":
+		return "", errors.New("blank passwords aren't allowed")
+	}
+	return first, nil
+}
