@@ -169,7 +169,8 @@ func (db *DB) with(ctx context.Context) *gorm.DB {
 	return db.gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
 }
 
-// translate maps GORM's errors onto this package's, keeping the original wrapped.
+// translate maps GORM's not-found and duplicate errors onto this package's and
+// wraps any other error with what was being done.
 func translate(err error, what string) error {
 	switch {
 	case err == nil:

@@ -40,7 +40,10 @@ func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 
 // UpdateStudent writes every field of s; ErrNotFound if the row is gone.
 func (db *DB) UpdateStudent(ctx context.Context, s *Student) error {
-	res := db.with(ctx).Model(s).Select("name", "roll", "city").Updates(s)
+	// The id condition is explicit: GORM leaves a zero primary key out of the
+	// WHERE clause and would refuse the update instead of finding no row.
+	res := db.with(ctx).Model(&Student{}).Where("id = ?", s.ID).
+		Updates(map[string]any{"name": s.Name, "roll": s.Roll, "city": s.City})
 	if res.Error != nil {
 		return translate(res.Error, fmt.Sprintf("update student %d", s.ID))
 	}

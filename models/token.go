@@ -44,7 +44,9 @@ func (db *DB) TokenByKey(ctx context.Context, key string) (*Token, error) {
 // TokenOf returns the token of userID.
 func (db *DB) TokenOf(ctx context.Context, userID int64) (*Token, error) {
 	var t Token
-	if err := db.with(ctx).Where(&Token{UserID: userID}).Take(&t).Error; err != nil {
+	// Not Where(&Token{...}): GORM drops zero fields from struct conditions, so
+	// user 0 would get the first token.
+	if err := db.with(ctx).Where("user_id = ?", userID).Take(&t).Error; err != nil {
 		return nil, translate(err, fmt.Sprintf("token of user %d", userID))
 	}
 	return &t, nil
@@ -82,7 +84,7 @@ func (db *DB) GetOrCreateToken(ctx context.Context, userID int64, newKey func() 
 func (db *DB) ReplaceToken(ctx context.Context, userID int64, key string) (*Token, error) {
 	var t *Token
 	err := db.Transaction(ctx, func(tx *DB) error {
-		if err := tx.with(ctx).Where(&Token{UserID: userID}).Delete(&Token{}).Error; err != nil {
+		if err := tx.with(ctx).Where("user_id = ?", userID).Delete(&Token{}).Error; err != nil {
 			return translate(err, fmt.Sprintf("delete token of user %d", userID))
 		}
 		var err error

@@ -108,7 +108,9 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 // UserByUsername finds a user by exact, case-sensitive username.
 func (db *DB) UserByUsername(ctx context.Context, username string) (*User, error) {
 	var u User
-	err := db.with(ctx).Where(&User{Username: username}).Take(&u).Error
+	// Not Where(&User{...}): GORM drops zero fields from struct conditions, so ""
+	// would match the first user.
+	err := db.with(ctx).Where("username = ?", username).Take(&u).Error
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("user %q", username))
 	}
@@ -134,7 +136,7 @@ func (db *DB) DeleteUser(ctx context.Context, username string) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.with(ctx).Where(&Token{UserID: u.ID}).Delete(&Token{}).Error; err != nil {
+		if err := tx.with(ctx).Where("user_id = ?", u.ID).Delete(&Token{}).Error; err != nil {
 			return translate(err, fmt.Sprintf("delete token of %q", username))
 		}
 		if err := tx.with(ctx).Delete(u).Error; err != nil {

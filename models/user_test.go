@@ -1,0 +1,355 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"studentapi/models"
+)
+
+// receiverLog counts UserCreated events and keeps copies of their users.
+type receiverLog struct {
+	mu     sync.Mutex
+	events []models.UserCreated
+}
+
+func (l *receiverLog) receive(_ context.Context, ev models.UserCreated) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, ev)
+	return nil
+}
+
+func (l *receiverLog) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.events)
+}
+
+func TestCreateUserSendsSignalOnce(t *testing.T) {
+	db, _ := newDB(t)
+	var log receiverLog
+	db.Signals.UserCreated.Connect("count", log.receive)
+
+	u := &models.User{Username: "alice", Email: "alice@example.com", IsActive: true}
+	if err := db.CreateUser(t.Context(), u); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	if got := log.count(); got != 1 {
+		t.Fatalf("receiver called %d times, want 1", got)
+	}
+	ev := log.events[0]
+	if ev.User != u {
+		t.Errorf("event user = %p, want the created user %p", ev.User, u)
+	}
+	if ev.User.ID == 0 {
+		t.Error("event user has no ID")
+	}
+	if ev.DB == nil {
+		t.Error("event has no DB")
+	}
+	if u.DateJoined.IsZero() {
+		t.Error("DateJoined not set")
+	}
+
+	stored, err := db.UserByUsername(t.Context(), "alice")
+	if err != nil {
+		t.Fatalf("UserByUsername: %v", err)
+	}
+	if stored.ID != u.ID || stored.Email != u.Email || !stored.IsActive {
+		t.Errorf("stored user = %+v, want %+v", stored, u)
+	}
+
+	newUser(t, db, "bob")
+	if got := log.count(); got != 2 {
+		t.Errorf("receiver called %d times after a second user, want 2", got)
+	}
+}
+
+func TestCreateUserFailureSendsNoSignal(t *testing.T) {
+	tests := []struct {
+		name     string
+		username string
+		wantErr  error
+	}{
+		{"duplicate", "alice", models.ErrDuplicate},
+		{"empty", "", models.ErrInvalidUsername},
+		{"space", "al ice", models.ErrInvalidUsername},
+		{"slash", "al/ice", models.ErrInvalidUsername},
+		{"too long", strings.Repeat("a", 151), models.ErrInvalidUsername},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := newDB(t)
+			newUser(t, db, "alice")
+			var log receiverLog
+			db.Signals.UserCreated.Connect("count", log.receive)
+
+			err := db.CreateUser(t.Context(), &models.User{Username: tt.username, IsActive: true})
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("CreateUser(%q) = %v, want %v", tt.username, err, tt.wantErr)
+			}
+			if got := log.count(); got != 0 {
+				t.Errorf("receiver called %d times, want 0", got)
+			}
+		})
+	}
+}
+
+func TestReceiverErrorRollsBackUser(t *testing.T) {
+	db, _ := newDB(t)
+	boom := errors.New("boom")
+	disconnect := db.Signals.UserCreated.Connect("veto", func(context.Context, models.UserCreated) error {
+		return boom
+	})
+
+	err := db.CreateUser(t.Context(), &models.User{Username: "alice", IsActive: true})
+	if !errors.Is(err, boom) {
+		t.Fatalf("CreateUser = %v, want an error wrapping %v", err, boom)
+	}
+	if _, err := db.UserByUsername(t.Context(), "alice"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("UserByUsername after veto = %v, want %v", err, models.ErrNotFound)
+	}
+
+	// Nothing of the first attempt is left: the name is free again.
+	disconnect()
+	newUser(t, db, "alice")
+}
+
+func TestReceiverWritesInCreatingTransaction(t *testing.T) {
+	db, _ := newDB(t)
+	key := strings.Repeat("ab", 20)
+	db.Signals.UserCreated.Connect("token", func(ctx context.Context, ev models.UserCreated) error {
+		_, err := ev.DB.CreateToken(ctx, ev.User.ID, key)
+		return err
+	})
+	u := newUser(t, db, "alice")
+	tok, err := db.TokenOf(t.Context(), u.ID)
+	if err != nil {
+		t.Fatalf("TokenOf right after CreateUser: %v", err)
+	}
+	if tok.Key != key {
+		t.Errorf("token key = %q, want %q", tok.Key, key)
+	}
+}
+
+func TestUsernamesAreCaseSensitive(t *testing.T) {
+	db, _ := newDB(t)
+	upper := newUser(t, db, "Alice")
+	lower := newUser(t, db, "alice")
+	if upper.ID == lower.ID {
+		t.Fatalf("Alice and alice share ID %d", upper.ID)
+	}
+	tests := []struct {
+		username string
+		wantID   int64
+		wantErr  error
+	}{
+		{"Alice", upper.ID, nil},
+		{"alice", lower.ID, nil},
+		{"ALICE", 0, models.ErrNotFound},
+		{"alice ", 0, models.ErrNotFound},
+		// An empty name must match nobody, not the first row.
+		{"", 0, models.ErrNotFound},
+	}
+	for _, tt := range tests {
+		got, err := db.UserByUsername(t.Context(), tt.username)
+		if !errors.Is(err, tt.wantErr) {
+			t.Errorf("UserByUsername(%q) error = %v, want %v", tt.username, err, tt.wantErr)
+			continue
+		}
+		if err == nil && got.ID != tt.wantID {
+			t.Errorf("UserByUsername(%q).ID = %d, want %d", tt.username, got.ID, tt.wantID)
+		}
+	}
+}
+
+func TestValidateUsername(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"alice", true},
+		{"a.b@c+d-e_f", true},
+		{"Zoë", true},
+		{"用户", true},
+		{"42", true},
+		{strings.Repeat("é", 150), true},
+		{strings.Repeat("é", 151), false},
+		{"", false},
+		{" ", false},
+		{"al ice", false},
+		{"tab\t", false},
+		{"a/b", false},
+		{"a:b", false},
+		{"a\u00a0b", false},
+	}
+	for _, tt := range tests {
+		err := models.ValidateUsername(tt.name)
+		if got := err == nil; got != tt.ok {
+			t.Errorf("ValidateUsername(%q) = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, models.ErrInvalidUsername) {
+			t.Errorf("ValidateUsername(%q) = %v, want %v", tt.name, err, models.ErrInvalidUsername)
+		}
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	long := strings.Repeat("x", 72) + "-and-more"
+	var u models.User
+	if err := u.SetPassword(long, testCost); err != nil {
+		t.Fatalf("SetPassword: %v", err)
+	}
+	if strings.Contains(u.Password, long[:20]) {
+		t.Errorf("stored hash %q contains the password", u.Password)
+	}
+	tests := []struct {
+		name     string
+		password string
+		want     bool
+	}{
+		{"same", long, true},
+		{"72-byte prefix", long[:72], false},
+		{"same prefix, other tail", strings.Repeat("x", 72) + "-and-less", false},
+		{"wrong", "wrong", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		got, err := u.CheckPassword(tt.password)
+		if err != nil {
+			t.Errorf("CheckPassword(%s): %v", tt.name, err)
+		}
+		if got != tt.want {
+			t.Errorf("CheckPassword(%s) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestPasswordHashIsSaltedAndSecret(t *testing.T) {
+	const password = "correct horse battery staple"
+	var a, b models.User
+	if err := a.SetPassword(password, testCost); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetPassword(password, testCost); err != nil {
+		t.Fatal(err)
+	}
+	if a.Password == b.Password {
+		t.Errorf("two hashes of one password are equal: %q", a.Password)
+	}
+	for _, u := range []models.User{a, b} {
+		if strings.Contains(u.Password, password) {
+			t.Errorf("stored hash %q contains the password", u.Password)
+		}
+		if len(u.Password) > 128 {
+			t.Errorf("stored hash is %d bytes, the column holds 128", len(u.Password))
+		}
+	}
+}
+
+func TestCheckPasswordUnusableOrMalformed(t *testing.T) {
+	tests := []struct {
+		name    string
+		stored  string
+		wantErr bool
+	}{
+		{"empty", "", false},
+		{"django unusable", "!abcdef", false},
+		{"plain text", "secret", false},
+		{"malformed bcrypt", "bcrypt_sha256$not-a-hash", true},
+	}
+	for _, tt := range tests {
+		u := models.User{Password: tt.stored}
+		ok, err := u.CheckPassword("secret")
+		if ok {
+			t.Errorf("%s: CheckPassword matched", tt.name)
+		}
+		if gotErr := err != nil; gotErr != tt.wantErr {
+			t.Errorf("%s: CheckPassword error = %v, want error %v", tt.name, err, tt.wantErr)
+		}
+	}
+}
+
+func TestPasswordSurvivesStorage(t *testing.T) {
+	db, _ := newDB(t)
+	newUser(t, db, "alice")
+	u, err := db.UserByUsername(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for password, want := range map[string]bool{"pw-alice": true, "pw-alicE": false} {
+		got, err := u.CheckPassword(password)
+		if err != nil || got != want {
+			t.Errorf("CheckPassword(%q) = %v, %v; want %v, nil", password, got, err, want)
+		}
+	}
+}
+
+func TestUpdateUser(t *testing.T) {
+	db, _ := newDB(t)
+	u := newUser(t, db, "alice")
+	joined := u.DateJoined
+
+	u.Email = "new@example.com"
+	u.IsActive = false
+	if err := db.UpdateUser(t.Context(), u); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	got, err := db.UserByUsername(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Email != "new@example.com" || got.IsActive {
+		t.Errorf("after update: email %q active %v, want new@example.com false", got.Email, got.IsActive)
+	}
+	if !got.DateJoined.Equal(joined) {
+		t.Errorf("DateJoined = %v, want %v", got.DateJoined, joined)
+	}
+
+	missing := &models.User{ID: u.ID + 100, Username: "ghost"}
+	if err := db.UpdateUser(t.Context(), missing); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("UpdateUser(missing) = %v, want %v", err, models.ErrNotFound)
+	}
+}
+
+func TestDeleteUser(t *testing.T) {
+	db, path := newDB(t)
+	alice := newUser(t, db, "alice")
+	bob := newUser(t, db, "bob")
+	aliceKey, bobKey := strings.Repeat("a", 40), strings.Repeat("b", 40)
+	if _, err := db.CreateToken(t.Context(), alice.ID, aliceKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateToken(t.Context(), bob.ID, bobKey); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := db.DeleteUser(t.Context(), "alice"); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	if _, err := db.UserByUsername(t.Context(), "alice"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("user after delete: %v, want %v", err, models.ErrNotFound)
+	}
+	if _, err := db.TokenByKey(t.Context(), aliceKey); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("token after delete: %v, want %v", err, models.ErrNotFound)
+	}
+	if got := countRows(t, path, "tokens"); got != 1 {
+		t.Errorf("%d token rows, want 1 (bob's)", got)
+	}
+	if _, err := db.TokenByKey(t.Context(), bobKey); err != nil {
+		t.Errorf("bob's token after deleting alice: %v", err)
+	}
+
+	for _, name := range []string{"alice", "ALICE", "Bob", ""} {
+		if err := db.DeleteUser(t.Context(), name); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("DeleteUser(%q) = %v, want %v", name, err, models.ErrNotFound)
+		}
+	}
+	if _, err := db.UserByUsername(t.Context(), "bob"); err != nil {
+		t.Errorf("bob after deleting others: %v", err)
+	}
+}
