@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -41,7 +42,10 @@ type command struct {
 }
 
 // configFlags are the flags every command shares.
-type configFlags struct{ path string }
+type configFlags struct {
+	path     string
+	explicit bool // --config was given, so the file must exist
+}
 
 func commands() []command {
 	return []command{
@@ -74,23 +78,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			continue
 		}
 		fs := flag.NewFlagSet("studentapi "+cmd.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		// The flag package prints the usage itself, on -h as on a bad flag: hold
+		// it until we know whether it belongs on stdout (help) or stderr.
+		var parseOut bytes.Buffer
+		fs.SetOutput(&parseOut)
 		cfg := &configFlags{}
 		fs.StringVar(&cfg.path, "config", "config.yaml", "path of the config file")
 		exec := cmd.setup(fs, cfg)
 		fs.Usage = func() {
-			fmt.Fprintf(fs.Output(), "usage: studentapi %s [flags] %s\n\n%s.\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+			fmt.Fprintf(fs.Output(), "usage: studentapi %s\n\n%s.\n\nflags:\n", strings.TrimSpace(cmd.name+" [flags] "+cmd.args), cmd.summary)
 			fs.PrintDefaults()
 		}
 		positional, err := parseInterspersed(fs, args)
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
+			parseOut.WriteTo(stdout)
 			return errHelp
 		}
 		if err != nil {
+			parseOut.WriteTo(stderr)
 			return usagef("%s: %v", cmd.name, err)
 		}
+		fs.Visit(func(f *flag.Flag) { cfg.explicit = cfg.explicit || f.Name == "config" })
 		return exec(ctx, e, positional)
 	}
 	printCommands(stderr)
@@ -130,10 +138,9 @@ func exactArgs(cmd string, args []string, names ...string) error {
 	return nil
 }
 
-// loadConfig reads the config file named by --config (or the default one).
+// load reads the config file named by --config (or the default one).
 func (f *configFlags) load(getenv func(string) string) (Config, error) {
-	explicit := f.path != "config.yaml"
-	return LoadConfig(f.path, explicit, getenv)
+	return LoadConfig(f.path, f.explicit, getenv)
 }
 
 // newLogger writes text lines at the configured level.

@@ -115,6 +115,13 @@ func writeNew(path string, data []byte, perm os.FileMode, force bool) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if force {
+		// Truncating keeps a replaced file's mode, which may let others read the key.
+		if err := f.Chmod(perm); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)

@@ -1,0 +1,813 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"studentapi/auth"
+	"studentapi/models"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
+
+// testCLI runs the program against its own config file and SQLite database in
+// a fresh temp dir, with an environment that is a map rather than the process's.
+type testCLI struct {
+	dir    string
+	config string
+	env    map[string]string
+}
+
+func newTestCLI(t *testing.T) *testCLI {
+	t.Helper()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.yaml")
+	// A short shutdown timeout bounds how long a broken serve test can hang.
+	if err := os.WriteFile(config, []byte("http:\n  shutdown_timeout: 5s\n"), 0o600); err != nil {
+		t.Fatalf("write config: %v", err)
+	}
+	return &testCLI{dir: dir, config: config, env: map[string]string{
+		"STUDENTAPI_DATABASE_PATH":    filepath.Join(dir, "test.db"),
+		"STUDENTAPI_AUTH_BCRYPT_COST": "4",
+	}}
+}
+
+func (c *testCLI) getenv(key string) string { return c.env[key] }
+
+// args appends --config, which every command reads after its positional arguments.
+func (c *testCLI) args(args ...string) []string {
+	return append(slices.Clone(args), "--config", c.config)
+}
+
+// run runs one command line with stdin as its input.
+func (c *testCLI) run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), c.args(args...), c.getenv, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// mustRun runs one command line and fails the test if it fails.
+func (c *testCLI) mustRun(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	out, _, err := c.run(t, stdin, args...)
+	if err != nil {
+		t.Fatalf("run %q: %v", args, err)
+	}
+	return out
+}
+
+// createUser makes a user with --noinput and the given password.
+func (c *testCLI) createUser(t *testing.T, command, username, password string) {
+	t.Helper()
+	c.env[passwordEnv] = password
+	defer delete(c.env, passwordEnv)
+	c.mustRun(t, "", command, "--noinput", "--username", username, "--email", username+"@example.com")
+}
+
+// openDB opens the database the commands use, to look at what they wrote.
+func (c *testCLI) openDB(t *testing.T) *models.DB {
+	t.Helper()
+	db, err := models.OpenSQLite(c.env["STUDENTAPI_DATABASE_PATH"], models.Options{})
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close database: %v", err)
+		}
+	})
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
+}
+
+func mustUser(t *testing.T, db *models.DB, username string) *models.User {
+	t.Helper()
+	u, err := db.UserByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatalf("UserByUsername(%q): %v", username, err)
+	}
+	return u
+}
+
+func checkNoUser(t *testing.T, db *models.DB, username string) {
+	t.Helper()
+	if _, err := db.UserByUsername(context.Background(), username); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("UserByUsername(%q) error = %v, want ErrNotFound", username, err)
+	}
+}
+
+func mustToken(t *testing.T, db *models.DB, u *models.User) string {
+	t.Helper()
+	tok, err := db.TokenOf(context.Background(), u.ID)
+	if err != nil {
+		t.Fatalf("TokenOf(%q): %v", u.Username, err)
+	}
+	return tok.Key
+}
+
+func checkPassword(t *testing.T, u *models.User, password string, want bool) {
+	t.Helper()
+	got, err := u.CheckPassword(password)
+	if err != nil {
+		t.Fatalf("CheckPassword: %v", err)
+	}
+	if got != want {
+		t.Errorf("user %q CheckPassword(%q) = %v, want %v", u.Username, password, got, want)
+	}
+}
+
+// checkExit checks the exit status err leads to and that the line printed for
+// it contains wantMsg.
+func checkExit(t *testing.T, err error, wantCode int, wantMsg string) {
+	t.Helper()
+	var stderr bytes.Buffer
+	if got := exitCode(err, &stderr); got != wantCode {
+		t.Errorf("exitCode(%v) = %d, want %d", err, got, wantCode)
+	}
+	if !strings.Contains(stderr.String(), wantMsg) {
+		t.Errorf("exitCode printed %q, want it to contain %q", stderr.String(), wantMsg)
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		wantCode   int
+		wantStderr string
+	}{
+		{"success", nil, 0, ""},
+		{"help", errHelp, 0, ""},
+		{"usage", usagef("deleteuser: want %d argument(s)", 1), 2, "studentapi: deleteuser: want 1 argument(s)\n"},
+		{"wrapped usage", errors.Join(usagef("bad flag")), 2, "studentapi: bad flag\n"},
+		{"failure", errors.New("boom"), 1, "studentapi: boom\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			if got := exitCode(tt.err, &stderr); got != tt.wantCode {
+				t.Errorf("exitCode = %d, want %d", got, tt.wantCode)
+			}
+			if got := stderr.String(); got != tt.wantStderr {
+				t.Errorf("stderr = %q, want %q", got, tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestMigrateTwice(t *testing.T) {
+	c := newTestCLI(t)
+	want := "Migrated " + c.env["STUDENTAPI_DATABASE_PATH"] + "\n"
+	for i := range 2 {
+		if got := c.mustRun(t, "", "migrate"); got != want {
+			t.Errorf("migrate #%d printed %q, want %q", i+1, got, want)
+		}
+	}
+	// The tables work after the second run.
+	c.createUser(t, "createuser", "alice", "pw")
+	mustUser(t, c.openDB(t), "alice")
+}
+
+func TestCreateUserNoInput(t *testing.T) {
+	tests := []struct {
+		command                  string
+		wantStaff                bool
+		wantOut                  string
+		username, email, options string
+	}{
+		{"createsuperuser", true, "Superuser \"admin\" created successfully.\n", "admin", "admin@example.com", "--noinput"},
+		{"createuser", false, "User \"alice\" created successfully.\n", "alice", "alice@example.com", "--noinput"},
+		{"createuser", false, "User \"bob\" created successfully.\n", "bob", "", "--no-input"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.command+" "+tt.username, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.env[passwordEnv] = "s3cret pass"
+			got := c.mustRun(t, "", tt.command, tt.options, "--username", tt.username, "--email", tt.email)
+			if got != tt.wantOut {
+				t.Errorf("stdout = %q, want %q", got, tt.wantOut)
+			}
+
+			db := c.openDB(t)
+			u := mustUser(t, db, tt.username)
+			if u.Email != tt.email {
+				t.Errorf("Email = %q, want %q", u.Email, tt.email)
+			}
+			if !u.IsActive || u.IsStaff != tt.wantStaff || u.IsSuperuser != tt.wantStaff {
+				t.Errorf("IsActive, IsStaff, IsSuperuser = %v, %v, %v; want true, %v, %v",
+					u.IsActive, u.IsStaff, u.IsSuperuser, tt.wantStaff, tt.wantStaff)
+			}
+			if u.DateJoined.IsZero() {
+				t.Error("DateJoined is zero")
+			}
+			checkPassword(t, u, "s3cret pass", true)
+			checkPassword(t, u, "wrong", false)
+			// The receiver gave the new user a token in the same transaction.
+			mustToken(t, db, u)
+		})
+	}
+}
+
+func TestCreateUserNoTokenWhenReceiverOff(t *testing.T) {
+	c := newTestCLI(t)
+	c.env["STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE"] = "false"
+	c.createUser(t, "createuser", "alice", "pw")
+
+	db := c.openDB(t)
+	u := mustUser(t, db, "alice")
+	if _, err := db.TokenOf(context.Background(), u.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("TokenOf(alice) error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCreateUserErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		password string // STUDENTAPI_PASSWORD
+		wantCode int
+		wantMsg  string
+		absent   string // a username that must not have been written
+	}{
+		{
+			name:     "no password",
+			args:     []string{"createsuperuser", "--noinput", "--username", "alice", "--email", "alice@example.com"},
+			wantCode: 2,
+			wantMsg:  "set STUDENTAPI_PASSWORD",
+			absent:   "alice",
+		},
+		{
+			name:     "no username",
+			args:     []string{"createsuperuser", "--noinput", "--email", "alice@example.com"},
+			password: "pw",
+			wantCode: 2,
+			wantMsg:  "--username is required",
+		},
+		{
+			name:     "invalid username",
+			args:     []string{"createsuperuser", "--noinput", "--username", "bad name!"},
+			password: "pw",
+			wantCode: 1,
+			wantMsg:  "enter a valid username",
+			absent:   "bad name!",
+		},
+		{
+			name:     "invalid email",
+			args:     []string{"createuser", "--noinput", "--username", "alice", "--email", "not-an-email"},
+			password: "pw",
+			wantCode: 1,
+			wantMsg:  `enter a valid email address: "not-an-email"`,
+			absent:   "alice",
+		},
+		{
+			name:     "email with a display name",
+			args:     []string{"createuser", "--noinput", "--username", "alice", "--email", "Alice <alice@example.com>"},
+			password: "pw",
+			wantCode: 1,
+			wantMsg:  "enter a valid email address",
+			absent:   "alice",
+		},
+		{
+			name:     "positional argument",
+			args:     []string{"createuser", "--noinput", "--username", "alice", "extra"},
+			password: "pw",
+			wantCode: 2,
+			wantMsg:  "createuser: want 0 argument(s)",
+			absent:   "alice",
+		},
+		{
+			name:     "unknown flag",
+			args:     []string{"createuser", "--noinput", "--username", "alice", "--staff"},
+			password: "pw",
+			wantCode: 2,
+			wantMsg:  "flag provided but not defined: -staff",
+			absent:   "alice",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			if tt.password != "" {
+				c.env[passwordEnv] = tt.password
+			}
+			out, _, err := c.run(t, "", tt.args...)
+			if err == nil {
+				t.Fatalf("run %q succeeded, printing %q; want an error", tt.args, out)
+			}
+			checkExit(t, err, tt.wantCode, tt.wantMsg)
+			if tt.absent != "" {
+				checkNoUser(t, c.openDB(t), tt.absent)
+			}
+		})
+	}
+}
+
+func TestCreateUserDuplicate(t *testing.T) {
+	c := newTestCLI(t)
+	c.createUser(t, "createuser", "alice", "first")
+
+	c.env[passwordEnv] = "second"
+	_, _, err := c.run(t, "", "createsuperuser", "--noinput", "--username", "alice")
+	checkExit(t, err, 1, `that username is already taken: "alice"`)
+
+	// The first user is untouched.
+	u := mustUser(t, c.openDB(t), "alice")
+	if u.IsSuperuser {
+		t.Error("IsSuperuser = true after the refused createsuperuser, want false")
+	}
+	checkPassword(t, u, "first", true)
+}
+
+func TestCreateSuperuserInteractive(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		stdin     string
+		wantOut   string
+		wantEmail string
+	}{
+		{
+			name:      "every answer from stdin",
+			args:      []string{"createsuperuser"},
+			stdin:     "alice\nalice@example.com\npw\npw\n",
+			wantOut:   "Username: Email address: Password: Password (again): Superuser \"alice\" created successfully.\n",
+			wantEmail: "alice@example.com",
+		},
+		{
+			name:      "username and email from flags",
+			args:      []string{"createsuperuser", "--username", "alice", "--email", "a@example.com"},
+			stdin:     "pw\npw\n",
+			wantOut:   "Password: Password (again): Superuser \"alice\" created successfully.\n",
+			wantEmail: "a@example.com",
+		},
+		{
+			name:      "CRLF line ends and no final newline",
+			args:      []string{"createsuperuser"},
+			stdin:     "alice\r\n\r\npw\r\npw",
+			wantOut:   "Username: Email address: Password: Password (again): Superuser \"alice\" created successfully.\n",
+			wantEmail: "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			if got := c.mustRun(t, tt.stdin, tt.args...); got != tt.wantOut {
+				t.Errorf("stdout = %q, want %q", got, tt.wantOut)
+			}
+			db := c.openDB(t)
+			u := mustUser(t, db, "alice")
+			if u.Email != tt.wantEmail {
+				t.Errorf("Email = %q, want %q", u.Email, tt.wantEmail)
+			}
+			if !u.IsStaff || !u.IsSuperuser || !u.IsActive {
+				t.Errorf("IsStaff, IsSuperuser, IsActive = %v, %v, %v; want all true", u.IsStaff, u.IsSuperuser, u.IsActive)
+			}
+			checkPassword(t, u, "pw", true)
+			mustToken(t, db, u)
+		})
+	}
+}
+
+func TestCreateSuperuserInteractiveErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		stdin   string
+		wantMsg string
+	}{
+		{"mismatched passwords", "alice\nalice@example.com\npw\nPW\n", "your passwords didn't match"},
+		{"blank password", "alice\nalice@example.com\n\n\n", "blank passwords aren't allowed"},
+		{"no input", "", "read Username: no input"},
+		{"input ends before the password", "alice\nalice@example.com\n", "read Password: no input"},
+		{"input ends before the second password", "alice\nalice@example.com\npw\n", "read Password (again): no input"},
+		{"invalid username", "bad name!\nalice@example.com\npw\npw\n", "enter a valid username"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			_, _, err := c.run(t, tt.stdin, "createsuperuser")
+			if err == nil {
+				t.Fatal("createsuperuser succeeded, want an error")
+			}
+			checkExit(t, err, 1, tt.wantMsg)
+			db := c.openDB(t)
+			checkNoUser(t, db, "alice")
+			checkNoUser(t, db, "bad name!")
+		})
+	}
+}
+
+var generatedToken = regexp.MustCompile(`^Generated token ([0-9a-f]{40}) for user alice\n$`)
+
+// createToken runs drf_create_token with args and returns the key it printed.
+func createToken(t *testing.T, c *testCLI, args ...string) string {
+	t.Helper()
+	out := c.mustRun(t, "", append([]string{"drf_create_token"}, args...)...)
+	m := generatedToken.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("drf_create_token %q printed %q, want it to match %s", args, out, generatedToken)
+	}
+	return m[1]
+}
+
+func TestCreateTokenGetOrCreate(t *testing.T) {
+	c := newTestCLI(t)
+	c.createUser(t, "createuser", "alice", "pw")
+	db := c.openDB(t)
+	hookKey := mustToken(t, db, mustUser(t, db, "alice"))
+
+	for i := range 2 {
+		if got := createToken(t, c, "alice"); got != hookKey {
+			t.Errorf("drf_create_token alice #%d = %s, want the token the receiver made, %s", i+1, got, hookKey)
+		}
+	}
+}
+
+func TestCreateTokenReset(t *testing.T) {
+	for _, args := range [][]string{{"alice", "-r"}, {"--reset", "alice"}, {"-reset", "alice"}, {"alice", "--r"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createuser", "alice", "pw")
+			old := createToken(t, c, "alice")
+
+			key := createToken(t, c, args...)
+			if key == old {
+				t.Fatalf("drf_create_token %q printed the old key %s, want a new one", args, old)
+			}
+			db := c.openDB(t)
+			if got := mustToken(t, db, mustUser(t, db, "alice")); got != key {
+				t.Errorf("stored token = %s, want the printed %s", got, key)
+			}
+			a := auth.New(db, "Token", 4)
+			if _, err := a.Authenticate(context.Background(), []string{"Token " + old}); !errors.Is(err, auth.ErrInvalidToken) {
+				t.Errorf("Authenticate(old key) error = %v, want ErrInvalidToken", err)
+			}
+			tok, err := a.Authenticate(context.Background(), []string{"Token " + key})
+			if err != nil {
+				t.Fatalf("Authenticate(new key): %v", err)
+			}
+			if tok.User.Username != "alice" {
+				t.Errorf("new key authenticates %q, want alice", tok.User.Username)
+			}
+			// Without -r the new key is what it keeps giving.
+			if got := createToken(t, c, "alice"); got != key {
+				t.Errorf("drf_create_token alice after reset = %s, want %s", got, key)
+			}
+		})
+	}
+}
+
+func TestCreateTokenForUserWithoutOne(t *testing.T) {
+	for _, args := range [][]string{{"alice"}, {"alice", "-r"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			c := newTestCLI(t)
+			c.env["STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE"] = "false"
+			c.createUser(t, "createuser", "alice", "pw")
+
+			key := createToken(t, c, args...)
+			db := c.openDB(t)
+			if got := mustToken(t, db, mustUser(t, db, "alice")); got != key {
+				t.Errorf("stored token = %s, want the printed %s", got, key)
+			}
+		})
+	}
+}
+
+// TestUnknownUser runs every command that names a user with one that does not exist.
+func TestUnknownUser(t *testing.T) {
+	for _, args := range [][]string{
+		{"drf_create_token", "nobody"},
+		{"drf_create_token", "nobody", "-r"},
+		{"changepassword", "nobody", "--noinput"},
+		{"changepassword", "nobody"},
+		{"activate", "nobody"},
+		{"deactivate", "nobody"},
+		{"deleteuser", "nobody"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createuser", "alice", "pw")
+			c.env[passwordEnv] = "pw2"
+			out, _, err := c.run(t, "pw2\npw2\n", args...)
+			if err == nil {
+				t.Fatalf("run %q succeeded, printing %q; want an error", args, out)
+			}
+			checkExit(t, err, 1, `user "nobody" does not exist`)
+		})
+	}
+}
+
+// TestUserCommandArguments checks that every command taking a username wants exactly one.
+func TestUserCommandArguments(t *testing.T) {
+	for _, cmd := range []string{"drf_create_token", "changepassword", "activate", "deactivate", "deleteuser"} {
+		for _, args := range [][]string{{}, {"alice", "bob"}} {
+			t.Run(cmd+" "+strings.Join(args, " "), func(t *testing.T) {
+				c := newTestCLI(t)
+				c.createUser(t, "createuser", "alice", "pw")
+				_, _, err := c.run(t, "", append([]string{cmd}, args...)...)
+				checkExit(t, err, 2, fmt.Sprintf("%s: want 1 argument(s) (username), got %d", cmd, len(args)))
+				// Nothing happened to alice.
+				u := mustUser(t, c.openDB(t), "alice")
+				if !u.IsActive {
+					t.Error("alice was deactivated")
+				}
+			})
+		}
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		password string // STUDENTAPI_PASSWORD
+		stdin    string
+		wantOut  string
+	}{
+		{
+			name:    "interactive",
+			args:    []string{"changepassword", "alice"},
+			stdin:   "new pw\nnew pw\n",
+			wantOut: "Changing password for user \"alice\"\nPassword: Password (again): Password changed successfully for user \"alice\"\n",
+		},
+		{
+			name:     "noinput",
+			args:     []string{"changepassword", "--noinput", "alice"},
+			password: "new pw",
+			wantOut:  "Password changed successfully for user \"alice\"\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createuser", "alice", "old pw")
+			db := c.openDB(t)
+			before := mustToken(t, db, mustUser(t, db, "alice"))
+			if tt.password != "" {
+				c.env[passwordEnv] = tt.password
+			}
+			if got := c.mustRun(t, tt.stdin, tt.args...); got != tt.wantOut {
+				t.Errorf("stdout = %q, want %q", got, tt.wantOut)
+			}
+			u := mustUser(t, db, "alice")
+			checkPassword(t, u, "new pw", true)
+			checkPassword(t, u, "old pw", false)
+			if !u.IsActive || u.Email != "alice@example.com" {
+				t.Errorf("IsActive, Email = %v, %q; want true, alice@example.com", u.IsActive, u.Email)
+			}
+			// A new password is not a new token (Django keeps authtoken rows).
+			if got := mustToken(t, db, u); got != before {
+				t.Errorf("token = %s after changepassword, want unchanged %s", got, before)
+			}
+		})
+	}
+}
+
+func TestChangePasswordErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		wantCode int
+		wantMsg  string
+	}{
+		{"mismatched", []string{"changepassword", "alice"}, "new\nNEW\n", 1, "your passwords didn't match"},
+		{"blank", []string{"changepassword", "alice"}, "\n\n", 1, "blank passwords aren't allowed"},
+		{"no input", []string{"changepassword", "alice"}, "", 1, "read Password: no input"},
+		{"noinput without password", []string{"changepassword", "alice", "--noinput"}, "", 2, "set STUDENTAPI_PASSWORD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createuser", "alice", "old pw")
+			_, _, err := c.run(t, tt.stdin, tt.args...)
+			checkExit(t, err, tt.wantCode, tt.wantMsg)
+			checkPassword(t, mustUser(t, c.openDB(t), "alice"), "old pw", true)
+		})
+	}
+}
+
+func TestActivateDeactivate(t *testing.T) {
+	c := newTestCLI(t)
+	c.createUser(t, "createuser", "alice", "pw")
+	db := c.openDB(t)
+	key := mustToken(t, db, mustUser(t, db, "alice"))
+	a := auth.New(db, "Token", 4)
+
+	steps := []struct {
+		command, wantOut string
+		wantActive       bool
+		wantAuthErr      error
+	}{
+		{"deactivate", "User \"alice\" deactivated.\n", false, auth.ErrInactive},
+		{"deactivate", "User \"alice\" deactivated.\n", false, auth.ErrInactive},
+		{"activate", "User \"alice\" activated.\n", true, nil},
+	}
+	for _, s := range steps {
+		if got := c.mustRun(t, "", s.command, "alice"); got != s.wantOut {
+			t.Errorf("%s: stdout = %q, want %q", s.command, got, s.wantOut)
+		}
+		u := mustUser(t, db, "alice")
+		if u.IsActive != s.wantActive {
+			t.Errorf("after %s: IsActive = %v, want %v", s.command, u.IsActive, s.wantActive)
+		}
+		checkPassword(t, u, "pw", true)
+		if _, err := a.Authenticate(context.Background(), []string{"Token " + key}); !errors.Is(err, s.wantAuthErr) {
+			t.Errorf("after %s: Authenticate error = %v, want %v", s.command, err, s.wantAuthErr)
+		}
+	}
+}
+
+func TestDeleteUser(t *testing.T) {
+	c := newTestCLI(t)
+	c.createUser(t, "createuser", "alice", "pw")
+	c.createUser(t, "createuser", "bob", "pw")
+	db := c.openDB(t)
+	aliceKey := mustToken(t, db, mustUser(t, db, "alice"))
+	bobKey := mustToken(t, db, mustUser(t, db, "bob"))
+
+	if got, want := c.mustRun(t, "", "deleteuser", "alice"), "User \"alice\" and its token deleted.\n"; got != want {
+		t.Errorf("stdout = %q, want %q", got, want)
+	}
+	checkNoUser(t, db, "alice")
+	if _, err := db.TokenByKey(context.Background(), aliceKey); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("TokenByKey(alice's key) error = %v, want ErrNotFound", err)
+	}
+	if _, err := db.TokenByKey(context.Background(), bobKey); err != nil {
+		t.Errorf("TokenByKey(bob's key): %v; deleting alice must leave bob alone", err)
+	}
+
+	_, _, err := c.run(t, "", "deleteuser", "alice")
+	checkExit(t, err, 1, `user "alice" does not exist`)
+}
+
+func TestHelp(t *testing.T) {
+	for _, cmd := range commands() {
+		for _, help := range []string{"--help", "-h"} {
+			t.Run(cmd.name+" "+help, func(t *testing.T) {
+				c := newTestCLI(t)
+				out, stderr, err := c.run(t, "", cmd.name, help)
+				if !errors.Is(err, errHelp) {
+					t.Fatalf("error = %v, want errHelp", err)
+				}
+				checkExit(t, err, 0, "")
+				if want := "usage: studentapi " + cmd.name + " [flags]"; !strings.HasPrefix(out, want) {
+					t.Errorf("stdout = %q, want it to start with %q", out, want)
+				}
+				if !strings.Contains(out, "-config") {
+					t.Errorf("stdout = %q, want it to list -config", out)
+				}
+				if stderr != "" {
+					t.Errorf("stderr = %q, want nothing", stderr)
+				}
+			})
+		}
+	}
+
+	t.Run("no command means serve", func(t *testing.T) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, strings.NewReader(""), &out, &bytes.Buffer{})
+		if !errors.Is(err, errHelp) {
+			t.Fatalf("error = %v, want errHelp", err)
+		}
+		if want := "usage: studentapi serve "; !strings.HasPrefix(out.String(), want) {
+			t.Errorf("stdout = %q, want it to start with %q", out.String(), want)
+		}
+	})
+}
+
+func TestHelpCommand(t *testing.T) {
+	var out, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, strings.NewReader(""), &out, &stderr); err != nil {
+		t.Fatalf("help: %v", err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	for _, cmd := range commands() {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), cmd.name+" ") })
+		if i < 0 {
+			t.Errorf("help does not list %s:\n%s", cmd.name, out.String())
+			continue
+		}
+		if !strings.Contains(lines[i], cmd.summary) {
+			t.Errorf("help line %q does not carry the summary %q", lines[i], cmd.summary)
+		}
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr = %q, want nothing", stderr.String())
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantMsg    string
+		wantStderr string // printed by run itself
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`, "drf_create_token <username>"},
+		{"unknown flag", []string{"migrate", "--bogus"}, 2, "migrate: flag provided but not defined: -bogus", "usage: studentapi migrate"},
+		{"unknown flag without command", []string{"--bogus"}, 2, "serve: flag provided but not defined: -bogus", "usage: studentapi serve"},
+		{"flag without value", []string{"migrate", "--config"}, 2, "flag needs an argument: -config", "usage: studentapi migrate"},
+		{"migrate with argument", []string{"migrate", "now"}, 2, "migrate: want 0 argument(s)", ""},
+		{"bad boolean", []string{"drf_create_token", "alice", "--reset=maybe"}, 2, "invalid boolean value", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			var out, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, c.getenv, strings.NewReader(""), &out, &stderr)
+			checkExit(t, err, tt.wantCode, tt.wantMsg)
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout = %q, want nothing", out.String())
+			}
+		})
+	}
+}
+
+func TestConfigFlag(t *testing.T) {
+	t.Run("missing file", func(t *testing.T) {
+		c := newTestCLI(t)
+		var stdout bytes.Buffer
+		err := run(context.Background(), []string{"migrate", "--config", "/nonexistent.yaml"}, c.getenv, strings.NewReader(""), &stdout, &bytes.Buffer{})
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("error = %v, want one wrapping fs.ErrNotExist", err)
+		}
+		checkExit(t, err, 1, "/nonexistent.yaml")
+		if _, err := os.Stat(c.env["STUDENTAPI_DATABASE_PATH"]); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("database file exists after a config error (stat error %v)", err)
+		}
+	})
+
+	t.Run("invalid file", func(t *testing.T) {
+		c := newTestCLI(t)
+		if err := os.WriteFile(c.config, []byte("auth:\n  bcrypt_costs: 4\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := c.run(t, "", "migrate")
+		checkExit(t, err, 1, `unknown key "auth.bcrypt_costs"`)
+	})
+
+	t.Run("file read", func(t *testing.T) {
+		c := newTestCLI(t)
+		path := filepath.Join(c.dir, "from-file.db")
+		delete(c.env, "STUDENTAPI_DATABASE_PATH")
+		if err := os.WriteFile(c.config, []byte("database:\n  path: "+path+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.mustRun(t, "", "migrate"), "Migrated "+path+"\n"; got != want {
+			t.Errorf("stdout = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("environment beats file", func(t *testing.T) {
+		c := newTestCLI(t)
+		if err := os.WriteFile(c.config, []byte("database:\n  path: /nonexistent/dir/file.db\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.mustRun(t, "", "migrate"), "Migrated "+c.env["STUDENTAPI_DATABASE_PATH"]+"\n"; got != want {
+			t.Errorf("stdout = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("invalid environment", func(t *testing.T) {
+		c := newTestCLI(t)
+		c.env["STUDENTAPI_AUTH_BCRYPT_COST"] = "3"
+		_, _, err := c.run(t, "", "migrate")
+		checkExit(t, err, 1, "auth.bcrypt_cost: 3 is out of range")
+	})
+}
+
+// TestConfigFlagDefaultName checks that the default file may be missing, but
+// not once it is named on the command line, even by its default name.
+func TestConfigFlagDefaultName(t *testing.T) {
+	c := newTestCLI(t)
+	t.Chdir(t.TempDir())
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, c.getenv, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
+		t.Errorf("migrate without config.yaml: %v", err)
+	}
+	err := run(context.Background(), []string{"migrate", "--config", "config.yaml"}, c.getenv, strings.NewReader(""), &out, &bytes.Buffer{})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("migrate --config config.yaml without the file: error = %v, want one wrapping fs.ErrNotExist", err)
+	}
+}
