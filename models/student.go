@@ -9,9 +9,9 @@ import (
 // Student is the resource served at /studentapi/.
 type Student struct {
 	ID   int64  `gorm:"primaryKey"`
-	Name string `gorm:"size:100;not null"`
-	Roll int64  `gorm:"not null"`
-	City string `gorm:"size:100;not null"`
+	Name string `gorm:"size:100;not null;index"`
+	Roll int64  `gorm:"not null;index"`
+	City string `gorm:"size:100;not null;index"`
 }
 
 // Students lists every student ordered by id.
