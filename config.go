@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"studentapi/throttle"
 )
 
 // Config is the whole service configuration. The yaml tags are the keys of
@@ -28,6 +30,23 @@ type Config struct {
 	Auth       AuthConfig     `yaml:"auth"`
 	TLS        TLSConfig      `yaml:"tls"`
 	HTTP       HTTPConfig     `yaml:"http"`
+	API        APIConfig      `yaml:"api"`
+}
+
+// APIConfig holds DRF's REST_FRAMEWORK settings that clients notice:
+// pagination and throttle rates.
+type APIConfig struct {
+	PageSize           int            `yaml:"page_size"`             // 0: no pagination, a plain array
+	PageSizeQueryParam string         `yaml:"page_size_query_param"` // e.g. "page_size"; empty: clients cannot choose
+	MaxPageSize        int            `yaml:"max_page_size"`         // cap on the client's page size; 0: no cap
+	Throttle           ThrottleConfig `yaml:"throttle"`
+}
+
+// ThrottleConfig holds DRF rates ("100/hour"); empty turns a throttle off.
+type ThrottleConfig struct {
+	Anon     string `yaml:"anon"`     // per client IP, for anonymous requests
+	User     string `yaml:"user"`     // per user, for authenticated requests
+	GetToken string `yaml:"gettoken"` // per client IP, on POST /gettoken/
 }
 
 // DatabaseConfig says which database to open and whether to migrate it.
@@ -96,6 +115,9 @@ func DefaultConfig() Config {
 			WriteTimeout:      30 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
+		},
+		API: APIConfig{
+			Throttle: ThrottleConfig{GetToken: "5/minute"},
 		},
 	}
 }
@@ -197,6 +219,22 @@ func (c Config) Validate() error {
 			continue
 		}
 		bad(`http.trusted_proxies: %q is not an IP address or CIDR; use e.g. "10.0.0.1" or "10.0.0.0/8"`, p)
+	}
+
+	if c.API.PageSize < 0 {
+		bad("api.page_size: must be 0 (no pagination) or more, got %d", c.API.PageSize)
+	}
+	if c.API.MaxPageSize < 0 {
+		bad("api.max_page_size: must be 0 (no cap) or more, got %d", c.API.MaxPageSize)
+	}
+	for _, r := range []struct{ key, rate string }{
+		{"api.throttle.anon", c.API.Throttle.Anon},
+		{"api.throttle.user", c.API.Throttle.User},
+		{"api.throttle.gettoken", c.API.Throttle.GetToken},
+	} {
+		if _, err := throttle.ParseRate(r.rate); err != nil {
+			bad(`%s: %w; use e.g. "100/hour", or "" for no throttle`, r.key, err)
+		}
 	}
 
 	return errors.Join(errs...)

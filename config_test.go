@@ -422,6 +422,16 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`http.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR`},
 		},
 		{
+			name:    "throttle rate malformed",
+			file:    "api:\n  throttle:\n    gettoken: 5/fortnight\n",
+			wantErr: []string{`api.throttle.gettoken: rate "5/fortnight"`},
+		},
+		{
+			name:    "negative page size",
+			env:     map[string]string{"STUDENTAPI_API_PAGE_SIZE": "-1"},
+			wantErr: []string{"api.page_size: must be 0"},
+		},
+		{
 			name: "every problem reported at once",
 			env: map[string]string{
 				"STUDENTAPI_LOG_LEVEL":       "loud",
@@ -513,6 +523,12 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_HTTP_IDLE_TIMEOUT",
 		"STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT",
 		"STUDENTAPI_HTTP_TRUSTED_PROXIES",
+		"STUDENTAPI_API_PAGE_SIZE",
+		"STUDENTAPI_API_PAGE_SIZE_QUERY_PARAM",
+		"STUDENTAPI_API_MAX_PAGE_SIZE",
+		"STUDENTAPI_API_THROTTLE_ANON",
+		"STUDENTAPI_API_THROTTLE_USER",
+		"STUDENTAPI_API_THROTTLE_GETTOKEN",
 	}
 	var got []string
 	for _, s := range configSettings() {
