@@ -15,6 +15,7 @@ import (
 	"studentapi/api"
 	"studentapi/auth"
 	"studentapi/models"
+	"studentapi/throttle"
 )
 
 func serveCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
@@ -75,6 +76,16 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		Log:            log,
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Pagination: api.Pagination{
+			PageSize:           cfg.API.PageSize,
+			PageSizeQueryParam: cfg.API.PageSizeQueryParam,
+			MaxPageSize:        cfg.API.MaxPageSize,
+		},
+		Throttles: api.Throttles{
+			Anon:     newLimiter(cfg.API.Throttle.Anon),
+			User:     newLimiter(cfg.API.Throttle.User),
+			GetToken: newLimiter(cfg.API.Throttle.GetToken),
+		},
 	})
 	if err != nil {
 		return err
@@ -128,4 +139,14 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// newLimiter makes a limiter for a rate that Config.Validate already checked;
+// an empty rate is no limiter.
+func newLimiter(rate string) *throttle.Limiter {
+	r, err := throttle.ParseRate(rate)
+	if err != nil || r.Off() {
+		return nil
+	}
+	return throttle.New(r, nil)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,6 +44,19 @@ func errUnsupportedMediaType(contentType string) error {
 }
 
 func errParse(detail string) error { return newDetail(http.StatusBadRequest, detail) }
+
+// throttledError is DRF's Throttled: 429 with Retry-After in whole seconds.
+type throttledError struct{ seconds int }
+
+func (e *throttledError) Error() string { return fmt.Sprintf("throttled for %ds", e.seconds) }
+
+func (e *throttledError) detail() string {
+	unit := "seconds"
+	if e.seconds == 1 {
+		unit = "second"
+	}
+	return fmt.Sprintf("Request was throttled. Expected available in %d %s.", e.seconds, unit)
+}
 
 // fieldErrors is DRF's validation error body, {"field": ["message", ...]}, with
 // the fields kept in the serializer's order.
@@ -121,12 +135,16 @@ func errorResponder(log *slog.Logger, keyword string) gin.HandlerFunc {
 
 func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 	var (
-		detail  *detailError
-		fields  *fieldErrors
-		failure *auth.Failure
-		tooBig  *http.MaxBytesError
+		detail   *detailError
+		fields   *fieldErrors
+		failure  *auth.Failure
+		tooBig   *http.MaxBytesError
+		slowDown *throttledError
 	)
 	switch {
+	case errors.As(err, &slowDown):
+		c.Header("Retry-After", strconv.Itoa(slowDown.seconds))
+		writeJSON(c, http.StatusTooManyRequests, map[string]string{"detail": slowDown.detail()})
 	case errors.As(err, &failure):
 		c.Header("WWW-Authenticate", keyword)
 		writeJSON(c, http.StatusUnauthorized, map[string]string{"detail": failure.Detail})

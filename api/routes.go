@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 
@@ -27,7 +28,9 @@ type Deps struct {
 	Auth           *auth.Authenticator
 	Log            *slog.Logger
 	BodyLimit      int64    // bytes a request body may have
-	TrustedProxies []string // IPs or CIDRs whose X-Forwarded-For is believed; none by default
+	TrustedProxies []string // IPs or CIDRs whose X-Forwarded-* headers are believed; none by default
+	Pagination     Pagination
+	Throttles      Throttles
 }
 
 // Keys of values that route middleware leaves for views.
@@ -49,18 +52,25 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	}
 	r.Use(recovery(d.Log), accessLog(d.Log), securityHeaders, errorResponder(d.Log, d.Auth.Keyword()), limitBody(d.BodyLimit))
 
-	students := studentHandlers{db: d.DB}
+	proxies, err := parsePrefixes(d.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: proxies}
+	userThrottles := anonOrUser(d.Throttles)
 	root := &view{
 		name:        "Api Root",
 		description: "The default basic root view for DefaultRouter",
 		renderers:   []renderer{jsonRenderer, htmlRenderer},
 		parses:      parsedMediaTypes,
+		throttles:   []throttleRule{userThrottles},
 		methods:     map[string]handler{http.MethodGet: apiRoot},
 	}
 	getToken := &view{
 		name:      "Custom Auth Token",
 		renderers: []renderer{jsonRenderer},
 		parses:    []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
+		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken")},
 		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth)},
 	}
 	list := &view{
@@ -68,6 +78,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		renderers: []renderer{jsonRenderer, htmlRenderer},
 		parses:    parsedMediaTypes,
 		protected: true,
+		throttles: []throttleRule{userThrottles},
 		methods: map[string]handler{
 			http.MethodGet:  students.list,
 			http.MethodPost: students.create,
@@ -79,6 +90,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		renderers: []renderer{jsonRenderer, htmlRenderer},
 		parses:    parsedMediaTypes,
 		protected: true,
+		throttles: []throttleRule{userThrottles},
 		methods: map[string]handler{
 			http.MethodGet:    students.retrieve,
 			http.MethodPut:    students.update(false),
@@ -204,4 +216,21 @@ func viewFor(c *gin.Context, root, getToken, list, detail *view) *view {
 		}
 	}
 	return nil
+}
+
+// parsePrefixes reads IPs and CIDRs; a bare IP is a one-address prefix.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", s, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 
 	"github.com/gin-gonic/gin"
 
@@ -92,18 +93,62 @@ func validateStudent(data requestData, s *models.Student, partial bool) error {
 	return nil
 }
 
-type studentHandlers struct{ db *models.DB }
+type studentHandlers struct {
+	db      *models.DB
+	pages   Pagination
+	proxies []netip.Prefix
+}
 
-func (h studentHandlers) list(c *gin.Context) error {
-	students, err := h.db.Students(c.Request.Context())
-	if err != nil {
-		return err
-	}
+// studentPage is DRF's PageNumberPagination body.
+type studentPage struct {
+	Count    int64         `json:"count"`
+	Next     *string       `json:"next"`
+	Previous *string       `json:"previous"`
+	Results  []studentJSON `json:"results"`
+}
+
+func toStudentsJSON(students []models.Student) []studentJSON {
 	out := make([]studentJSON, len(students))
 	for i := range students {
 		out[i] = toStudentJSON(&students[i])
 	}
-	writeJSON(c, http.StatusOK, out)
+	return out
+}
+
+// list filters, searches and orders, then answers one page, or the plain array
+// when pagination is off. A page costs a count and a LIMIT query, never the
+// whole table.
+func (h studentHandlers) list(c *gin.Context) error {
+	params := c.Request.URL.Query()
+	q, err := studentQuery(params)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	if h.pages.PageSize <= 0 {
+		students, err := h.db.FindStudents(ctx, q)
+		if err != nil {
+			return err
+		}
+		writeJSON(c, http.StatusOK, toStudentsJSON(students))
+		return nil
+	}
+	count, err := h.db.CountStudents(ctx, q)
+	if err != nil {
+		return err
+	}
+	req := h.pages.request(params)
+	number, err := req.number(count)
+	if err != nil {
+		return err
+	}
+	q.Limit, q.Offset = req.size, int((number-1)*int64(req.size))
+	students, err := h.db.FindStudents(ctx, q)
+	if err != nil {
+		return err
+	}
+	next, previous := pageLinks(c, h.proxies, number, count, req.size)
+	writeJSON(c, http.StatusOK, studentPage{Count: count, Next: next, Previous: previous, Results: toStudentsJSON(students)})
 	return nil
 }
 
@@ -124,13 +169,27 @@ func (h studentHandlers) create(c *gin.Context) error {
 }
 
 // lookup finds the student named by the URL. An id that is not an integer, or
-// not one in 64 bits, is simply not found, as get_object_or_404 has it.
+// not one in 64 bits, is simply not found, as get_object_or_404 has it. As in
+// DRF's get_object, the list's filters apply too: /studentapi/5/?city=Pune is
+// 404 unless student 5 lives in Pune.
 func (h studentHandlers) lookup(c *gin.Context) (*models.Student, error) {
 	id, ok := pythonInt(c.GetString(pkParamKey))
 	if !ok {
 		return nil, errNotFound
 	}
-	return h.db.Student(c.Request.Context(), id)
+	q, err := studentQuery(c.Request.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	q.ID = &id
+	found, err := h.db.FindStudents(c.Request.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, errNotFound
+	}
+	return &found[0], nil
 }
 
 func (h studentHandlers) retrieve(c *gin.Context) error {
@@ -164,11 +223,11 @@ func (h studentHandlers) update(partial bool) handler {
 }
 
 func (h studentHandlers) destroy(c *gin.Context) error {
-	id, ok := pythonInt(c.GetString(pkParamKey))
-	if !ok {
-		return errNotFound
+	s, err := h.lookup(c)
+	if err != nil {
+		return err
 	}
-	if err := h.db.DeleteStudent(c.Request.Context(), id); err != nil {
+	if err := h.db.DeleteStudent(c.Request.Context(), s.ID); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
@@ -180,7 +239,9 @@ func (h studentHandlers) destroy(c *gin.Context) error {
 // SimpleMetadata drops the action when get_object fails.
 func (h studentHandlers) detailActions(c *gin.Context) (map[string]any, error) {
 	if _, err := h.lookup(c); err != nil {
-		if errors.Is(err, models.ErrNotFound) || errors.Is(err, errNotFound) {
+		var detail *detailError
+		var fields *fieldErrors
+		if errors.As(err, &detail) || errors.As(err, &fields) || errors.Is(err, models.ErrNotFound) {
 			return nil, nil
 		}
 		return nil, err

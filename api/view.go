@@ -14,14 +14,15 @@ import (
 type handler func(c *gin.Context) error
 
 // view is one endpoint judged in DRF's order: content negotiation, then
-// authentication and permission, then the method, then the handler (which does
-// the object lookup and body parsing, in that order).
+// authentication and permission, then throttling, then the method, then the
+// handler (which does the object lookup and body parsing, in that order).
 type view struct {
 	name        string // for OPTIONS, as DRF's get_view_name
 	description string
 	renderers   []renderer
 	parses      []string
 	protected   bool // IsAuthenticated
+	throttles   []throttleRule
 	methods     map[string]handler
 	// actions describes the writable fields for OPTIONS; nil for none.
 	actions func(c *gin.Context) (map[string]any, error)
@@ -54,6 +55,9 @@ func (v *view) chain(a *auth.Authenticator) []gin.HandlerFunc {
 	chain := []gin.HandlerFunc{headers, negotiate(v.renderers...)}
 	if v.protected {
 		chain = append(chain, a.Middleware(), auth.Required())
+	}
+	if len(v.throttles) > 0 {
+		chain = append(chain, throttled(v.throttles...))
 	}
 	return append(chain, v.dispatch)
 }

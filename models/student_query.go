@@ -15,6 +15,7 @@ import (
 type StudentQuery struct {
 	// Search terms: each must occur, ignoring case, in the name or the city.
 	Search []string
+	ID     *int64  // exact match
 	City   *string // exact match
 	Roll   *int64  // exact match
 	// RollMin and RollMax bound roll, inclusive.
@@ -55,6 +56,9 @@ func (q StudentQuery) where(tx *gorm.DB) *gorm.DB {
 	for _, term := range q.Search {
 		pattern := "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
 		tx = tx.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(city) LIKE ? ESCAPE '\')`, pattern, pattern)
+	}
+	if q.ID != nil {
+		tx = tx.Where("id = ?", *q.ID)
 	}
 	if q.City != nil {
 		tx = tx.Where("city = ?", *q.City)

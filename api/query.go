@@ -1,0 +1,132 @@
+package api
+
+import (
+	"math"
+	"math/big"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"studentapi/models"
+)
+
+// The query parameters of /studentapi/, as DRF's filter backends read them:
+// DjangoFilterBackend (city, roll, roll__gte, roll__lte), SearchFilter (search)
+// and OrderingFilter (ordering).
+const (
+	searchParam   = "search"
+	orderingParam = "ordering"
+)
+
+const msgEnterNumber = "Enter a number."
+
+// decimalLiteral is what Python's Decimal reads as a finite number (big.Rat
+// alone would also take fractions and 0x prefixes).
+var decimalLiteral = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
+
+// studentQuery reads the filter, search and ordering parameters. A filter value
+// that is not a number is a field error, as django-filter reports it.
+func studentQuery(params url.Values) (models.StudentQuery, error) {
+	var q models.StudentQuery
+	last := func(k string) string {
+		v := params[k]
+		if len(v) == 0 {
+			return ""
+		}
+		return v[len(v)-1] // a QueryDict answers the last value
+	}
+	if city := last("city"); city != "" {
+		q.City = &city
+	}
+	errs := &fieldErrors{}
+	for _, f := range []struct {
+		param string
+		apply func(*big.Rat)
+	}{
+		{"roll", func(r *big.Rat) { exactBound(&q, r) }},
+		{"roll__gte", func(r *big.Rat) { lowerBound(&q, r) }},
+		{"roll__lte", func(r *big.Rat) { upperBound(&q, r) }},
+	} {
+		raw := strings.TrimSpace(last(f.param))
+		if raw == "" {
+			continue // django-filter ignores empty values
+		}
+		r, ok := new(big.Rat).SetString(raw)
+		if !ok || !decimalLiteral.MatchString(raw) {
+			errs.add(f.param, msgEnterNumber)
+			continue
+		}
+		f.apply(r)
+	}
+	if !errs.empty() {
+		return q, errs
+	}
+	terms := strings.NewReplacer("\x00", "", ",", " ").Replace(last(searchParam))
+	q.Search = strings.Fields(terms)
+	for _, term := range strings.Split(last(orderingParam), ",") {
+		term = strings.TrimSpace(term)
+		column, desc := strings.CutPrefix(term, "-")
+		// Unknown fields are dropped, as OrderingFilter does.
+		for _, c := range models.StudentColumns {
+			if c == column {
+				q.Ordering = append(q.Ordering, models.Order{Column: column, Desc: desc})
+			}
+		}
+	}
+	return q, nil
+}
+
+var (
+	minInt64 = new(big.Rat).SetInt64(math.MinInt64)
+	maxInt64 = new(big.Rat).SetInt64(math.MaxInt64)
+)
+
+// exactBound: roll = r matches nothing unless r is an integer in range.
+func exactBound(q *models.StudentQuery, r *big.Rat) {
+	if !r.IsInt() || r.Cmp(minInt64) < 0 || r.Cmp(maxInt64) > 0 {
+		q.Empty = true
+		return
+	}
+	v := r.Num().Int64()
+	q.Roll = &v
+}
+
+// lowerBound: roll >= r, i.e. roll >= ceil(r).
+func lowerBound(q *models.StudentQuery, r *big.Rat) {
+	switch {
+	case r.Cmp(minInt64) <= 0:
+		return
+	case r.Cmp(maxInt64) > 0:
+		q.Empty = true
+		return
+	}
+	v := ceil(r)
+	q.RollMin = &v
+}
+
+// upperBound: roll <= r, i.e. roll <= floor(r).
+func upperBound(q *models.StudentQuery, r *big.Rat) {
+	switch {
+	case r.Cmp(maxInt64) >= 0:
+		return
+	case r.Cmp(minInt64) < 0:
+		q.Empty = true
+		return
+	}
+	v := floor(r)
+	q.RollMax = &v
+}
+
+func floor(r *big.Rat) int64 {
+	n := new(big.Int)
+	n.Div(r.Num(), r.Denom()) // Euclidean division floors for a positive divisor
+	return n.Int64()
+}
+
+func ceil(r *big.Rat) int64 {
+	f := floor(r)
+	if r.IsInt() {
+		return f
+	}
+	return f + 1
+}

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"studentapi/auth"
+	"studentapi/throttle"
+)
+
+// Throttles are the rate limits of DRF's AnonRateThrottle, UserRateThrottle and
+// a ScopedRateThrottle for /gettoken/. A nil Limiter is no throttle.
+type Throttles struct {
+	Anon     *throttle.Limiter // anonymous requests, per client IP
+	User     *throttle.Limiter // authenticated requests, per user id
+	GetToken *throttle.Limiter // POST /gettoken/, per client IP
+}
+
+// throttleRule picks the limiter and the key for one request; ok false means
+// the rule does not apply to it.
+type throttleRule func(c *gin.Context) (l *throttle.Limiter, key string, ok bool)
+
+// anonOrUser is DRF's default pair: users by id, everyone else by client IP
+// (proxy headers only from trusted proxies, which gin's ClientIP honours).
+func anonOrUser(t Throttles) throttleRule {
+	return func(c *gin.Context) (*throttle.Limiter, string, bool) {
+		if u := auth.User(c); u != nil {
+			return t.User, "user:" + strconv.FormatInt(u.ID, 10), t.User != nil
+		}
+		return t.Anon, "anon:" + c.ClientIP(), t.Anon != nil
+	}
+}
+
+// scoped throttles one view by client IP, whoever the caller is.
+func scoped(l *throttle.Limiter, scope string) throttleRule {
+	return func(c *gin.Context) (*throttle.Limiter, string, bool) {
+		return l, scope + ":" + c.ClientIP(), l != nil
+	}
+}
+
+// throttled runs after authentication and before the method check, as DRF's
+// check_throttles; every rule is checked and the longest wait is reported.
+func throttled(rules ...throttleRule) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		longest := -1
+		for _, rule := range rules {
+			l, key, ok := rule(c)
+			if !ok {
+				continue
+			}
+			if allowed, wait := l.Allow(key); !allowed {
+				longest = max(longest, throttle.Seconds(wait))
+			}
+		}
+		if longest >= 0 {
+			abort(c, &throttledError{seconds: longest})
+		}
+	}
+}
