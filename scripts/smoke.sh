@@ -87,7 +87,7 @@ case "$body" in
 esac
 check GET '/studentapi/?roll__gte=7&ordering=roll' 200 "${auth[@]}"
 case "$body" in
-  '{"count":3,"next":"'"$base"'/studentapi/?ordering=roll&page=2&roll__gte=7","previous":null,"results":[{"id":'*'"name":"Sonam"'*'"name":"Ravi"'*) ;;
+  '{"count":3,"next":"'"$base"'/studentapi/?ordering=roll&page=2&roll__gte=7","previous":null,"results":[{"id":'*'"roll":7,'*'"roll":11,'*) ;;
   *) fail "filter and order: $body" ;;
 esac
 
