@@ -2,7 +2,8 @@
 # Runs every ```sh block of README.md, in order and as written, in a copy of the
 # working tree, so the README cannot drift from what the service does. A block
 # preceded by <!-- readme: server --> or <!-- readme: server-tls --> is started in
-# the background (on :8000 or :8443) and stopped at the end; <!-- readme: skip -->
+# the background (on :8000 or :8443, or the port after the word, as in
+# <!-- readme: server 8001 -->) and stopped at the end; <!-- readme: skip -->
 # is not run (scripts/test.sh is what calls this script); <!-- readme: any-status -->
 # may get 4xx answers. Everywhere else an HTTP error status fails the run.
 set -euo pipefail
@@ -11,7 +12,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for port in 8000 8443; do
+for port in 8000 8001 8443; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "readme: port $port is in use; the README's commands need it free" >&2
     exit 1
@@ -51,13 +52,13 @@ start_server() {
 HARNESS
 
 awk -v q="'" '
-  /^<!-- readme: [a-z-]+ -->$/ { kind = $3; next }
+  /^<!-- readme: [a-z-]+( [0-9]+)? -->$/ { kind = $3; port = ($4 ~ /^[0-9]+$/) ? $4 : ""; next }
   /^```sh$/ && !inblock { inblock = 1; body = ""; next }
   /^```$/ && inblock {
     inblock = 0
     if (kind == "skip") { print "echo \"readme: skipped a block\"" }
     else if (kind == "server" || kind == "server-tls") {
-      port = (kind == "server") ? 8000 : 8443
+      if (port == "") port = (kind == "server") ? 8000 : 8443
       gsub(q, q "\\" q q, body)
       print "echo \"readme: starting server on :" port "\""
       print "start_server " port " " q body q
