@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/big"
 	"regexp"
@@ -58,6 +59,9 @@ func (f charField) clean(v any) (string, []string) {
 	}
 	if strings.ContainsRune(s, 0) {
 		errs = append(errs, msgNullChars)
+	}
+	if r, ok := loneSurrogate(s); ok {
+		errs = append(errs, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", r))
 	}
 	return s, errs
 }

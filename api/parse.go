@@ -71,7 +71,8 @@ func formData(values map[string][]string) requestData {
 	data := make(requestData, len(values))
 	for k, v := range values {
 		if len(v) > 0 {
-			data[k] = v[len(v)-1]
+			// Django decodes form bytes with errors="replace".
+			data[strings.ToValidUTF8(k, "\uFFFD")] = strings.ToValidUTF8(v[len(v)-1], "\uFFFD")
 		}
 	}
 	return data
@@ -82,6 +83,10 @@ func formData(values map[string][]string) requestData {
 func parseJSON(body []byte) (requestData, error) {
 	if !utf8.Valid(body) {
 		return nil, errParse("JSON parse error - body is not valid UTF-8")
+	}
+	body, err := prepareJSON(body)
+	if err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -138,4 +143,98 @@ func pythonTypeName(v any) string {
 		return "int"
 	}
 	return "dict"
+}
+
+// maxJSONDepth bounds nesting: DRF fails with a 500 past Python's recursion
+// limit; here it is a plain parse error long before that.
+const maxJSONDepth = 64
+
+// surrogateBase marks a lone UTF-16 surrogate from a \uXXXX escape: Go's decoder
+// would silently turn it into U+FFFD, while DRF refuses the field with "Surrogate
+// characters are not allowed". prepareJSON rewrites \uD800 as the plane-16
+// code point U+10D800 (and so on) so that field validation can name it.
+const surrogateBase = 0x100000
+
+// prepareJSON checks the nesting depth and marks lone surrogate escapes, in
+// one pass that tracks whether it is inside a string.
+func prepareJSON(body []byte) ([]byte, error) {
+	depth, inString := 0, false
+	var out []byte // nil until a lone surrogate needs rewriting
+	last := 0
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !inString {
+			switch c {
+			case '"':
+				inString = true
+			case '[', '{':
+				if depth++; depth > maxJSONDepth {
+					return nil, errParse(fmt.Sprintf("JSON parse error - nesting deeper than %d levels: %s", maxJSONDepth, position(body, i)))
+				}
+			case ']', '}':
+				depth--
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = false
+		case '\\':
+			if i+1 < len(body) && body[i+1] == 'u' {
+				code, ok := hex4(body, i+2)
+				if ok && code >= 0xD800 && code <= 0xDFFF {
+					paired := false
+					if code < 0xDC00 && i+7 < len(body) && body[i+6] == '\\' && body[i+7] == 'u' {
+						if low, ok := hex4(body, i+8); ok && low >= 0xDC00 && low <= 0xDFFF {
+							paired = true
+						}
+					}
+					if paired {
+						i += 11 // skip both halves of a proper pair
+						continue
+					}
+					out = append(out, body[last:i]...)
+					out = utf8.AppendRune(out, surrogateBase+rune(code))
+					last = i + 6
+					i += 5
+					continue
+				}
+			}
+			i++ // skip the escaped character
+		}
+	}
+	if out == nil {
+		return body, nil
+	}
+	return append(out, body[last:]...), nil
+}
+
+func hex4(b []byte, at int) (int, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b[at : at+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			n = n*16 + int(c-'0')
+		case 'a' <= c && c <= 'f':
+			n = n*16 + int(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			n = n*16 + int(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+// loneSurrogate finds a rune marked by prepareJSON.
+func loneSurrogate(s string) (rune, bool) {
+	for _, r := range s {
+		if r >= surrogateBase+0xD800 && r <= surrogateBase+0xDFFF {
+			return r - surrogateBase, true
+		}
+	}
+	return 0, false
 }
