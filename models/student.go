@@ -14,15 +14,6 @@ type Student struct {
 	City string `gorm:"size:100;not null;index"`
 }
 
-// Students lists every student ordered by id.
-func (db *DB) Students(ctx context.Context) ([]Student, error) {
-	var out []Student
-	if err := db.with(ctx).Order("id").Find(&out).Error; err != nil {
-		return nil, translate(err, "list students")
-	}
-	return out, nil
-}
-
 // Student finds one student by id.
 func (db *DB) Student(ctx context.Context, id int64) (*Student, error) {
 	var s Student

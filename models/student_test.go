@@ -98,7 +98,7 @@ func TestStudentMissingIDs(t *testing.T) {
 
 func TestStudentsOrderedByID(t *testing.T) {
 	db, _ := newDB(t)
-	list, err := db.Students(t.Context())
+	list, err := db.FindStudents(t.Context(), models.StudentQuery{})
 	if err != nil {
 		t.Fatalf("Students on an empty table: %v", err)
 	}
@@ -124,7 +124,7 @@ func TestStudentsOrderedByID(t *testing.T) {
 	}
 	want := []models.Student{created[0], created[2], created[3]}
 
-	list, err = db.Students(t.Context())
+	list, err = db.FindStudents(t.Context(), models.StudentQuery{})
 	if err != nil {
 		t.Fatalf("Students: %v", err)
 	}
