@@ -182,5 +182,9 @@ func writeJSON(c *gin.Context, status int, v any) {
 		status = http.StatusInternalServerError
 		body = []byte(`{"detail":"Internal server error."}`)
 	}
+	if r, _ := c.Get(renderedKey{}); r == htmlRenderer {
+		writeBrowsable(c, status, body) // a browser: the same JSON in a page
+		return
+	}
 	c.Data(status, "application/json", body)
 }

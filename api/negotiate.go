@@ -14,8 +14,8 @@ type renderer struct {
 
 var (
 	jsonRenderer = renderer{mediaType: "application/json", format: "json"}
-	// htmlRenderer stands for DRF's browsable API. Until this service renders
-	// HTML, a client that asks for it is answered in JSON rather than refused.
+	// htmlRenderer is DRF's browsable API: writeJSON puts the JSON answer in
+	// an HTML page (browsable.go).
 	htmlRenderer = renderer{mediaType: "text/html", format: "api"}
 )
 

@@ -56,6 +56,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	assets, err := browsableAssets()
+	if err != nil {
+		return nil, err
+	}
 	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: proxies}
 	userThrottles := anonOrUser(d.Throttles)
 	root := &view{
@@ -110,6 +114,9 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.Any("/studentapi.:format/", append([]gin.HandlerFunc{formatSuffix}, list.chain(a)...)...)
 	r.Any("/studentapi/:pk/", append([]gin.HandlerFunc{detailPK(true)}, detail.chain(a)...)...)
 	r.Any("/studentapi/:pk", append([]gin.HandlerFunc{detailPK(false)}, detail.chain(a)...)...)
+	// The browsable API's script and stylesheet (browsable.go).
+	r.GET("/static/*file", assets)
+	r.HEAD("/static/*file", assets)
 
 	r.NoRoute(func(c *gin.Context) { abort(c, errNotFound) })
 	// A method gin has no tree for (PROPFIND, say) on a known path: run the

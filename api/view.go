@@ -46,7 +46,9 @@ func (v *view) allowed() string {
 func (v *view) chain(a *auth.Authenticator) []gin.HandlerFunc {
 	allow := v.allowed()
 	vary := len(v.renderers) > 1
+	served := browsableView{view: v, keyword: a.Keyword()}
 	headers := func(c *gin.Context) {
+		c.Set(viewKey{}, served)
 		c.Header("Allow", allow)
 		if vary {
 			c.Header("Vary", "Accept")
