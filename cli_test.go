@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -79,10 +80,16 @@ func (c *testCLI) createUser(t *testing.T, command, username, password string) {
 	c.mustRun(t, "", command, "--noinput", "--username", username, "--email", username+"@example.com")
 }
 
-// openDB opens the database the commands use, to look at what they wrote.
+// openDB opens the database the commands use, under the same secret key, to
+// look at what they wrote.
 func (c *testCLI) openDB(t *testing.T) *models.DB {
 	t.Helper()
-	db, err := models.OpenSQLite(c.env["STUDENTAPI_DATABASE_PATH"], models.Options{})
+	cfg, err := LoadConfig(c.config, true, c.getenv)
+	if err != nil {
+		t.Fatalf("load config: %v", err)
+	}
+	cfg.Auth.CreateTokenOnUserCreate = false // look, do not act
+	db, _, err := openDB(cfg, io.Discard)
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}

@@ -152,26 +152,41 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// openDB opens the configured database and wires the token receiver when the
-// config asks for it, so every command that creates a user gives it a token.
-func openDB(cfg Config, logw io.Writer) (*models.DB, error) {
-	var (
-		db  *models.DB
-		err error
-	)
+// openDB opens the configured database with the keyring made from the secret
+// key (see loadSecretKey), which every command needs to read or write tokens,
+// and wires the token receiver when the config asks for it, so every command
+// that creates a user gives it a token. It returns where the secret came from
+// for serve to report.
+func openDB(cfg Config, logw io.Writer) (*models.DB, secretKey, error) {
+	secret, err := loadSecretKey(cfg)
+	if err != nil {
+		return nil, secretKey{}, err
+	}
+	keys, err := auth.NewKeyring(secret.value)
+	if err != nil {
+		return nil, secretKey{}, fmt.Errorf("auth.secret_key: %w", err)
+	}
+	opts := models.Options{Keys: keys, Log: logw}
+	var db *models.DB
 	switch cfg.Database.Driver {
 	case "sqlite":
-		db, err = models.OpenSQLite(cfg.Database.Path, models.Options{Log: logw})
+		db, err = models.OpenSQLite(cfg.Database.Path, opts)
 	default:
-		return nil, fmt.Errorf("database.driver: unsupported %q", cfg.Database.Driver)
+		return nil, secretKey{}, fmt.Errorf("database.driver: unsupported %q", cfg.Database.Driver)
 	}
 	if err != nil {
-		return nil, err
+		return nil, secretKey{}, err
 	}
 	if cfg.Auth.CreateTokenOnUserCreate {
 		auth.ConnectTokenReceiver(db.Signals)
 	}
-	return db, nil
+	return db, secret, nil
+}
+
+// authOptions are the token expiry settings, for serve and for the commands
+// that hand out tokens alike.
+func authOptions(cfg Config) auth.Options {
+	return auth.Options{TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh}
 }
 
 // withDB loads the config, opens and migrates the database, runs fn, and closes it.
@@ -181,7 +196,7 @@ func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db 
 		return err
 	}
 	// Commands report their own errors in one line; the query log would repeat them.
-	db, err := openDB(cfg, io.Discard)
+	db, _, err := openDB(cfg, io.Discard)
 	if err != nil {
 		return err
 	}

@@ -58,9 +58,12 @@ type DatabaseConfig struct {
 
 // AuthConfig configures token authentication and password hashing.
 type AuthConfig struct {
-	Keyword                 string `yaml:"keyword"`                     // Authorization scheme, e.g. "Token"
-	CreateTokenOnUserCreate bool   `yaml:"create_token_on_user_create"` // give every new user a token
-	BcryptCost              int    `yaml:"bcrypt_cost"`                 // bcrypt work factor
+	Keyword                 string        `yaml:"keyword"`                     // Authorization scheme, e.g. "Token"
+	CreateTokenOnUserCreate bool          `yaml:"create_token_on_user_create"` // give every new user a token
+	BcryptCost              int           `yaml:"bcrypt_cost"`                 // bcrypt work factor
+	SecretKey               string        `yaml:"secret_key"`                  // token digests and seals derive from it; empty: <database.path>.secret in development
+	TokenTTL                time.Duration `yaml:"token_ttl"`                   // 0: tokens never expire
+	TokenRefresh            bool          `yaml:"token_refresh"`               // sliding expiry: each use restarts the TTL
 }
 
 // TLSConfig names the certificate and key to serve HTTPS with; both or neither.
@@ -86,6 +89,9 @@ const (
 	configMinBcryptCost = 4
 	configMaxBcryptCost = 31
 )
+
+// configMinSecretKeyLen repeats auth.MinSecretLen, for the same reason.
+const configMinSecretKeyLen = 32
 
 // configEnvPrefix starts the environment variable of every config key.
 const configEnvPrefix = "STUDENTAPI_"
@@ -185,6 +191,19 @@ func (c Config) Validate() error {
 	if c.Auth.BcryptCost < configMinBcryptCost || c.Auth.BcryptCost > configMaxBcryptCost {
 		bad("auth.bcrypt_cost: %d is out of range; use %d to %d (12 in production)",
 			c.Auth.BcryptCost, configMinBcryptCost, configMaxBcryptCost)
+	}
+	// Never echo the secret itself: this message goes to logs and terminals.
+	switch n := len(c.Auth.SecretKey); {
+	case n == 0 && c.Production:
+		bad("auth.secret_key: must be set in production; set STUDENTAPI_AUTH_SECRET_KEY to at least %d random bytes, e.g. the output of `openssl rand -hex 32`", configMinSecretKeyLen)
+	case n > 0 && n < configMinSecretKeyLen:
+		bad("auth.secret_key: is %d bytes, too short to protect tokens; use at least %d, e.g. the output of `openssl rand -hex 32`", n, configMinSecretKeyLen)
+	}
+	if c.Auth.TokenTTL < 0 {
+		bad(`auth.token_ttl: must be 0 (tokens never expire) or more, got %s; use a Go duration, e.g. "24h"`, c.Auth.TokenTTL)
+	}
+	if c.Auth.TokenRefresh && c.Auth.TokenTTL == 0 {
+		bad(`auth.token_refresh: has no effect without auth.token_ttl; set a TTL, e.g. "24h", or turn the refresh off`)
 	}
 
 	switch {

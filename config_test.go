@@ -77,6 +77,9 @@ auth:
   keyword: Bearer
   create_token_on_user_create: false
   bcrypt_cost: 4
+  secret_key: a file secret of thirty-two bytes or more
+  token_ttl: 24h
+  token_refresh: true
 tls:
   cert_file: cert.pem
   key_file: key.pem
@@ -101,6 +104,9 @@ http:
 				c.Auth.Keyword = "Bearer"
 				c.Auth.CreateTokenOnUserCreate = false
 				c.Auth.BcryptCost = 4
+				c.Auth.SecretKey = "a file secret of thirty-two bytes or more"
+				c.Auth.TokenTTL = 24 * time.Hour
+				c.Auth.TokenRefresh = true
 				c.TLS = TLSConfig{CertFile: "cert.pem", KeyFile: "key.pem"}
 				c.HTTP.BodyLimit = 2048
 				c.HTTP.ReadHeaderTimeout = time.Second
@@ -133,6 +139,9 @@ http:
 				"STUDENTAPI_AUTH_KEYWORD":                     "Key",
 				"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE": "false",
 				"STUDENTAPI_AUTH_BCRYPT_COST":                 "5",
+				"STUDENTAPI_AUTH_SECRET_KEY":                  "an env secret of thirty-two bytes or more",
+				"STUDENTAPI_AUTH_TOKEN_TTL":                   "90m",
+				"STUDENTAPI_AUTH_TOKEN_REFRESH":               "true",
 				"STUDENTAPI_TLS_CERT_FILE":                    "c.pem",
 				"STUDENTAPI_TLS_KEY_FILE":                     "k.pem",
 				"STUDENTAPI_HTTP_BODY_LIMIT":                  "10",
@@ -152,6 +161,9 @@ http:
 				c.Auth.Keyword = "Key"
 				c.Auth.CreateTokenOnUserCreate = false
 				c.Auth.BcryptCost = 5
+				c.Auth.SecretKey = "an env secret of thirty-two bytes or more"
+				c.Auth.TokenTTL = 90 * time.Minute
+				c.Auth.TokenRefresh = true
 				c.TLS = TLSConfig{CertFile: "c.pem", KeyFile: "k.pem"}
 				c.HTTP.BodyLimit = 10
 				c.HTTP.ReadHeaderTimeout = 1 * time.Second
@@ -367,6 +379,31 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{"auth.bcrypt_cost: 32 is out of range; use 4 to 31"},
 		},
 		{
+			name:    "secret key too short",
+			env:     map[string]string{"STUDENTAPI_AUTH_SECRET_KEY": "hunter2"},
+			wantErr: []string{"auth.secret_key: is 7 bytes, too short", "at least 32", "openssl rand -hex 32"},
+		},
+		{
+			name:    "production without a secret key",
+			file:    "production: true\n",
+			wantErr: []string{"auth.secret_key: must be set in production", "STUDENTAPI_AUTH_SECRET_KEY"},
+		},
+		{
+			name:    "negative token ttl",
+			env:     map[string]string{"STUDENTAPI_AUTH_TOKEN_TTL": "-1h"},
+			wantErr: []string{"auth.token_ttl: must be 0 (tokens never expire) or more, got -1h0m0s"},
+		},
+		{
+			name:    "token ttl not a duration",
+			file:    "auth:\n  token_ttl: 1 day\n",
+			wantErr: []string{`$FILE: auth.token_ttl: invalid duration "1 day"`},
+		},
+		{
+			name:    "token refresh without a ttl",
+			env:     map[string]string{"STUDENTAPI_AUTH_TOKEN_REFRESH": "true"},
+			wantErr: []string{"auth.token_refresh: has no effect without auth.token_ttl"},
+		},
+		{
 			name:    "tls cert without key",
 			file:    "tls:\n  cert_file: cert.pem\n",
 			wantErr: []string{"tls.key_file: must be set because tls.cert_file is", "gencert"},
@@ -514,6 +551,9 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_AUTH_KEYWORD",
 		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",
 		"STUDENTAPI_AUTH_BCRYPT_COST",
+		"STUDENTAPI_AUTH_SECRET_KEY",
+		"STUDENTAPI_AUTH_TOKEN_TTL",
+		"STUDENTAPI_AUTH_TOKEN_REFRESH",
 		"STUDENTAPI_TLS_CERT_FILE",
 		"STUDENTAPI_TLS_KEY_FILE",
 		"STUDENTAPI_HTTP_BODY_LIMIT",

@@ -58,11 +58,12 @@ func migrateCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env
 // lets in-flight requests finish within the shutdown timeout.
 func serve(ctx context.Context, cfg Config, e env) error {
 	log := newLogger(e.stderr, cfg.LogLevel)
-	db, err := openDB(cfg, e.stderr)
+	db, secret, err := openDB(cfg, e.stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	secret.report(log)
 	if cfg.Database.MigrateOnStart {
 		if err := db.Migrate(ctx); err != nil {
 			return err
@@ -72,7 +73,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	gin.SetMode(gin.ReleaseMode)
 	router, err := api.NewRouter(api.Deps{
 		DB:             db,
-		Auth:           auth.New(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost),
+		Auth:           auth.NewWithOptions(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg)),
 		Log:            log,
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		TrustedProxies: cfg.HTTP.TrustedProxies,

@@ -127,8 +127,14 @@ func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context,
 				if err != nil {
 					return err
 				}
-			} else if t, _, err = db.GetOrCreateToken(ctx, u.ID, auth.GenerateKey); err != nil {
-				return err
+			} else {
+				// As a login does: a token that expired, or whose key cannot be
+				// opened since the secret key changed, is replaced, so the
+				// command prints a key that works instead of failing.
+				a := auth.NewWithOptions(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
+				if t, err = a.TokenFor(ctx, u); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(e.stdout, "Generated token %s for user %s\n", t.Key, u.Username)
 			return nil

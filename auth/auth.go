@@ -2,10 +2,10 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,6 +21,7 @@ type Authenticator struct {
 	db         *models.DB
 	keyword    string
 	bcryptCost int
+	opts       Options
 
 	// dummy is a hash checked when the username is unknown, so that a failed
 	// login costs one password check whether or not the user exists.
@@ -29,10 +30,44 @@ type Authenticator struct {
 	dummyErr  error
 }
 
+// Options tune an Authenticator beyond New's arguments. The zero value is
+// DRF's behaviour: tokens never expire.
+type Options struct {
+	// TTL is how long a token stays good after it was created (or, with
+	// Refresh, last refreshed); an older one is refused as ErrInvalidToken and
+	// replaced at the next login. 0 means forever.
+	TTL time.Duration
+	// Refresh makes the TTL sliding: using a token restarts it. The new time is
+	// written at most once per RefreshInterval, not on every request.
+	Refresh bool
+}
+
+// RefreshInterval is the least time between two writes of a token's refreshed
+// time when Options.Refresh is on.
+const RefreshInterval = time.Minute
+
 // New returns an Authenticator that reads the keyword (e.g. "Token") from the
 // Authorization header and hashes new passwords at bcryptCost.
 func New(db *models.DB, keyword string, bcryptCost int) *Authenticator {
-	return &Authenticator{db: db, keyword: keyword, bcryptCost: bcryptCost}
+	return NewWithOptions(db, keyword, bcryptCost, Options{})
+}
+
+// NewWithOptions is New with token expiry and refresh. Time is read from the
+// database's clock (models.Options.Now), the one token times are written with.
+func NewWithOptions(db *models.DB, keyword string, bcryptCost int, opts Options) *Authenticator {
+	return &Authenticator{db: db, keyword: keyword, bcryptCost: bcryptCost, opts: opts}
+}
+
+// expired reports whether t is past its TTL at now.
+func (a *Authenticator) expired(t *models.Token, now time.Time) bool {
+	if a.opts.TTL <= 0 {
+		return false
+	}
+	from := t.Created
+	if a.opts.Refresh && t.Refreshed.After(from) {
+		from = t.Refreshed
+	}
+	return from.Add(a.opts.TTL).Before(now)
 }
 
 // Keyword is the Authorization scheme this Authenticator reads, for the
@@ -75,9 +110,13 @@ func (a *Authenticator) burnPasswordCheck(password string) error {
 	return nil
 }
 
-// TokenFor returns the user's token, creating one if the user has none.
+// TokenFor returns the user's token, creating one if the user has none, and
+// replacing one that has expired or whose key cannot be opened any more (the
+// secret key changed): a login always ends with a key that works.
 func (a *Authenticator) TokenFor(ctx context.Context, u *models.User) (*models.Token, error) {
-	t, _, err := a.db.GetOrCreateToken(ctx, u.ID, GenerateKey)
+	now := a.db.Now()
+	expired := func(t *models.Token) bool { return a.expired(t, now) }
+	t, _, err := a.db.GetOrCreateToken(ctx, u.ID, GenerateKey, expired)
 	if err != nil {
 		return nil, fmt.Errorf("token for %q: %w", u.Username, err)
 	}
@@ -86,7 +125,9 @@ func (a *Authenticator) TokenFor(ctx context.Context, u *models.User) (*models.T
 
 // Authenticate resolves the Authorization header values to a token with its user.
 // It returns errAnonymous (see IsAnonymous) when no token is offered, a *Failure
-// when one is offered but is not good, and other errors when the database fails.
+// when one is offered but is not good (unknown, expired, or its user inactive),
+// and other errors when the database fails. With Options.Refresh it restarts
+// the token's TTL, writing at most once per RefreshInterval.
 func (a *Authenticator) Authenticate(ctx context.Context, header []string) (*models.Token, error) {
 	key, err := ParseHeader(header, a.keyword)
 	if err != nil {
@@ -95,6 +136,8 @@ func (a *Authenticator) Authenticate(ctx context.Context, header []string) (*mod
 	if !wellFormedKey(key) {
 		return nil, ErrInvalidToken
 	}
+	// The row is found by the key's HMAC digest, which TokenByKey compares
+	// again in constant time; the key itself is never compared or stored.
 	t, err := a.db.TokenByKey(ctx, key)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, ErrInvalidToken
@@ -102,15 +145,37 @@ func (a *Authenticator) Authenticate(ctx context.Context, header []string) (*mod
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	// The lookup was by equality in the database; compare again in constant time
-	// so this process never branches on how much of a key matched.
-	if subtle.ConstantTimeCompare([]byte(t.Key), []byte(key)) != 1 {
+	now := a.db.Now()
+	if a.expired(t, now) {
 		return nil, ErrInvalidToken
 	}
 	if !t.User.IsActive {
 		return nil, ErrInactive
 	}
+	if err := a.refresh(ctx, t, now); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// refresh moves t's refreshed time to now when sliding expiry is on and the
+// last refresh is at least RefreshInterval old; other requests write nothing.
+func (a *Authenticator) refresh(ctx context.Context, t *models.Token, now time.Time) error {
+	if !a.opts.Refresh || a.opts.TTL <= 0 {
+		return nil
+	}
+	staleBefore := now.Add(-RefreshInterval)
+	if !t.Refreshed.Before(staleBefore) {
+		return nil
+	}
+	touched, err := a.db.TouchToken(ctx, t.UserID, now, staleBefore)
+	if err != nil {
+		return fmt.Errorf("authenticate: %w", err)
+	}
+	if touched {
+		t.Refreshed = now
+	}
+	return nil
 }
 
 type callerKey struct{}

@@ -14,10 +14,30 @@ import (
 // testCost keeps bcrypt fast in tests; production uses the configured cost.
 const testCost = 4
 
+// testSecret is the secret key of the tests' Keyrings.
+const testSecret = "auth test secret, 32 bytes or more"
+
+// newKeyring makes a Keyring from secret or fails the test.
+func newKeyring(t *testing.T, secret string) *auth.Keyring {
+	t.Helper()
+	k, err := auth.NewKeyring([]byte(secret))
+	if err != nil {
+		t.Fatalf("NewKeyring: %v", err)
+	}
+	return k
+}
+
 // newDB opens and migrates a fresh SQLite file in the test's temporary directory.
 func newDB(t *testing.T) *models.DB {
 	t.Helper()
-	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{})
+	return openDB(t, filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: newKeyring(t, testSecret)})
+}
+
+// openDB opens and migrates the SQLite file at path, closing it when the test
+// ends (closing it twice is harmless).
+func openDB(t *testing.T, path string, opts models.Options) *models.DB {
+	t.Helper()
+	db, err := models.OpenSQLite(path, opts)
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}

@@ -46,6 +46,37 @@ func ExampleGenerateKey() {
 	// Output: 40 true
 }
 
+// A Keyring keeps keys out of the database: a row holds the key's digest, to
+// find it by, and a sealed copy that opens only under the same secret, for the
+// same row.
+func ExampleNewKeyring() {
+	keys, err := auth.NewKeyring([]byte("the server's secret key, 32 bytes or more"))
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	const key = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
+	const userID = 1
+	digest := keys.Digest(key)
+	sealed, err := keys.Seal(key, digest, userID)
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	opened, err := keys.Open(sealed, digest, userID)
+	fmt.Println(len(digest), opened == key, err)
+
+	_, err = keys.Open(sealed, digest, userID+1) // moved to another user's row
+	fmt.Println(err != nil)
+
+	_, err = auth.NewKeyring([]byte("short"))
+	fmt.Println(err)
+	// Output:
+	// 64 true <nil>
+	// true
+	// keyring: secret key must be at least 32 bytes, got 5
+}
+
 // The middleware identifies every caller; Required refuses the anonymous ones
 // on the routes that need a user, leaving the answer to the router's error writer.
 func ExampleRequired() {
@@ -55,7 +86,11 @@ func ExampleRequired() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	db, err := models.OpenSQLite(filepath.Join(dir, "db.sqlite"), models.Options{})
+	keys, err := auth.NewKeyring([]byte("the server's secret key, 32 bytes or more"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	db, err := models.OpenSQLite(filepath.Join(dir, "db.sqlite"), models.Options{Keys: keys})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -25,6 +25,9 @@ import (
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("already exists")
+	// ErrSealBroken means a token's sealed key cannot be opened: the secret it
+	// was sealed under has changed, or the row was written by someone without it.
+	ErrSealBroken = errors.New("sealed token key cannot be opened (was the secret key changed?)")
 )
 
 // Signals are the events models sends from its GORM hooks.
@@ -45,30 +48,48 @@ type UserCreated struct {
 type DB struct {
 	gorm    *gorm.DB
 	Signals *Signals
+	keys    KeyProtector
+	now     func() time.Time
 }
 
 // Options tune Open.
 type Options struct {
+	// Keys protects token keys at rest; the server passes an auth.Keyring built
+	// from its secret key. Nil draws a random secret for this handle alone, so
+	// nothing usable is stored either, but tokens outlive neither Close nor the
+	// process: for tests and throwaway tools only.
+	Keys KeyProtector
 	// Log receives slow-query and error lines, with query parameters left out so
 	// that no password hash or token key is ever written. Nil discards them.
 	Log io.Writer
+	// Now is the clock every timestamp the package writes comes from (token
+	// creation and refresh, date joined), so that tests can move time. Nil is
+	// the system clock.
+	Now func() time.Time
 }
 
-// pluginName names the GORM plugin through which hooks find the Signals: the
-// plugin map travels with every session and transaction of one *gorm.DB, and
-// keeps the registry off package-level state.
-const pluginName = "studentapi:signals"
+// pluginName names the GORM plugin through which hooks find the handle's
+// Signals, Keys and clock: the plugin map travels with every session and
+// transaction of one *gorm.DB, and keeps them off package-level state.
+const pluginName = "studentapi:handle"
 
-type signalsPlugin struct{ signals *Signals }
+type handlePlugin struct {
+	signals *Signals
+	keys    KeyProtector
+	now     func() time.Time
+}
 
-func (p *signalsPlugin) Name() string              { return pluginName }
-func (p *signalsPlugin) Initialize(*gorm.DB) error { return nil }
+func (p *handlePlugin) Name() string              { return pluginName }
+func (p *handlePlugin) Initialize(*gorm.DB) error { return nil }
 
-func signalsOf(tx *gorm.DB) *Signals {
-	if p, ok := tx.Config.Plugins[pluginName].(*signalsPlugin); ok {
-		return p.signals
+// handleOf rebuilds the DB a GORM hook runs under, or returns nil when tx did
+// not come from Open.
+func handleOf(tx *gorm.DB) *DB {
+	p, ok := tx.Config.Plugins[pluginName].(*handlePlugin)
+	if !ok {
+		return nil
 	}
-	return nil
+	return &DB{gorm: tx, Signals: p.signals, keys: p.keys, now: p.now}
 }
 
 // SQLiteDSN builds the DSN of a SQLite file with the pragmas every pooled
@@ -99,14 +120,26 @@ func OpenSQLite(path string, opts Options) (*DB, error) {
 
 // Open opens a database through any GORM dialector.
 func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
+	keys := opts.Keys
+	if keys == nil {
+		var err error
+		if keys, err = newEphemeralKeys(); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+	}
 	w := opts.Log
 	if w == nil {
 		w = io.Discard
 	}
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	now := func() time.Time { return clock().UTC() }
 	signals := &Signals{}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		TranslateError: true,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		NowFunc:        now,
 		Logger: logger.New(log.New(w, "", log.LstdFlags), logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  logger.Warn,
@@ -117,10 +150,19 @@ func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := g.Use(&signalsPlugin{signals: signals}); err != nil {
-		return nil, fmt.Errorf("register signals: %w", err)
+	if err := g.Use(&handlePlugin{signals: signals, keys: keys, now: now}); err != nil {
+		return nil, fmt.Errorf("register handle plugin: %w", err)
 	}
-	return &DB{gorm: g, Signals: signals}, nil
+	return &DB{gorm: g, Signals: signals, keys: keys, now: now}, nil
+}
+
+// Now reads the clock of Options.Now, in UTC: the time the package stamps on
+// what it writes, and the one to judge those stamps by.
+func (db *DB) Now() time.Time { return db.now() }
+
+// on is db working through g: another session or a transaction of the same pool.
+func (db *DB) on(g *gorm.DB) *DB {
+	return &DB{gorm: g, Signals: db.Signals, keys: db.keys, now: db.now}
 }
 
 // Close closes the underlying connection pool.
@@ -149,7 +191,13 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Migrate creates or updates the tables. Running it again is harmless.
 func (db *DB) Migrate(ctx context.Context) error {
-	if err := db.with(ctx).AutoMigrate(&User{}, &Token{}, &Student{}); err != nil {
+	if err := db.with(ctx).AutoMigrate(&User{}); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := db.migrateTokens(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := db.with(ctx).AutoMigrate(&Student{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
@@ -158,7 +206,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Transaction runs fn in one transaction, committed when fn returns nil.
 func (db *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
 	return db.with(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&DB{gorm: tx, Signals: db.Signals})
+		return fn(db.on(tx))
 	})
 }
 

@@ -1,10 +1,16 @@
 package models_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -24,10 +30,57 @@ func newDB(t *testing.T) (*models.DB, string) {
 	return openDB(t, path), path
 }
 
+// testKeys is the KeyProtector of these tests: HMAC digests and sealed copies
+// that carry an HMAC tag over the key and its row, so that another secret, or
+// a copy moved to another row, fails to open. Unlike auth.Keyring (tested in
+// auth) it does not encrypt: these tests are about what models does with a
+// protector, not about the protection.
+type testKeys struct{ secret string }
+
+func (k testKeys) mac(parts ...string) []byte {
+	m := hmac.New(sha256.New, []byte(k.secret))
+	for _, p := range parts {
+		fmt.Fprintf(m, "%d:%s", len(p), p)
+	}
+	return m.Sum(nil)
+}
+
+func (k testKeys) Digest(key string) string { return hex.EncodeToString(k.mac("digest", key)) }
+
+func (k testKeys) Seal(key, digest string, userID int64) ([]byte, error) {
+	return append(k.mac("seal", key, digest, fmt.Sprint(userID)), key...), nil
+}
+
+func (k testKeys) Open(sealed []byte, digest string, userID int64) (string, error) {
+	if len(sealed) < sha256.Size {
+		return "", errors.New("sealed copy too short")
+	}
+	key := string(sealed[sha256.Size:])
+	if !hmac.Equal(sealed[:sha256.Size], k.mac("seal", key, digest, fmt.Sprint(userID))) {
+		return "", errors.New("sealed copy does not open")
+	}
+	return key, nil
+}
+
+// testSecret is the secret of the testKeys openDB protects keys with.
+const testSecret = "models test secret"
+
 // openDB opens and migrates the SQLite file at path, closing it when the test ends.
 func openDB(t *testing.T, path string) *models.DB {
 	t.Helper()
-	db, err := models.OpenSQLite(path, models.Options{})
+	return openDBWith(t, path, models.Options{Keys: testKeys{secret: testSecret}})
+}
+
+// testClock is a clock that moves only when told to.
+type testClock struct{ now time.Time }
+
+func (c *testClock) Now() time.Time          { return c.now }
+func (c *testClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
+
+// openDBWith is openDB with other options.
+func openDBWith(t *testing.T, path string, opts models.Options) *models.DB {
+	t.Helper()
+	db, err := models.OpenSQLite(path, opts)
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}

@@ -2,47 +2,89 @@ package models
 
 import (
 	"context"
+	"crypto/subtle"
+	"errors"
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
-// Token is a user's API key, as DRF's authtoken.Token: one per user.
+// Token is a user's API key, as DRF's authtoken.Token: one per user. The row
+// never holds the key: Digest finds it, Sealed gives it back (see KeyProtector).
 type Token struct {
-	Key     string    `gorm:"primaryKey;size:40"`
-	UserID  int64     `gorm:"not null;uniqueIndex"`
-	User    *User     `gorm:"constraint:OnDelete:CASCADE"`
-	Created time.Time `gorm:"not null"`
+	Digest    string    `gorm:"primaryKey;size:64"`
+	Sealed    []byte    `gorm:"not null"`
+	UserID    int64     `gorm:"not null;uniqueIndex"`
+	User      *User     `gorm:"constraint:OnDelete:CASCADE"`
+	Created   time.Time `gorm:"not null"`
+	Refreshed time.Time `gorm:"not null"` // last sliding refresh; Created until the first
+	// Key is the key itself, filled when the token is created, found by key or
+	// opened; it is never stored.
+	Key string `gorm:"-"`
+}
+
+// newToken makes the row for key without writing it.
+func (db *DB) newToken(userID int64, key string) (*Token, error) {
+	digest := db.keys.Digest(key)
+	sealed, err := db.keys.Seal(key, digest, userID)
+	if err != nil {
+		return nil, fmt.Errorf("seal token of user %d: %w", userID, err)
+	}
+	now := db.now()
+	return &Token{Digest: digest, Sealed: sealed, UserID: userID, Created: now, Refreshed: now, Key: key}, nil
+}
+
+// open fills t.Key from its sealed copy.
+func (db *DB) open(t *Token) error {
+	key, err := db.keys.Open(t.Sealed, t.Digest, t.UserID)
+	if err != nil {
+		return fmt.Errorf("token of user %d: %w: %w", t.UserID, ErrSealBroken, err)
+	}
+	t.Key = key
+	return nil
 }
 
 // CreateToken inserts a token for userID with the given key.
 func (db *DB) CreateToken(ctx context.Context, userID int64, key string) (*Token, error) {
-	t := &Token{Key: key, UserID: userID, Created: time.Now().UTC()}
+	t, err := db.newToken(userID, key)
+	if err != nil {
+		return nil, err
+	}
 	if err := db.with(ctx).Omit(clause.Associations).Create(t).Error; err != nil {
 		return nil, translate(err, fmt.Sprintf("create token for user %d", userID))
 	}
 	return t, nil
 }
 
-// TokenByKey finds a token with its user loaded, in one query.
+// TokenByKey finds a token by its key, with its user loaded, in one query. The
+// query looks up the key's digest, so whatever its timing reveals is about
+// digests, from which no key can be worked out without the secret.
 func (db *DB) TokenByKey(ctx context.Context, key string) (*Token, error) {
+	digest := db.keys.Digest(key)
 	var t Token
 	err := db.with(ctx).Joins("User").
-		Where(clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "key"}, Value: key}).
+		Where(clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "digest"}, Value: digest}).
 		Take(&t).Error
 	if err != nil {
 		return nil, translate(err, "token")
+	}
+	// The database found the row by equality; compare again in constant time so
+	// this process never branches on how much of a digest matched.
+	if subtle.ConstantTimeCompare([]byte(t.Digest), []byte(digest)) != 1 {
+		return nil, fmt.Errorf("token: %w", ErrNotFound)
 	}
 	if t.User == nil {
 		// A token whose user row is gone counts as no token.
 		return nil, fmt.Errorf("token: %w", ErrNotFound)
 	}
+	t.Key = key
 	return &t, nil
 }
 
-// TokenOf returns the token of userID.
-func (db *DB) TokenOf(ctx context.Context, userID int64) (*Token, error) {
+// tokenRow reads the token row of userID without opening it.
+func (db *DB) tokenRow(ctx context.Context, userID int64) (*Token, error) {
 	var t Token
 	// Not Where(&Token{...}): GORM drops zero fields from struct conditions, so
 	// user 0 would get the first token.
@@ -52,35 +94,95 @@ func (db *DB) TokenOf(ctx context.Context, userID int64) (*Token, error) {
 	return &t, nil
 }
 
-// GetOrCreateToken returns the token of userID, creating it with newKey when the
-// user has none. Concurrent callers for one user all get the same row: the insert
-// yields to an existing one (ON CONFLICT DO NOTHING) and everyone reads the winner.
-func (db *DB) GetOrCreateToken(ctx context.Context, userID int64, newKey func() (string, error)) (t *Token, created bool, err error) {
-	if t, err := db.TokenOf(ctx, userID); err == nil {
-		return t, false, nil
-	} else if !isNotFound(err) {
-		return nil, false, err
-	}
-	key, err := newKey()
+// TokenOf returns the token of userID with its key opened. A token whose key
+// cannot be opened is an error wrapping ErrSealBroken; GetOrCreateToken and
+// ReplaceToken replace such a token.
+func (db *DB) TokenOf(ctx context.Context, userID int64) (*Token, error) {
+	t, err := db.tokenRow(ctx, userID)
 	if err != nil {
-		return nil, false, fmt.Errorf("token for user %d: %w", userID, err)
+		return nil, err
 	}
-	candidate := &Token{Key: key, UserID: userID, Created: time.Now().UTC()}
-	res := db.with(ctx).Omit(clause.Associations).
-		Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}}, DoNothing: true}).
-		Create(candidate)
-	if res.Error != nil {
-		return nil, false, translate(res.Error, fmt.Sprintf("create token for user %d", userID))
+	if err := db.open(t); err != nil {
+		return nil, err
 	}
-	if res.RowsAffected == 1 {
-		return candidate, true, nil
+	return t, nil
+}
+
+// getOrCreateAttempts bounds how often GetOrCreateToken starts over when the
+// token another caller just wrote is itself unusable, which takes a second
+// process with another secret.
+const getOrCreateAttempts = 3
+
+// GetOrCreateToken returns the token of userID, creating it with newKey when
+// the user has none, its key cannot be opened (ErrSealBroken), or expired
+// (nil: never) says it has expired. Concurrent callers for one user all get the
+// same row: the insert yields to an existing one (ON CONFLICT DO NOTHING), a
+// replacement deletes only the unusable row it saw, and everyone who lost reads
+// the winner.
+func (db *DB) GetOrCreateToken(ctx context.Context, userID int64, newKey func() (string, error), expired func(*Token) bool) (t *Token, created bool, err error) {
+	for range getOrCreateAttempts {
+		stale := "" // digest of the unusable row to replace
+		row, err := db.tokenRow(ctx, userID)
+		switch {
+		case isNotFound(err):
+		case err != nil:
+			return nil, false, err
+		default:
+			err := db.open(row)
+			if err == nil && (expired == nil || !expired(row)) {
+				return row, false, nil
+			}
+			if err != nil && !errors.Is(err, ErrSealBroken) {
+				return nil, false, err
+			}
+			stale = row.Digest
+		}
+
+		key, err := newKey()
+		if err != nil {
+			return nil, false, fmt.Errorf("token for user %d: %w", userID, err)
+		}
+		candidate, err := db.newToken(userID, key)
+		if err != nil {
+			return nil, false, err
+		}
+		inserted, err := db.insertToken(ctx, candidate, stale)
+		if err != nil {
+			return nil, false, err
+		}
+		if inserted {
+			return candidate, true, nil
+		}
 	}
-	t, err = db.TokenOf(ctx, userID)
-	return t, false, err
+	return nil, false, fmt.Errorf("token for user %d: still unusable after %d attempts: %w", userID, getOrCreateAttempts, ErrSealBroken)
+}
+
+// insertToken deletes the row with digest stale, if any, and inserts t unless
+// the user has a token by then; it reports whether t was inserted.
+func (db *DB) insertToken(ctx context.Context, t *Token, stale string) (bool, error) {
+	var inserted bool
+	err := db.Transaction(ctx, func(tx *DB) error {
+		if stale != "" {
+			err := tx.with(ctx).Where("user_id = ? AND digest = ?", t.UserID, stale).Delete(&Token{}).Error
+			if err != nil {
+				return translate(err, fmt.Sprintf("replace token of user %d", t.UserID))
+			}
+		}
+		res := tx.with(ctx).Omit(clause.Associations).
+			Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}}, DoNothing: true}).
+			Create(t)
+		if res.Error != nil {
+			return translate(res.Error, fmt.Sprintf("create token for user %d", t.UserID))
+		}
+		inserted = res.RowsAffected == 1
+		return nil
+	})
+	return inserted, err
 }
 
 // ReplaceToken deletes the token of userID, if any, and creates one with key, in
 // one transaction, so the old key stops working the moment the new one exists.
+// The old row goes whatever state it is in: expired, or its seal broken.
 func (db *DB) ReplaceToken(ctx context.Context, userID int64, key string) (*Token, error) {
 	var t *Token
 	err := db.Transaction(ctx, func(tx *DB) error {
@@ -92,4 +194,113 @@ func (db *DB) ReplaceToken(ctx context.Context, userID int64, key string) (*Toke
 		return err
 	})
 	return t, err
+}
+
+// DeleteToken removes the token of userID (a logout); ErrNotFound if there was none.
+func (db *DB) DeleteToken(ctx context.Context, userID int64) error {
+	res := db.with(ctx).Where("user_id = ?", userID).Delete(&Token{})
+	if res.Error != nil {
+		return translate(res.Error, fmt.Sprintf("delete token of user %d", userID))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete token of user %d: %w", userID, ErrNotFound)
+	}
+	return nil
+}
+
+// TouchToken sets the refreshed time of userID's token to at, unless it was
+// refreshed at or after staleBefore; it reports whether it wrote. The condition
+// is part of the UPDATE, so callers racing on one stale token write once
+// between them.
+func (db *DB) TouchToken(ctx context.Context, userID int64, at, staleBefore time.Time) (bool, error) {
+	// UTC on both sides: SQLite compares the stored timestamps as text.
+	res := db.with(ctx).Model(&Token{}).
+		Where("user_id = ? AND refreshed < ?", userID, staleBefore.UTC()).
+		Update("refreshed", at.UTC())
+	if res.Error != nil {
+		return false, translate(res.Error, fmt.Sprintf("refresh token of user %d", userID))
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// migrateTokens brings the tokens table to the current Token. A table from
+// before keys were sealed (a "key" column holding keys in the clear) is
+// rebuilt with every key sealed, so existing tokens keep working, and the file
+// is vacuumed so that the freed pages no longer hold the old keys.
+func (db *DB) migrateTokens(ctx context.Context) error {
+	plaintext, err := db.hasColumn(ctx, "tokens", "key")
+	if err != nil {
+		return err
+	}
+	if !plaintext {
+		return db.with(ctx).AutoMigrate(&Token{})
+	}
+	type plainToken struct {
+		Key     string
+		UserID  int64
+		Created time.Time
+	}
+	err = db.Transaction(ctx, func(tx *DB) error {
+		var old []plainToken
+		if err := tx.with(ctx).Table("tokens").Find(&old).Error; err != nil {
+			return fmt.Errorf("read plaintext tokens: %w", err)
+		}
+		if err := tx.with(ctx).Migrator().DropTable("tokens"); err != nil {
+			return fmt.Errorf("drop plaintext tokens: %w", err)
+		}
+		if err := tx.with(ctx).AutoMigrate(&Token{}); err != nil {
+			return err
+		}
+		for _, p := range old {
+			t, err := tx.newToken(p.UserID, p.Key)
+			if err != nil {
+				return err
+			}
+			t.Created, t.Refreshed = p.Created.UTC(), p.Created.UTC()
+			if err := tx.with(ctx).Omit(clause.Associations).Create(t).Error; err != nil {
+				return translate(err, fmt.Sprintf("seal token of user %d", p.UserID))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("seal plaintext tokens: %w", err)
+	}
+	return db.purgeFreePages(ctx)
+}
+
+// hasColumn reports whether table exists and has the column. (GORM's SQLite
+// HasColumn matches the table's DDL with LIKE, and finds "key" in PRIMARY KEY.)
+func (db *DB) hasColumn(ctx context.Context, table, column string) (bool, error) {
+	m := db.with(ctx).Migrator()
+	if !m.HasTable(table) {
+		return false, nil
+	}
+	cols, err := m.ColumnTypes(table)
+	if err != nil {
+		return false, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	for _, c := range cols {
+		if c.Name() == column {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// purgeFreePages rewrites the database file without its free pages and empties
+// the write-ahead log, where deleted rows would otherwise linger.
+func (db *DB) purgeFreePages(ctx context.Context) error {
+	if db.gorm.Dialector.Name() != "sqlite" {
+		return nil
+	}
+	return db.with(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("VACUUM").Error; err != nil {
+			return fmt.Errorf("vacuum: %w", err)
+		}
+		if err := conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		return nil
+	})
 }

@@ -23,8 +23,11 @@ func TestCreateTokenAndLookups(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
-	if created.Key != key("a") || created.UserID != alice.ID || created.Created.Before(before) {
+	if created.Key != key("a") || created.UserID != alice.ID || created.Created.Before(before) || !created.Refreshed.Equal(created.Created) {
 		t.Errorf("CreateToken = %+v", created)
+	}
+	if want := (testKeys{secret: testSecret}).Digest(key("a")); created.Digest != want {
+		t.Errorf("CreateToken.Digest = %q, want %q", created.Digest, want)
 	}
 
 	byKey, err := db.TokenByKey(t.Context(), key("a"))
@@ -102,7 +105,15 @@ func TestTokenByKeyWithoutUser(t *testing.T) {
 	if _, err := conn.ExecContext(t.Context(), "PRAGMA foreign_keys = OFF"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.ExecContext(t.Context(), "INSERT INTO tokens (key, user_id, created) VALUES (?, ?, ?)", key("f"), 999, time.Now().UTC()); err != nil {
+	keys := testKeys{secret: testSecret}
+	digest := keys.Digest(key("f"))
+	sealed, err := keys.Seal(key("f"), digest, 999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if _, err := conn.ExecContext(t.Context(), "INSERT INTO tokens (digest, sealed, user_id, created, refreshed) VALUES (?, ?, ?, ?, ?)",
+		digest, sealed, 999, now, now); err != nil {
 		t.Fatal(err)
 	}
 
@@ -135,14 +146,14 @@ func TestGetOrCreateToken(t *testing.T) {
 	alice := newUser(t, db, "alice")
 	var keys keySource
 
-	first, created, err := db.GetOrCreateToken(t.Context(), alice.ID, keys.next)
+	first, created, err := db.GetOrCreateToken(t.Context(), alice.ID, keys.next, nil)
 	if err != nil {
 		t.Fatalf("first GetOrCreateToken: %v", err)
 	}
 	if !created {
 		t.Error("first call: created = false, want true")
 	}
-	second, created, err := db.GetOrCreateToken(t.Context(), alice.ID, keys.next)
+	second, created, err := db.GetOrCreateToken(t.Context(), alice.ID, keys.next, nil)
 	if err != nil {
 		t.Fatalf("second GetOrCreateToken: %v", err)
 	}
@@ -164,7 +175,7 @@ func TestGetOrCreateTokenKeyError(t *testing.T) {
 	db, path := newDB(t)
 	alice := newUser(t, db, "alice")
 	boom := errors.New("no entropy")
-	_, _, err := db.GetOrCreateToken(t.Context(), alice.ID, func() (string, error) { return "", boom })
+	_, _, err := db.GetOrCreateToken(t.Context(), alice.ID, func() (string, error) { return "", boom }, nil)
 	if !errors.Is(err, boom) {
 		t.Errorf("GetOrCreateToken = %v, want an error wrapping %v", err, boom)
 	}
@@ -190,7 +201,7 @@ func TestGetOrCreateTokenConcurrent(t *testing.T) {
 	for i := range callers {
 		wg.Go(func() {
 			<-start
-			tok, created, err := db.GetOrCreateToken(t.Context(), alice.ID, keys.next)
+			tok, created, err := db.GetOrCreateToken(t.Context(), alice.ID, keys.next, nil)
 			if err == nil {
 				results[i] = result{key: tok.Key, created: created}
 			} else {

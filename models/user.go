@@ -81,14 +81,14 @@ func (u *User) CheckPassword(password string) (bool, error) {
 
 // AfterCreate sends Signals.UserCreated inside the transaction that inserted u.
 func (u *User) AfterCreate(tx *gorm.DB) error {
-	signals := signalsOf(tx)
-	if signals == nil {
+	db := handleOf(tx)
+	if db == nil {
 		return nil
 	}
 	// A new session on the same connection: the create statement must not leak
 	// its clauses into what receivers run.
-	txDB := &DB{gorm: tx.Session(&gorm.Session{NewDB: true}), Signals: signals}
-	if err := signals.UserCreated.Send(tx.Statement.Context, UserCreated{User: u, DB: txDB}); err != nil {
+	txDB := db.on(tx.Session(&gorm.Session{NewDB: true}))
+	if err := db.Signals.UserCreated.Send(tx.Statement.Context, UserCreated{User: u, DB: txDB}); err != nil {
 		return fmt.Errorf("user created signal: %w", err)
 	}
 	return nil
@@ -100,7 +100,7 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 		return err
 	}
 	if u.DateJoined.IsZero() {
-		u.DateJoined = time.Now().UTC()
+		u.DateJoined = db.now()
 	}
 	return translate(db.with(ctx).Create(u).Error, fmt.Sprintf("create user %q", u.Username))
 }

@@ -19,9 +19,10 @@ for port in 8000 8001 8443; do
   fi
 done
 
-# A copy of the tree as it is now (committed or not), without its database files.
+# A copy of the tree as it is now (committed or not), without its database files
+# and their generated secret keys.
 mkdir "$work/repo"
-(cd "$repo" && tar --exclude=./.git --exclude='*.db' --exclude='*.db-*' --exclude=./cert.pem --exclude=./key.pem -cf - .) | tar -C "$work/repo" -xf -
+(cd "$repo" && tar --exclude=./.git --exclude='*.db' --exclude='*.db-*' --exclude='*.db.secret' --exclude=./cert.pem --exclude=./key.pem -cf - .) | tar -C "$work/repo" -xf -
 
 script="$work/readme-run.sh"
 cat >"$script" <<'HARNESS'

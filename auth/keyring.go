@@ -1,0 +1,113 @@
+package auth
+
+import (
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/crypto/chacha20poly1305"
+	"golang.org/x/crypto/hkdf"
+)
+
+// MinSecretLen is the shortest secret NewKeyring accepts, in bytes.
+const MinSecretLen = 32
+
+// ErrShortSecret is returned by NewKeyring for a secret under MinSecretLen bytes.
+var ErrShortSecret = fmt.Errorf("secret key must be at least %d bytes", MinSecretLen)
+
+// The HKDF info strings: each names what its subkey is for, so the two subkeys
+// are independent although they come from one secret. Changing one changes
+// every digest or seal, as changing the secret does.
+const (
+	digestInfo = "studentapi token digest v1"
+	sealInfo   = "studentapi token seal v1"
+)
+
+// Keyring protects token keys at rest under the server's secret key; it is the
+// models.KeyProtector the service runs with. Digests are HMAC-SHA256 under one
+// subkey, so someone who can read (or write) the database but lacks the secret
+// can neither recover a key nor make one that matches a row. Sealed copies are
+// XChaCha20-Poly1305 under another subkey, with a random 24-byte nonce in front
+// and the row's digest and user as associated data, so a sealed copy opens only
+// in the row it was made for. A Keyring is safe for concurrent use.
+type Keyring struct {
+	mac  []byte
+	aead cipher.AEAD
+}
+
+// NewKeyring derives a Keyring from secret, which must be at least
+// MinSecretLen bytes (e.g. 32 random bytes, or 64 hex digits of them).
+func NewKeyring(secret []byte) (*Keyring, error) {
+	if len(secret) < MinSecretLen {
+		return nil, fmt.Errorf("keyring: %w, got %d", ErrShortSecret, len(secret))
+	}
+	mac, err := deriveKey(secret, digestInfo, 32)
+	if err != nil {
+		return nil, err
+	}
+	sealKey, err := deriveKey(secret, sealInfo, chacha20poly1305.KeySize)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := chacha20poly1305.NewX(sealKey)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	return &Keyring{mac: mac, aead: aead}, nil
+}
+
+func deriveKey(secret []byte, info string, n int) ([]byte, error) {
+	out := make([]byte, n)
+	if _, err := io.ReadFull(hkdf.New(sha256.New, secret, nil, []byte(info)), out); err != nil {
+		return nil, fmt.Errorf("keyring: derive %q: %w", info, err)
+	}
+	return out, nil
+}
+
+// Digest returns the lower-case hex HMAC-SHA256 of key: what a token row is
+// stored and looked up under.
+func (k *Keyring) Digest(key string) string {
+	m := hmac.New(sha256.New, k.mac)
+	m.Write([]byte(key))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// associatedData binds a sealed copy to its row.
+func associatedData(digest string, userID int64) []byte {
+	ad := make([]byte, 0, len(digest)+8)
+	ad = append(ad, digest...)
+	return binary.BigEndian.AppendUint64(ad, uint64(userID))
+}
+
+// Seal encrypts key for the row of userID whose digest is digest.
+func (k *Keyring) Seal(key, digest string, userID int64) ([]byte, error) {
+	n := k.aead.NonceSize()
+	nonce := make([]byte, n, n+len(key)+k.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("seal key: %w", err)
+	}
+	return k.aead.Seal(nonce, nonce, []byte(key), associatedData(digest, userID)), nil
+}
+
+// errSealTooShort is a sealed copy that cannot even hold a nonce and a tag.
+var errSealTooShort = errors.New("sealed key too short")
+
+// Open decrypts a sealed copy made by Seal for the same row under the same
+// secret, and fails for anything else.
+func (k *Keyring) Open(sealed []byte, digest string, userID int64) (string, error) {
+	n := k.aead.NonceSize()
+	if len(sealed) < n+k.aead.Overhead() {
+		return "", errSealTooShort
+	}
+	key, err := k.aead.Open(nil, sealed[:n], sealed[n:], associatedData(digest, userID))
+	if err != nil {
+		return "", fmt.Errorf("open sealed key: %w", err)
+	}
+	return string(key), nil
+}
