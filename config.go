@@ -47,6 +47,9 @@ type ThrottleConfig struct {
 	Anon     string `yaml:"anon"`     // per client IP, for anonymous requests
 	User     string `yaml:"user"`     // per user, for authenticated requests
 	GetToken string `yaml:"gettoken"` // per client IP, on POST /gettoken/
+	// Per username on POST /gettoken/, whatever the client's IP: every rate
+	// applies.
+	GetTokenUsername []string `yaml:"gettoken_username"`
 }
 
 // DatabaseConfig says which database to open and whether to migrate it.
@@ -123,7 +126,7 @@ func DefaultConfig() Config {
 			ShutdownTimeout:   15 * time.Second,
 		},
 		API: APIConfig{
-			Throttle: ThrottleConfig{GetToken: "5/minute"},
+			Throttle: ThrottleConfig{GetToken: "5/minute", GetTokenUsername: []string{"5/minute", "100/hour"}},
 		},
 	}
 }
@@ -253,6 +256,11 @@ func (c Config) Validate() error {
 	} {
 		if _, err := throttle.ParseRate(r.rate); err != nil {
 			bad(`%s: %w; use e.g. "100/hour", or "" for no throttle`, r.key, err)
+		}
+	}
+	for _, rate := range c.API.Throttle.GetTokenUsername {
+		if r, err := throttle.ParseRate(rate); err != nil || r.Off() {
+			bad(`api.throttle.gettoken_username: bad rate %q; use a list such as ["5/minute", "100/hour"], or [] for none`, rate)
 		}
 	}
 

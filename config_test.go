@@ -569,6 +569,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_API_THROTTLE_ANON",
 		"STUDENTAPI_API_THROTTLE_USER",
 		"STUDENTAPI_API_THROTTLE_GETTOKEN",
+		"STUDENTAPI_API_THROTTLE_GETTOKEN_USERNAME",
 	}
 	var got []string
 	for _, s := range configSettings() {
@@ -590,20 +591,43 @@ func TestConfigEnvSetsEveryKey(t *testing.T) {
 			case time.Duration:
 				val = v.String()
 			case []string:
-				val = "10.0.0.1"
+				val = strings.Join(v, ",")
+				if val == "" {
+					val = "10.0.0.1"
+				}
 			case string, bool, int, int64:
 				val = fmt.Sprint(v)
 			default:
 				t.Fatalf("no test value for %s of type %T", s.key, v)
 			}
+			env := map[string]string{s.env: val}
 			if val == "" {
-				t.Skipf("%s defaults to empty", s.key)
+				// Keys that default to empty get a valid value of their own,
+				// with any key they must come with.
+				extra, ok := emptyDefaultExamples[s.key]
+				if !ok {
+					t.Fatalf("%s defaults to empty and has no example value here", s.key)
+				}
+				env = map[string]string{}
+				for k, v := range extra {
+					env[k] = v
+				}
 			}
-			if _, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"), false, configTestEnv(map[string]string{s.env: val})); err != nil {
+			if _, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"), false, configTestEnv(env)); err != nil {
 				t.Errorf("LoadConfig with %s=%q error: %v", s.env, val, err)
 			}
 		})
 	}
+}
+
+// emptyDefaultExamples are valid settings for keys whose default is empty.
+var emptyDefaultExamples = map[string]map[string]string{
+	"auth.secret_key":           {"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)},
+	"tls.cert_file":             {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
+	"tls.key_file":              {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
+	"api.page_size_query_param": {"STUDENTAPI_API_PAGE_SIZE_QUERY_PARAM": "page_size"},
+	"api.throttle.anon":         {"STUDENTAPI_API_THROTTLE_ANON": "100/hour"},
+	"api.throttle.user":         {"STUDENTAPI_API_THROTTLE_USER": "1000/day"},
 }
 
 func TestTLSEnabled(t *testing.T) {

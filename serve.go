@@ -86,6 +86,12 @@ func serve(ctx context.Context, cfg Config, e env) error {
 			Anon:     newLimiter(cfg.API.Throttle.Anon),
 			User:     newLimiter(cfg.API.Throttle.User),
 			GetToken: newLimiter(cfg.API.Throttle.GetToken),
+			GetTokenUsername: func() (ls []*throttle.Limiter) {
+				for _, rate := range cfg.API.Throttle.GetTokenUsername {
+					ls = append(ls, newLimiter(rate))
+				}
+				return ls
+			}(),
 		},
 	})
 	if err != nil {

@@ -22,7 +22,7 @@ var (
 	passwordField = charField{noTrim: true}
 )
 
-func obtainToken(a *auth.Authenticator) handler {
+func obtainToken(a *auth.Authenticator, limits Throttles) handler {
 	return func(c *gin.Context) error {
 		data, err := parseBody(c)
 		if err != nil {
@@ -47,6 +47,10 @@ func obtainToken(a *auth.Authenticator) handler {
 		}
 		if !errs.empty() {
 			return errs
+		}
+		// A throttled attempt never reaches the password check.
+		if err := limits.allowUsername(creds[0]); err != nil {
+			return err
 		}
 		ctx := c.Request.Context()
 		user, err := a.Login(ctx, creds[0], creds[1])

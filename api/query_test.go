@@ -275,3 +275,74 @@ func TestGetTokenThrottle(t *testing.T) {
 		t.Error("no Retry-After")
 	}
 }
+
+func TestGetTokenUsernameThrottle(t *testing.T) {
+	e := newListEnv(t, func(d *api.Deps) {
+		d.Throttles.GetTokenUsername = []*throttle.Limiter{limiter(t, "2/minute"), limiter(t, "100/hour")}
+	})
+	login := func(ip, username, password string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/gettoken/", strings.NewReader("username="+username+"&password="+password))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = ip + ":1234"
+		w := httptest.NewRecorder()
+		e.router.ServeHTTP(w, req)
+		return w
+	}
+	// Attempts from different addresses still count against one username.
+	for i, ip := range []string{"192.0.2.1", "192.0.2.2"} {
+		if w := login(ip, "lister", "wrong"); w.Code != 400 {
+			t.Fatalf("attempt %d: %d, want 400", i+1, w.Code)
+		}
+	}
+	w := login("192.0.2.3", "lister", "pw")
+	if w.Code != 429 || w.Body.String() != `{"detail":"Request was throttled. Expected available in 60 seconds."}` || w.Header().Get("Retry-After") != "60" {
+		t.Errorf("third attempt: %d %s Retry-After %q, want 429 after 60 seconds", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+	// Another username is not affected.
+	if w := login("192.0.2.3", "someone", "x"); w.Code != 400 {
+		t.Errorf("other username: %d, want 400", w.Code)
+	}
+	// A body with errors is refused before any attempt is counted.
+	if w := login("192.0.2.3", "", "x"); w.Code != 400 || w.Body.String() != `{"username":["This field may not be blank."]}` {
+		t.Errorf("blank username: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	e := newListEnv(t, nil)
+	tok := "Token " + e.token
+	cases := []struct {
+		name, method, auth string
+		wantStatus         int
+		wantBody           string
+	}{
+		{"anonymous", http.MethodPost, "", 401, `{"detail":"Authentication credentials were not provided."}`},
+		{"wrong method", http.MethodGet, tok, 405, `{"detail":"Method \"GET\" not allowed."}`},
+		{"logout", http.MethodPost, tok, 204, ""},
+		{"the key is gone", http.MethodPost, tok, 401, `{"detail":"Invalid token."}`},
+	}
+	for _, tt := range cases {
+		var headers []string
+		if tt.auth != "" {
+			headers = []string{"Authorization", tt.auth}
+		}
+		w := e.do(t, tt.method, "/logout/", headers...)
+		if w.Code != tt.wantStatus || w.Body.String() != tt.wantBody {
+			t.Errorf("%s: %d %s, want %d %s", tt.name, w.Code, w.Body, tt.wantStatus, tt.wantBody)
+		}
+		if got := w.Header().Get("Allow"); got != "POST, OPTIONS" {
+			t.Errorf("%s: Allow %q, want POST, OPTIONS", tt.name, got)
+		}
+	}
+	if w := e.get(t, "/studentapi/"); w.Code != 401 {
+		t.Errorf("the logged-out key still reads students: %d", w.Code)
+	}
+	// The next login makes a new key.
+	req := httptest.NewRequest(http.MethodPost, "/gettoken/", strings.NewReader(`{"username":"lister","password":"pw"}`))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	e.router.ServeHTTP(w, req)
+	if w.Code != 200 || strings.Contains(w.Body.String(), e.token) {
+		t.Errorf("login after logout: %d %s, want 200 with a new key", w.Code, w.Body)
+	}
+}

@@ -75,7 +75,15 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		renderers: []renderer{jsonRenderer},
 		parses:    []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
 		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken")},
-		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth)},
+		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles)},
+	}
+	logoutView := &view{
+		name:      "Logout",
+		renderers: []renderer{jsonRenderer},
+		parses:    parsedMediaTypes,
+		protected: true,
+		throttles: []throttleRule{userThrottles},
+		methods:   map[string]handler{http.MethodPost: logout(d.DB)},
 	}
 	list := &view{
 		name:      "Student Model List",
@@ -108,6 +116,8 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.Any("/", root.chain(a)...)
 	r.Any("/gettoken/", getToken.chain(a)...)
 	r.Any("/gettoken", appendSlash)
+	r.Any("/logout/", logoutView.chain(a)...)
+	r.Any("/logout", appendSlash)
 	r.Any("/studentapi/", list.chain(a)...)
 	r.Any("/studentapi", appendSlash)
 	r.Any("/studentapi.:format", append([]gin.HandlerFunc{formatSuffix}, list.chain(a)...)...)
@@ -122,7 +132,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// A method gin has no tree for (PROPFIND, say) on a known path: run the
 	// view, whose dispatch answers 405 after negotiation and authentication.
 	r.NoMethod(func(c *gin.Context) {
-		switch v := viewFor(c, root, getToken, list, detail); v {
+		switch v := viewFor(c, root, getToken, logoutView, list, detail); v {
 		case nil:
 			abort(c, errNotFound)
 		default:
@@ -193,13 +203,15 @@ func appendSlash(c *gin.Context) {
 }
 
 // viewFor finds the view of a path for NoMethod, where gin gives no params.
-func viewFor(c *gin.Context, root, getToken, list, detail *view) *view {
+func viewFor(c *gin.Context, root, getToken, logoutView, list, detail *view) *view {
 	path := c.Request.URL.Path
 	switch {
 	case path == "/":
 		return root
 	case path == "/gettoken/":
 		return getToken
+	case path == "/logout/":
+		return logoutView
 	case path == "/studentapi/":
 		return list
 	}

@@ -15,6 +15,23 @@ type Throttles struct {
 	Anon     *throttle.Limiter // anonymous requests, per client IP
 	User     *throttle.Limiter // authenticated requests, per user id
 	GetToken *throttle.Limiter // POST /gettoken/, per client IP
+	// GetTokenUsername limit login attempts per username, whatever their IP,
+	// checked after the body is read and before the password is.
+	GetTokenUsername []*throttle.Limiter
+}
+
+// allowUsername records a login attempt for username on every limiter.
+func (t Throttles) allowUsername(username string) error {
+	longest := -1
+	for _, l := range t.GetTokenUsername {
+		if ok, wait := l.Allow("username:" + username); !ok {
+			longest = max(longest, throttle.Seconds(wait))
+		}
+	}
+	if longest >= 0 {
+		return &throttledError{seconds: longest}
+	}
+	return nil
 }
 
 // throttleRule picks the limiter and the key for one request; ok false means
