@@ -243,6 +243,13 @@ func (c Config) Validate() error {
 		bad(`http.trusted_proxies: %q is not an IP address or CIDR; use e.g. "10.0.0.1" or "10.0.0.0/8"`, p)
 	}
 
+	// Token auth sends bearer secrets: production serves them over TLS, its own
+	// or a trusted proxy's, or only to this machine.
+	if host, _, err := net.SplitHostPort(c.Addr); err == nil && c.Production && !c.TLSEnabled() &&
+		len(c.HTTP.TrustedProxies) == 0 && !loopbackHost(host) {
+		bad("production: refusing plain HTTP on %s; set tls.cert_file and tls.key_file, listen on a loopback address, or set http.trusted_proxies to the proxy that terminates TLS", c.Addr)
+	}
+
 	if c.API.PageSize < 0 {
 		bad("api.page_size: must be 0 (no pagination) or more, got %d", c.API.PageSize)
 	}
@@ -555,4 +562,13 @@ func yamlKindName(n *yaml.Node) string {
 	default:
 		return "nothing"
 	}
+}
+
+// loopbackHost reports whether a listen host reaches only this machine.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }

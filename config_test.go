@@ -459,6 +459,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`http.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR`},
 		},
 		{
+			name:    "production refuses plain HTTP on a public address",
+			env:     map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32), "STUDENTAPI_ADDR": "0.0.0.0:8000"},
+			wantErr: []string{"production: refusing plain HTTP on 0.0.0.0:8000"},
+		},
+		{
 			name:    "throttle rate malformed",
 			file:    "api:\n  throttle:\n    gettoken: 5/fortnight\n",
 			wantErr: []string{`api.throttle.gettoken: rate "5/fortnight"`},
@@ -645,6 +650,30 @@ func TestTLSEnabled(t *testing.T) {
 		c.TLS = tt.tls
 		if got := c.TLSEnabled(); got != tt.want {
 			t.Errorf("Config{TLS: %+v}.TLSEnabled() = %v, want %v", tt.tls, got, tt.want)
+		}
+	}
+}
+
+// Production may serve plain HTTP only on loopback or behind a trusted proxy;
+// with TLS anywhere.
+func TestProductionPlainHTTPAllowed(t *testing.T) {
+	base := map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)}
+	for _, extra := range []map[string]string{
+		{"STUDENTAPI_ADDR": "127.0.0.1:8000"},
+		{"STUDENTAPI_ADDR": "[::1]:8000"},
+		{"STUDENTAPI_ADDR": "localhost:8000"},
+		{"STUDENTAPI_ADDR": "0.0.0.0:8000", "STUDENTAPI_HTTP_TRUSTED_PROXIES": "10.0.0.5"},
+		{"STUDENTAPI_ADDR": "0.0.0.0:8443", "STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
+	} {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for k, v := range extra {
+			env[k] = v
+		}
+		if _, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"), false, configTestEnv(env)); err != nil {
+			t.Errorf("%v: %v", extra, err)
 		}
 	}
 }

@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		Log:            log,
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		RequireHTTPS:   cfg.Production && !cfg.TLSEnabled(),
 		Pagination: api.Pagination{
 			PageSize:           cfg.API.PageSize,
 			PageSizeQueryParam: cfg.API.PageSizeQueryParam,

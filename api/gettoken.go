@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 
 	"github.com/gin-gonic/gin"
 
@@ -70,11 +71,12 @@ func obtainToken(a *auth.Authenticator, limits Throttles) handler {
 	}
 }
 
-func apiRoot(c *gin.Context) error {
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
+// apiRoot links to the list, absolute as DRF's reverse() makes it.
+func apiRoot(proxies []netip.Prefix) handler {
+	return func(c *gin.Context) error {
+		u := absoluteURL(c, proxies)
+		u.Path, u.RawQuery = "/studentapi/", ""
+		writeJSON(c, http.StatusOK, map[string]string{"studentapi": u.String()})
+		return nil
 	}
-	writeJSON(c, http.StatusOK, map[string]string{"studentapi": scheme + "://" + c.Request.Host + "/studentapi/"})
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,17 +34,36 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	})
 }
 
-// securityHeaders sets what Django's SecurityMiddleware sets by default.
-func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	if c.Request.TLS != nil {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
+var errHTTPSRequired = newDetail(http.StatusForbidden,
+	"HTTPS is required. Plain HTTP is accepted only through the trusted proxy, with X-Forwarded-Proto: https.")
+
+// security sets what Django's SecurityMiddleware sets by default, plus HSTS on
+// every answer that went over TLS (here or at a trusted proxy). With
+// requireHTTPS (production without TLS of its own) it refuses a plain-HTTP
+// request, unless it comes straight from this machine's loopback.
+func security(proxies []netip.Prefix, requireHTTPS bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		viaProxy := fromTrustedProxy(c, proxies)
+		secure := c.Request.TLS != nil || (viaProxy && c.GetHeader("X-Forwarded-Proto") == "https")
+		if secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if requireHTTPS && !secure && (viaProxy || !isLoopback(c.RemoteIP())) {
+			abort(c, errHTTPSRequired)
+			return
+		}
+		c.Next()
 	}
-	c.Next()
+}
+
+func isLoopback(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // limitBody caps how much of a body any handler can read; reading past the cap

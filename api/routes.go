@@ -31,6 +31,9 @@ type Deps struct {
 	TrustedProxies []string // IPs or CIDRs whose X-Forwarded-* headers are believed; none by default
 	Pagination     Pagination
 	Throttles      Throttles
+	// RequireHTTPS refuses plain-HTTP requests (403) except straight from
+	// loopback; for production without TLS of its own, behind a TLS proxy.
+	RequireHTTPS bool
 }
 
 // Keys of values that route middleware leaves for views.
@@ -50,7 +53,6 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(recovery(d.Log), accessLog(d.Log), securityHeaders, errorResponder(d.Log, d.Auth.Keyword()), limitBody(d.BodyLimit))
 
 	proxies, err := parsePrefixes(d.TrustedProxies)
 	if err != nil {
@@ -60,6 +62,8 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.Use(recovery(d.Log), accessLog(d.Log), errorResponder(d.Log, d.Auth.Keyword()),
+		security(proxies, d.RequireHTTPS), limitBody(d.BodyLimit))
 	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: proxies}
 	userThrottles := anonOrUser(d.Throttles)
 	root := &view{
@@ -68,7 +72,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		renderers:   []renderer{jsonRenderer, htmlRenderer},
 		parses:      parsedMediaTypes,
 		throttles:   []throttleRule{userThrottles},
-		methods:     map[string]handler{http.MethodGet: apiRoot},
+		methods:     map[string]handler{http.MethodGet: apiRoot(proxies)},
 	}
 	getToken := &view{
 		name:      "Custom Auth Token",
