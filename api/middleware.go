@@ -10,18 +10,27 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// accessLog logs one line a request. It never logs headers, the query string or
-// a body, so no key or password can reach the log.
+// accessLog logs one line a request. It never logs headers, the query string, a
+// body, or the path as sent: a client may paste its key anywhere, so the line
+// names the route ("/studentapi/:pk/") and only a numeric id.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		log.Info("request",
+		route := c.FullPath()
+		if route == "" {
+			route = "(no route)"
+		}
+		attrs := []any{
 			"method", c.Request.Method,
-			"path", c.Request.URL.Path,
+			"route", route,
 			"status", c.Writer.Status(),
 			"duration", time.Since(start).Round(time.Microsecond).String(),
-		)
+		}
+		if id, ok := pythonInt(c.GetString(pkParamKey)); ok {
+			attrs = append(attrs, "id", id)
+		}
+		log.Info("request", attrs...)
 	}
 }
 

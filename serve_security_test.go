@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A client that sends its headers a byte at a time is cut off by the read
+// header timeout, while other clients keep getting answers.
+func TestServeCutsOffSlowClients(t *testing.T) {
+	c := newTestCLI(t)
+	c.env["STUDENTAPI_HTTP_READ_HEADER_TIMEOUT"] = "500ms"
+	s := startServer(t, c)
+
+	slow, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	closed := make(chan time.Duration, 1)
+	start := time.Now()
+	go func() {
+		// Trickle a header byte every 100ms until the server hangs up.
+		for _, b := range []byte("GET /studentapi/ HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 200)) {
+			if _, err := slow.Write([]byte{b}); err != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		closed <- time.Since(start)
+	}()
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	for i := 0; i < 5; i++ {
+		resp, body := do(t, client, http.MethodGet, s.url+"/", "", nil)
+		checkStatus(t, resp, body, http.StatusOK)
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case d := <-closed:
+		if d > 5*time.Second {
+			t.Errorf("slow client held its connection for %v, want about the 500ms header timeout", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server never cut off the slow client")
+	}
+	// Whatever it answered, the server did not wait for the rest.
+	_, _ = bufio.NewReader(slow).ReadString('\n')
+}
+
+// No token key or password reaches the server's log, whatever the requests.
+func TestServeLogsNoSecrets(t *testing.T) {
+	c := newTestCLI(t)
+	c.env["STUDENTAPI_LOG_LEVEL"] = "debug"
+	const password = "sekrit-Password-123"
+	c.createUser(t, "createuser", "alice", password)
+	s := startServer(t, c)
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+
+	key := getToken(t, client, s.url, "alice", password)
+	auth := http.Header{"Authorization": {"Token " + key}}
+	for _, r := range []struct{ method, path, body string }{
+		{http.MethodGet, "/studentapi/?search=" + key, ""},
+		{http.MethodPost, "/studentapi/", "name=" + key + "&roll=1&city=x"},
+		{http.MethodGet, "/studentapi/" + key + "/", ""},
+		{http.MethodGet, "/no/such/" + key, ""},
+		{http.MethodPost, "/gettoken/", "username=alice&password=" + password + "x"},
+		{http.MethodPost, "/logout/", ""},
+		{http.MethodGet, "/studentapi/", ""}, // the revoked key
+	} {
+		h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+		for k, v := range auth {
+			h[k] = v
+		}
+		do(t, client, r.method, s.url+r.path, r.body, h)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := hex.DecodeString(key)
+	logs := s.stdout.String() + s.stderr.String()
+	for _, secret := range []string{key, strings.ToUpper(key), base64.StdEncoding.EncodeToString(raw), password} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds a secret %q:\n%s", secret, logs)
+		}
+	}
+	if !strings.Contains(logs, "route=/gettoken/") {
+		t.Errorf("the access log is missing; got:\n%s", logs)
+	}
+}
