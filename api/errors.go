@@ -40,7 +40,8 @@ func errMethodNotAllowed(method string) error {
 }
 
 func errUnsupportedMediaType(contentType string) error {
-	return newDetail(http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", contentType))
+	// Quoted as DRF quotes it, without escaping: %q would add backslashes.
+	return newDetail(http.StatusUnsupportedMediaType, `Unsupported media type "`+contentType+`" in request.`)
 }
 
 func errParse(detail string) error { return newDetail(http.StatusBadRequest, detail) }
@@ -156,12 +157,31 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		writeJSON(c, http.StatusRequestEntityTooLarge, map[string]string{"detail": errTooLarge.(*detailError).detail})
 	case errors.Is(err, models.ErrNotFound):
 		writeJSON(c, http.StatusNotFound, map[string]string{"detail": "Not found."})
+	case errors.Is(err, errCutOff):
+		log.Warn("request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
+		dropConnection(c)
 	default:
 		// The cause goes to the log, never to the client; it never holds a
 		// secret, since no error in this service wraps a key or a password.
-		log.Error("internal error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		log.Error("internal error", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		writeJSON(c, http.StatusInternalServerError, map[string]string{"detail": "Internal server error."})
 	}
+}
+
+// dropConnection closes the connection without an answer, for a request whose
+// body was cut off: nobody is waiting for one, and a 500 would blame the
+// server. Where the connection cannot be taken over (HTTP/2), it answers DRF's
+// ParseError instead.
+func dropConnection(c *gin.Context) {
+	if w, ok := c.Writer.(interface{ Unwrap() http.ResponseWriter }); ok {
+		if _, ok := w.Unwrap().(http.Hijacker); ok {
+			if conn, _, err := c.Writer.Hijack(); err == nil {
+				_ = conn.Close() // the client is gone or stalled; nothing to report
+				return
+			}
+		}
+	}
+	writeJSON(c, http.StatusBadRequest, map[string]string{"detail": "Malformed request."})
 }
 
 // marshal encodes v as DRF's JSONRenderer does: compact, and without escaping

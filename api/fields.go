@@ -69,8 +69,9 @@ func (f charField) clean(v any) (string, []string) {
 // integerField describes a DRF IntegerField over a 64-bit column.
 type integerField struct{}
 
-// trailingZeroDecimal is DRF's re_decimal: "10.0" and "10." count as 10.
-var trailingZeroDecimal = regexp.MustCompile(`\.0*\s*$`)
+// trailingZeroDecimal is DRF's re_decimal, `\.0*\s*$`: "10.0" and "10." count
+// as 10. Python's \s is what str.isspace() accepts, wider than RE2's.
+var trailingZeroDecimal = regexp.MustCompile(`\.0*[\t\n\v\f\r\x1c-\x1f\x{85}\p{Z}]*$`)
 
 func (integerField) clean(v any) (int64, []string) {
 	switch v := v.(type) {
@@ -79,7 +80,7 @@ func (integerField) clean(v any) (int64, []string) {
 	case json.Number:
 		return jsonInteger(v)
 	case string:
-		if len(v) > maxIntStringLen {
+		if utf8.RuneCountInString(v) > maxIntStringLen { // Python's len()
 			return 0, []string{msgIntTooLong}
 		}
 		n, ok := pythonInt(trailingZeroDecimal.ReplaceAllString(v, ""))
@@ -114,7 +115,9 @@ func jsonInteger(n json.Number) (int64, []string) {
 // sign, decimal digits of any script, single underscores between digits. It
 // reports false for anything else and for values outside 64 bits.
 func pythonInt(s string) (int64, bool) {
-	s = pythonStrip(s)
+	// int() trims Unicode white space, but not the separators \x1c-\x1f that
+	// str.strip() also trims.
+	s = strings.TrimFunc(s, unicode.IsSpace)
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'

@@ -37,7 +37,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 // recovery turns a panic into DRF-shaped 500 and logs it.
 func recovery(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
-		log.Error("panic", "method", c.Request.Method, "path", c.Request.URL.Path, "panic", fmt.Sprint(v))
+		log.Error("panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
 		writeJSON(c, http.StatusInternalServerError, map[string]string{"detail": "Internal server error."})
 		c.Abort()
 	})

@@ -27,8 +27,8 @@ type renderedKey struct{}
 func negotiate(renderers ...renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		format := c.GetString(formatParamKey)
-		if format == "" {
-			format = c.Query("format")
+		if values := c.QueryArray("format"); format == "" && len(values) > 0 {
+			format = values[len(values)-1] // a QueryDict answers the last value
 		}
 		candidates := renderers
 		if format != "" {
@@ -88,8 +88,8 @@ func parseAccept(values []string) []acceptedType {
 	var out []acceptedType
 	for _, v := range values {
 		for _, part := range strings.Split(v, ",") {
-			// Media types are compared case-sensitively, parameter names not, as
-			// in DRF's _MediaType.
+			// Media types and parameter names ignore case, as Django's
+			// parse_header lower-cases them for DRF's _MediaType.
 			full, rest, _ := strings.Cut(part, ";")
 			params := map[string]string{}
 			for _, p := range strings.Split(rest, ";") {
@@ -98,7 +98,7 @@ func parseAccept(values []string) []acceptedType {
 					params[k] = strings.Trim(strings.TrimSpace(val), `"`)
 				}
 			}
-			main, sub, _ := strings.Cut(strings.TrimSpace(full), "/")
+			main, sub, _ := strings.Cut(strings.ToLower(strings.TrimSpace(full)), "/")
 			out = append(out, acceptedType{main: main, sub: sub, params: params})
 		}
 	}

@@ -25,6 +25,10 @@ var parsedMediaTypes = []string{"application/json", "application/x-www-form-urle
 // always strings (the last of repeated fields, as a QueryDict answers).
 type requestData map[string]any
 
+// errCutOff marks a body that could not be read to its end: the client hung up,
+// sent broken chunks, or stalled until the server's read timeout.
+var errCutOff = errors.New("request body cut off")
+
 // parseBody reads and parses the body on demand, as DRF reads request.data only
 // when a view asks, so that a refused request never costs a read.
 func parseBody(c *gin.Context) (requestData, error) {
@@ -34,7 +38,7 @@ func parseBody(c *gin.Context) (requestData, error) {
 		if errors.As(err, &tooBig) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("read body: %w", err)
+		return nil, fmt.Errorf("read body: %w: %w", errCutOff, err)
 	}
 	if len(body) == 0 {
 		// An empty body is an empty object whatever its Content-Type, as in DRF.
@@ -42,7 +46,8 @@ func parseBody(c *gin.Context) (requestData, error) {
 	}
 	contentType := c.Request.Header.Get("Content-Type")
 	mediaType, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
+	// Like Django's parse_header, a broken parameter is skipped, not the type.
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 		return nil, errUnsupportedMediaType(contentType)
 	}
 	switch mediaType {
@@ -112,7 +117,8 @@ func describeJSONError(body []byte, err error) string {
 	var syntax *json.SyntaxError
 	switch {
 	case errors.As(err, &syntax):
-		return syntax.Error() + ": " + position(body, int(syntax.Offset))
+		// Offset counts the offending byte; Python points at it.
+		return syntax.Error() + ": " + position(body, int(syntax.Offset)-1)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "Expecting value: " + position(body, len(body))
 	}
