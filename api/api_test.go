@@ -113,7 +113,7 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db.sqlite")
-	db, err := models.OpenSQLite(path, models.Options{})
+	db, err := models.OpenSQLite(path, models.Options{Keys: testKeyring(t)})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -36,7 +36,7 @@ func newBrowsableEnv(t *testing.T) *browsableEnv {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	ctx := context.Background()
-	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{})
+	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: externalKeyring(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

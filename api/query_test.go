@@ -22,6 +22,16 @@ import (
 	"studentapi/throttle"
 )
 
+// externalKeyring protects token keys in tests as the server's secret does.
+func externalKeyring(t *testing.T) *auth.Keyring {
+	t.Helper()
+	k, err := auth.NewKeyring([]byte("a test secret of at least thirty-two bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 type listEnv struct {
 	router http.Handler
 	db     *models.DB
@@ -35,7 +45,7 @@ func newListEnv(t *testing.T, tune func(*api.Deps)) *listEnv {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	ctx := context.Background()
-	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{})
+	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: externalKeyring(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,11 @@ import (
 // Counted, not timed.
 func TestLoginCostsOneHashEitherWay(t *testing.T) {
 	ctx := context.Background()
-	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{})
+	keys, err := NewKeyring([]byte("a test secret of at least thirty-two bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-// Package models holds the GORM models (User, Token, Student), their hooks, and
+// Package models holds the GORM models (User, Token, Student, Session), their hooks, and
 // every query the service makes, each taking a context first. It knows nothing of
 // HTTP, gin or configuration files: callers open a DB, connect receivers to its
 // Signals, and call its methods.
@@ -54,10 +54,8 @@ type DB struct {
 
 // Options tune Open.
 type Options struct {
-	// Keys protects token keys at rest; the server passes an auth.Keyring built
-	// from its secret key. Nil draws a random secret for this handle alone, so
-	// nothing usable is stored either, but tokens outlive neither Close nor the
-	// process: for tests and throwaway tools only.
+	// Keys protects token keys at rest (required); the server passes an
+	// auth.Keyring built from its secret key.
 	Keys KeyProtector
 	// Log receives slow-query and error lines, with query parameters left out so
 	// that no password hash or token key is ever written. Nil discards them.
@@ -122,10 +120,7 @@ func OpenSQLite(path string, opts Options) (*DB, error) {
 func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
 	keys := opts.Keys
 	if keys == nil {
-		var err error
-		if keys, err = newEphemeralKeys(); err != nil {
-			return nil, fmt.Errorf("open database: %w", err)
-		}
+		return nil, errors.New("open database: Options.Keys is required (an auth.Keyring)")
 	}
 	w := opts.Log
 	if w == nil {
@@ -197,7 +192,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err := db.migrateTokens(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := db.with(ctx).AutoMigrate(&Student{}); err != nil {
+	if err := db.with(ctx).AutoMigrate(&Student{}, &Session{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil

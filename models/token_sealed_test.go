@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"studentapi/auth"
 	"studentapi/models"
 )
 
@@ -337,27 +338,9 @@ func TestTouchToken(t *testing.T) {
 	}
 }
 
-func TestOpenWithoutKeys(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db.sqlite")
-	db := openDBWith(t, path, models.Options{})
-	alice := newUser(t, db, "alice")
-	if _, err := db.CreateToken(t.Context(), alice.ID, key("a")); err != nil {
-		t.Fatalf("CreateToken without Keys: %v", err)
-	}
-	if got, err := db.TokenOf(t.Context(), alice.ID); err != nil || got.Key != key("a") {
-		t.Errorf("TokenOf = %+v, %v; want key %q", got, err, key("a"))
-	}
-	if _, err := db.TokenByKey(t.Context(), key("a")); err != nil {
-		t.Errorf("TokenByKey: %v", err)
-	}
-
-	// The random secret is the handle's own: another handle cannot use the token.
-	other := openDBWith(t, path, models.Options{})
-	if _, err := other.TokenOf(t.Context(), alice.ID); !errors.Is(err, models.ErrSealBroken) {
-		t.Errorf("TokenOf from another handle = %v, want %v", err, models.ErrSealBroken)
-	}
-	if _, err := other.TokenByKey(t.Context(), key("a")); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("TokenByKey from another handle = %v, want %v", err, models.ErrNotFound)
+func TestOpenRequiresKeys(t *testing.T) {
+	if _, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{}); err == nil {
+		t.Error("OpenSQLite without Keys succeeded; want an error, so no handle ever stores keys unprotected")
 	}
 }
 
@@ -377,9 +360,13 @@ func readDBFiles(t *testing.T, path string) []byte {
 
 func TestMigrateSealsPlaintextTokens(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db.sqlite")
-	// Not testKeys, whose sealed copies hold the key in the clear: the random
-	// keys of a handle opened without Keys encrypt.
-	db := openDBWith(t, path, models.Options{})
+	// Not testKeys, whose sealed copies hold the key in the clear: the real
+	// keyring encrypts.
+	keys, err := auth.NewKeyring([]byte(testSecret + " padded to thirty-two bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openDBWith(t, path, models.Options{Keys: keys})
 	alice := newUser(t, db, "alice")
 	bob := newUser(t, db, "bob")
 
