@@ -3,22 +3,15 @@ package api_test
 // Tests of the browsable API: what a browser sees of the same JSON answers.
 
 import (
-	"context"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
-	"studentapi/api"
-	"studentapi/auth"
 	"studentapi/models"
 )
 
@@ -34,38 +27,8 @@ type browsableEnv struct {
 // and two students: Ravi 10 Ranchi (id 1) and Sonam 7 Pune (id 2).
 func newBrowsableEnv(t *testing.T) *browsableEnv {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
-	ctx := context.Background()
-	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: externalKeyring(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	auth.ConnectTokenReceiver(db.Signals)
-	u := &models.User{Username: "browser", Email: "b@example.com", IsActive: true}
-	if err := u.SetPassword("pw", 4); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := db.TokenOf(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []models.Student{{Name: "Ravi", Roll: 10, City: "Ranchi"}, {Name: "Sonam", Roll: 7, City: "Pune"}} {
-		if err := db.CreateStudent(ctx, &s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r, err := api.NewRouter(api.Deps{DB: db, Auth: auth.New(db, "Token", 4), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &browsableEnv{router: r, token: tok.Key}
+	e := newSeededEnv(t, "browser", []models.Student{{Name: "Ravi", Roll: 10, City: "Ranchi"}, {Name: "Sonam", Roll: 7, City: "Pune"}}, nil)
+	return &browsableEnv{router: e.router, token: e.token}
 }
 
 // do sends one request; headers are name, value pairs.

@@ -43,6 +43,17 @@ type listEnv struct {
 // Zed 5 Ranchi (ids 1 to 5).
 func newListEnv(t *testing.T, tune func(*api.Deps)) *listEnv {
 	t.Helper()
+	return newSeededEnv(t, "lister", []models.Student{
+		{Name: "Ravi", Roll: 10, City: "Ranchi"}, {Name: "Sonam", Roll: 7, City: "Pune"},
+		{Name: "Ranjit", Roll: 12, City: "Chennai"}, {Name: "Amit", Roll: 3, City: "Delhi"},
+		{Name: "Zed", Roll: 5, City: "Ranchi"},
+	}, tune)
+}
+
+// newSeededEnv builds the real router over a fresh database with one user
+// (password "pw") and the given students; tune adjusts the router's Deps.
+func newSeededEnv(t *testing.T, username string, students []models.Student, tune func(*api.Deps)) *listEnv {
+	t.Helper()
 	gin.SetMode(gin.TestMode)
 	ctx := context.Background()
 	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: externalKeyring(t)})
@@ -54,7 +65,7 @@ func newListEnv(t *testing.T, tune func(*api.Deps)) *listEnv {
 		t.Fatal(err)
 	}
 	auth.ConnectTokenReceiver(db.Signals)
-	u := &models.User{Username: "lister", Email: "l@example.com", IsActive: true}
+	u := &models.User{Username: username, Email: username[:1] + "@example.com", IsActive: true}
 	if err := u.SetPassword("pw", 4); err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +76,7 @@ func newListEnv(t *testing.T, tune func(*api.Deps)) *listEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []models.Student{
-		{Name: "Ravi", Roll: 10, City: "Ranchi"}, {Name: "Sonam", Roll: 7, City: "Pune"},
-		{Name: "Ranjit", Roll: 12, City: "Chennai"}, {Name: "Amit", Roll: 3, City: "Delhi"},
-		{Name: "Zed", Roll: 5, City: "Ranchi"},
-	} {
+	for _, s := range students {
 		if err := db.CreateStudent(ctx, &s); err != nil {
 			t.Fatal(err)
 		}
