@@ -31,6 +31,12 @@ type Config struct {
 	TLS        TLSConfig      `yaml:"tls"`
 	HTTP       HTTPConfig     `yaml:"http"`
 	API        APIConfig      `yaml:"api"`
+	Admin      AdminConfig    `yaml:"admin"`
+}
+
+// AdminConfig configures the admin site under /admin/.
+type AdminConfig struct {
+	SessionTTL time.Duration `yaml:"session_ttl"` // how long an admin login lasts
 }
 
 // APIConfig holds DRF's REST_FRAMEWORK settings that clients notice:
@@ -128,6 +134,7 @@ func DefaultConfig() Config {
 		API: APIConfig{
 			Throttle: ThrottleConfig{GetToken: "5/minute", GetTokenUsername: []string{"5/minute", "100/hour"}},
 		},
+		Admin: AdminConfig{SessionTTL: 14 * 24 * time.Hour},
 	}
 }
 
@@ -250,6 +257,9 @@ func (c Config) Validate() error {
 		bad("production: refusing plain HTTP on %s; set tls.cert_file and tls.key_file, listen on a loopback address, or set http.trusted_proxies to the proxy that terminates TLS", c.Addr)
 	}
 
+	if c.Admin.SessionTTL <= 0 {
+		bad(`admin.session_ttl: must be greater than 0, got %s; use a Go duration, e.g. "336h" (two weeks)`, c.Admin.SessionTTL)
+	}
 	if c.API.PageSize < 0 {
 		bad("api.page_size: must be 0 (no pagination) or more, got %d", c.API.PageSize)
 	}

@@ -575,6 +575,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_API_THROTTLE_USER",
 		"STUDENTAPI_API_THROTTLE_GETTOKEN",
 		"STUDENTAPI_API_THROTTLE_GETTOKEN_USERNAME",
+		"STUDENTAPI_ADMIN_SESSION_TTL",
 	}
 	var got []string
 	for _, s := range configSettings() {

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"studentapi/admin"
 	"studentapi/api"
 	"studentapi/auth"
 	"studentapi/models"
@@ -71,9 +73,16 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	}
 
 	gin.SetMode(gin.ReleaseMode)
+	authn := auth.NewWithOptions(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
+	// One set of login limiters: /gettoken/ and the admin login share the budget.
+	loginLimiter := newLimiter(cfg.API.Throttle.GetToken)
+	var usernameLimiters []*throttle.Limiter
+	for _, rate := range cfg.API.Throttle.GetTokenUsername {
+		usernameLimiters = append(usernameLimiters, newLimiter(rate))
+	}
 	router, err := api.NewRouter(api.Deps{
 		DB:             db,
-		Auth:           auth.NewWithOptions(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg)),
+		Auth:           authn,
 		Log:            log,
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
@@ -84,22 +93,30 @@ func serve(ctx context.Context, cfg Config, e env) error {
 			MaxPageSize:        cfg.API.MaxPageSize,
 		},
 		Throttles: api.Throttles{
-			Anon:     newLimiter(cfg.API.Throttle.Anon),
-			User:     newLimiter(cfg.API.Throttle.User),
-			GetToken: newLimiter(cfg.API.Throttle.GetToken),
-			GetTokenUsername: func() (ls []*throttle.Limiter) {
-				for _, rate := range cfg.API.Throttle.GetTokenUsername {
-					ls = append(ls, newLimiter(rate))
-				}
-				return ls
-			}(),
+			Anon:             newLimiter(cfg.API.Throttle.Anon),
+			User:             newLimiter(cfg.API.Throttle.User),
+			GetToken:         loginLimiter,
+			GetTokenUsername: usernameLimiters,
 		},
 	})
 	if err != nil {
 		return err
 	}
+	adminSite, err := admin.New(admin.Deps{
+		DB:            db,
+		Auth:          authn,
+		Log:           log,
+		BcryptCost:    cfg.Auth.BcryptCost,
+		SessionTTL:    cfg.Admin.SessionTTL,
+		SecureCookie:  cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
+		Login:         loginLimiter,
+		LoginUsername: usernameLimiters,
+	})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           router,
+		Handler:           withAdmin(router, adminSite),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
@@ -147,6 +164,21 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// withAdmin sends /admin/... to the admin site and everything else to the API
+// router, untouched (no path cleaning on the way, unlike a ServeMux).
+func withAdmin(api, site http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == strings.TrimSuffix(admin.Prefix, "/"):
+			http.Redirect(w, r, admin.Prefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, admin.Prefix):
+			site.ServeHTTP(w, r)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	})
 }
 
 // newLimiter makes a limiter for a rate that Config.Validate already checked;

@@ -26,6 +26,11 @@ command -v curl >/dev/null || missing+=(curl ca-certificates)
 command -v http >/dev/null || missing+=(httpie)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
+# The admin site's browser tests drive Debian's chromium; here they must run,
+# not skip (STUDENTAPI_REQUIRE_BROWSER=1 makes a missing browser a failure).
+command -v chromium >/dev/null || apt_install chromium fonts-liberation
+export STUDENTAPI_REQUIRE_BROWSER=1
+
 go test -race -count=1 ./...
 scripts/smoke.sh
 scripts/readme.sh

@@ -1,0 +1,367 @@
+// Package admin is the server-rendered admin site under /admin/, the Go
+// counterpart of Django's admin for what DRF's token auth and the Student API
+// need: tokens (DRF's TokenAdmin), users and students. It is an http.Handler
+// with html/template pages and one stylesheet embedded in the binary, no
+// script and nothing fetched from elsewhere.
+//
+// Only active staff users sign in. Sessions live in the database (models.Session,
+// which keeps a keyed hash of the session id, never the id), behind an opaque
+// random cookie. Every state-changing form carries a per-session CSRF token,
+// and http.CrossOriginProtection refuses cross-site POSTs before any handler
+// runs, the login form included. All reads and writes go through models and
+// auth: the package has no queries of its own.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"studentapi/auth"
+	"studentapi/models"
+	"studentapi/throttle"
+)
+
+//go:embed templates/*.html static/admin.css
+var files embed.FS
+
+// Prefix is the path the site is served under; mount the handler there.
+const Prefix = "/admin/"
+
+// CookieName is the session cookie's name.
+const CookieName = "studentapi_admin_session"
+
+// DefaultPageSize is the number of rows on a list page when Deps.PageSize is 0.
+const DefaultPageSize = 25
+
+// maxFormBytes bounds a form body; the site's forms are a few fields each.
+const maxFormBytes = 64 << 10
+
+// Deps are what the site needs from the program that mounts it.
+type Deps struct {
+	DB   *models.DB
+	Auth *auth.Authenticator
+	Log  *slog.Logger // nil discards
+	// BcryptCost hashes the passwords the site sets.
+	BcryptCost int
+	// SessionTTL is how long a session lasts after login.
+	SessionTTL time.Duration
+	// SecureCookie marks the session cookie Secure even on requests that did
+	// not arrive over TLS here, for a proxy that terminates TLS in front of
+	// the server. Requests over TLS always get a Secure cookie.
+	SecureCookie bool
+	// Login and LoginUsername throttle login attempts per client IP and per
+	// username. Passing the /gettoken/ limiters makes the API and the site
+	// share one budget of attempts. Nil: no throttle.
+	Login         *throttle.Limiter
+	LoginUsername []*throttle.Limiter
+	// ClientIP names the client for the per-IP throttle; nil uses the
+	// connection's remote address.
+	ClientIP func(*http.Request) string
+	// PageSize is the number of rows on a list page; 0 is DefaultPageSize.
+	PageSize int
+}
+
+type site struct {
+	Deps
+	pages map[string]*template.Template
+	css   []byte
+}
+
+// New returns the admin site's handler, to be mounted at Prefix.
+func New(d Deps) (http.Handler, error) {
+	if d.DB == nil || d.Auth == nil {
+		return nil, errors.New("admin: DB and Auth are required")
+	}
+	if d.SessionTTL <= 0 {
+		return nil, errors.New("admin: SessionTTL must be positive")
+	}
+	if d.PageSize <= 0 {
+		d.PageSize = DefaultPageSize
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.ClientIP == nil {
+		d.ClientIP = remoteIP
+	}
+	s := &site{Deps: d, pages: map[string]*template.Template{}}
+	css, err := files.ReadFile("static/admin.css")
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	s.css = css
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "templates/")
+		if base == "base.html" || base == "pager.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/pager.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("admin: %w", err)
+		}
+		s.pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return securityHeaders(http.NewCrossOriginProtection().Handler(s.routes())), nil
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+}
+
+// securityHeaders sets the headers every admin response carries: no script
+// at all, no framing, no referrer beyond the site, no sniffing, no caching
+// of pages that show keys.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// visit is the signed-in staff user of one request.
+type visit struct {
+	user      *models.User
+	sessionID string
+	csrf      string
+}
+
+// csrfToken derives the session's CSRF token from its id: nothing to store,
+// and knowing the token tells nothing about the id.
+func csrfToken(sessionID string) string {
+	sum := sha256.Sum256([]byte("studentapi admin csrf\x00" + sessionID))
+	return hex.EncodeToString(sum[:])
+}
+
+// staffHandler is a handler for signed-in staff.
+type staffHandler func(w http.ResponseWriter, r *http.Request, v *visit)
+
+// staff lets in requests with a live session of an active staff user and,
+// for anything but GET and HEAD, the session's CSRF token; others go to the
+// login page, or get 403.
+func (s *site) staff(h staffHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := s.visitor(r)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if v == nil {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/admin/login/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", Data: "Your session has ended. Log in again."})
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				s.render(w, r, http.StatusBadRequest, "error", page{Title: "Bad request", User: v.user, Data: "The form could not be read."})
+				return
+			}
+			if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(v.csrf)) != 1 {
+				s.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", User: v.user, CSRF: v.csrf, Data: "CSRF verification failed. Request aborted."})
+				return
+			}
+		}
+		h(w, r, v)
+	})
+}
+
+// visitor reads the session cookie; nil without a live staff session.
+func (s *site) visitor(r *http.Request) (*visit, error) {
+	c, err := r.Cookie(CookieName)
+	if err != nil || c.Value == "" || len(c.Value) > 128 {
+		return nil, nil
+	}
+	sess, err := s.DB.SessionByID(r.Context(), c.Value)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !sess.User.IsActive || !sess.User.IsStaff {
+		return nil, nil
+	}
+	return &visit{user: sess.User, sessionID: c.Value, csrf: csrfToken(c.Value)}, nil
+}
+
+// startSession signs u in: a fresh random id in the cookie, its hash in the
+// table.
+func (s *site) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *models.User) error {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return fmt.Errorf("session id: %w", err)
+	}
+	id := base64.RawURLEncoding.EncodeToString(b)
+	sess, err := s.DB.CreateSession(ctx, u.ID, id, s.SessionTTL)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     CookieName,
+		Value:    id,
+		Path:     Prefix,
+		Expires:  sess.Expires,
+		MaxAge:   int(s.SessionTTL / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil || s.SecureCookie,
+		SameSite: http.SameSiteLaxMode,
+	})
+	return nil
+}
+
+func (s *site) clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: "", Path: Prefix, MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil || s.SecureCookie, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// page is what every template gets.
+type page struct {
+	Title string
+	Nav   string       // the active section: tokens, users, students
+	User  *models.User // the signed-in user; nil on the login page
+	CSRF  string
+	Flash string
+	Data  any
+}
+
+func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.serverError(w, r, fmt.Errorf("admin: no template %q", name))
+		return
+	}
+	if p.Flash == "" {
+		p.Flash = flashes[r.URL.Query().Get("flash")]
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+		s.serverError(w, r, fmt.Errorf("admin: render %s: %w", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// flashes are the messages a redirect can ask the next page to show; only
+// these, so a link cannot put words on the page.
+var flashes = map[string]string{
+	"created":    "Created.",
+	"saved":      "Saved.",
+	"deleted":    "Deleted.",
+	"password":   "Password changed.",
+	"logged-out": "You are logged out.",
+}
+
+func redirectFlash(w http.ResponseWriter, r *http.Request, path, flash string) {
+	http.Redirect(w, r, path+"?flash="+flash, http.StatusSeeOther)
+}
+
+func (s *site) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.Log.Error("admin", "method", r.Method, "path", r.URL.Path, "err", err)
+	http.Error(w, "Server error.", http.StatusInternalServerError)
+}
+
+func (s *site) notFound(w http.ResponseWriter, r *http.Request, v *visit) {
+	p := page{Title: "Not found", Data: "There is nothing here."}
+	if v != nil {
+		p.User, p.CSRF = v.user, v.csrf
+	}
+	s.render(w, r, http.StatusNotFound, "error", p)
+}
+
+func (s *site) forbidden(w http.ResponseWriter, r *http.Request, v *visit, msg string) {
+	s.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", User: v.user, CSRF: v.csrf, Data: msg})
+}
+
+// pathID reads a numeric path value; ok false has answered 404.
+func (s *site) pathID(w http.ResponseWriter, r *http.Request, v *visit) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.notFound(w, r, v)
+		return 0, false
+	}
+	return id, true
+}
+
+// pager is one page of a list.
+type pager struct {
+	Page, Pages int
+	Count       int64
+	Prev, Next  string // links, empty at the ends
+}
+
+// paginate reads ?page= (clamped to the pages there are) and returns the
+// offset of the page's first row.
+func (s *site) paginate(r *http.Request, count int64) (pager, int) {
+	pages := int((count + int64(s.PageSize) - 1) / int64(s.PageSize))
+	pages = max(pages, 1)
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	n = min(n, pages)
+	p := pager{Page: n, Pages: pages, Count: count}
+	link := func(to int) string {
+		q := r.URL.Query()
+		q.Del("flash")
+		q.Set("page", strconv.Itoa(to))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if n > 1 {
+		p.Prev = link(n - 1)
+	}
+	if n < pages {
+		p.Next = link(n + 1)
+	}
+	return p, (n - 1) * s.PageSize
+}
+
+// searchTerms splits a search box on spaces and commas, as the API's search.
+func searchTerms(q string) []string {
+	return strings.FieldsFunc(q, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
+// fieldErrors are messages shown beside the fields they belong to.
+type fieldErrors map[string][]string
+
+func (e fieldErrors) add(field, msg string) { e[field] = append(e[field], msg) }
