@@ -111,6 +111,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		SecureCookie:  cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
 		Login:         loginLimiter,
 		LoginUsername: usernameLimiters,
+		ClientIP:      clientIPFunc(cfg.HTTP.TrustedProxies),
 	})
 	if err != nil {
 		return err
