@@ -46,6 +46,15 @@ func errUnsupportedMediaType(contentType string) error {
 
 func errParse(detail string) error { return newDetail(http.StatusBadRequest, detail) }
 
+// unavailableError is a database that does not answer: 503 with Retry-After, so
+// clients and load balancers try again instead of treating it as a bug.
+type unavailableError struct{ cause error }
+
+func (e *unavailableError) Error() string { return "service unavailable: " + e.cause.Error() }
+func (e *unavailableError) Unwrap() error { return e.cause }
+
+func errUnavailable(cause error) error { return &unavailableError{cause: cause} }
+
 // throttledError is DRF's Throttled: 429 with Retry-After in whole seconds.
 type throttledError struct{ seconds int }
 
@@ -142,7 +151,12 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		tooBig   *http.MaxBytesError
 		slowDown *throttledError
 	)
+	var down *unavailableError
 	switch {
+	case errors.As(err, &down):
+		log.Warn("database unavailable", "route", c.FullPath(), "err", down.cause)
+		c.Header("Retry-After", "5")
+		writeJSON(c, http.StatusServiceUnavailable, map[string]string{"detail": "Service temporarily unavailable."})
 	case errors.As(err, &slowDown):
 		c.Header("Retry-After", strconv.Itoa(slowDown.seconds))
 		writeJSON(c, http.StatusTooManyRequests, map[string]string{"detail": slowDown.detail()})

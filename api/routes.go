@@ -132,6 +132,11 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.GET("/static/*file", assets)
 	r.HEAD("/static/*file", assets)
 
+	r.GET("/healthz", healthz)
+	r.HEAD("/healthz", healthz)
+	r.GET("/readyz", readyz(d.DB))
+	r.HEAD("/readyz", readyz(d.DB))
+
 	r.NoRoute(func(c *gin.Context) { abort(c, errNotFound) })
 	// A method gin has no tree for (PROPFIND, say) on a known path: run the
 	// view, whose dispatch answers 405 after negotiation and authentication.

@@ -75,3 +75,25 @@ func TestTokenAnswersNotCached(t *testing.T) {
 		t.Errorf("login: %d, Cache-Control %q; want 200 with no-store", w.Code, w.Header().Get("Cache-Control"))
 	}
 }
+
+// /healthz answers while the process serves; /readyz only while the database
+// answers. Neither needs a token or says more than that.
+func TestHealthAndReadiness(t *testing.T) {
+	e := newListEnv(t, nil)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		w := e.do(t, http.MethodGet, path)
+		if w.Code != 200 || w.Body.String() != `{"status":"ok"}` {
+			t.Errorf("GET %s = %d %s, want 200 {\"status\":\"ok\"}", path, w.Code, w.Body)
+		}
+	}
+	if err := e.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w := e.do(t, http.MethodGet, "/readyz")
+	if w.Code != 503 || w.Body.String() != `{"detail":"Service temporarily unavailable."}` || w.Header().Get("Retry-After") == "" {
+		t.Errorf("GET /readyz with the database closed = %d %s (Retry-After %q), want 503", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+	if w := e.do(t, http.MethodGet, "/healthz"); w.Code != 200 {
+		t.Errorf("GET /healthz with the database closed = %d, want 200", w.Code)
+	}
+}
