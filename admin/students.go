@@ -3,92 +3,14 @@ package admin
 import (
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"studentapi/fields"
 	"studentapi/models"
 )
-
-// The messages of the API's StudentSerializer (DRF's CharField and
-// IntegerField), word for word, so a form says what the API would.
-const (
-	msgBlank      = "This field may not be blank."
-	msgNullChars  = "Null characters are not allowed."
-	msgInvalidInt = "A valid integer is required."
-	msgIntTooLong = "String value too large."
-	maxNameLen    = 100
-	maxIntStrLen  = 1000
-)
-
-func msgMaxLength(n int) string {
-	return fmt.Sprintf("Ensure this field has no more than %d characters.", n)
-}
-
-// cleanChar is a form value through DRF's CharField(max_length=n): trimmed,
-// not blank, not too long, no NUL.
-func cleanChar(raw []string, n int) (string, []string) {
-	if len(raw) == 0 {
-		return "", []string{msgRequired}
-	}
-	s := strings.TrimFunc(raw[0], func(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) })
-	if s == "" {
-		return "", []string{msgBlank}
-	}
-	var errs []string
-	if utf8.RuneCountInString(s) > n {
-		errs = append(errs, msgMaxLength(n))
-	}
-	if strings.ContainsRune(s, 0) {
-		errs = append(errs, msgNullChars)
-	}
-	return s, errs
-}
-
-// trailingZeros is DRF's re_decimal: "10.0" and "10." count as 10.
-var trailingZeros = regexp.MustCompile(`\.0*\s*$`)
-
-// cleanInt is a form value through DRF's IntegerField: Python's int() after
-// dropping a ".0" tail; digits of any script count.
-func cleanInt(raw []string) (int64, []string) {
-	if len(raw) == 0 {
-		return 0, []string{msgRequired}
-	}
-	s := raw[0]
-	if utf8.RuneCountInString(s) > maxIntStrLen {
-		return 0, []string{msgIntTooLong}
-	}
-	s = strings.TrimFunc(trailingZeros.ReplaceAllString(s, ""), unicode.IsSpace)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimLeft(s, "+-")
-	if s == "" || strings.HasPrefix(s, "_") || strings.HasSuffix(s, "_") || strings.Contains(s, "__") {
-		return 0, []string{msgInvalidInt}
-	}
-	var digits strings.Builder
-	if neg {
-		digits.WriteByte('-')
-	}
-	for _, r := range strings.ReplaceAll(s, "_", "") {
-		if !unicode.IsDigit(r) {
-			return 0, []string{msgInvalidInt}
-		}
-		zero := r
-		for unicode.IsDigit(zero - 1) {
-			zero--
-		}
-		digits.WriteByte(byte('0' + (r-zero)%10))
-	}
-	n, ok := new(big.Int).SetString(digits.String(), 10)
-	if !ok || !n.IsInt64() {
-		return 0, []string{msgInvalidInt}
-	}
-	return n.Int64(), nil
-}
 
 // studentForm holds what was typed, so a refused form comes back as it was.
 type studentForm struct {
@@ -99,26 +21,32 @@ type studentForm struct {
 	Errors fieldErrors
 }
 
-// validate applies the form to st, reporting every failing field.
+// validate applies the form to st through the API's StudentSerializer, so a
+// form says what the API would, and reports every failing field.
 func (f *studentForm) validate(r *http.Request, st *models.Student) bool {
+	// As a QueryDict answers (and the API reads a form), the last of repeated
+	// fields counts.
+	data := make(map[string]any, len(r.PostForm))
+	for k, v := range r.PostForm {
+		if len(v) > 0 {
+			data[k] = v[len(v)-1]
+		}
+	}
+	f.Name, _ = data["name"].(string)
+	f.Roll, _ = data["roll"].(string)
+	f.City, _ = data["city"].(string)
 	f.Errors = fieldErrors{}
-	f.Name, f.Roll, f.City = r.PostForm.Get("name"), r.PostForm.Get("roll"), r.PostForm.Get("city")
-	if v, errs := cleanChar(r.PostForm["name"], maxNameLen); errs == nil {
-		st.Name = v
-	} else {
-		f.Errors["name"] = errs
+	err := fields.ValidateStudent(data, st, false)
+	var invalid *fields.Errors
+	if !errors.As(err, &invalid) {
+		return err == nil // it reports nothing but *fields.Errors
 	}
-	if v, errs := cleanInt(r.PostForm["roll"]); errs == nil {
-		st.Roll = v
-	} else {
-		f.Errors["roll"] = errs
+	for _, field := range fields.StudentFields() {
+		if msgs := invalid.Messages(field.Name); msgs != nil {
+			f.Errors[field.Name] = msgs
+		}
 	}
-	if v, errs := cleanChar(r.PostForm["city"], maxNameLen); errs == nil {
-		st.City = v
-	} else {
-		f.Errors["city"] = errs
-	}
-	return len(f.Errors) == 0
+	return false
 }
 
 type column struct {

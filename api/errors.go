@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/fields"
 	"studentapi/models"
 )
 
@@ -68,32 +69,9 @@ func (e *throttledError) detail() string {
 	return fmt.Sprintf("Request was throttled. Expected available in %d %s.", e.seconds, unit)
 }
 
-// fieldErrors is DRF's validation error body, {"field": ["message", ...]}, with
-// the fields kept in the serializer's order.
-type fieldErrors struct{ fields object[[]string] }
-
-func (e *fieldErrors) add(field, msg string) {
-	for i := range e.fields {
-		if e.fields[i].key == field {
-			e.fields[i].value = append(e.fields[i].value, msg)
-			return
-		}
-	}
-	e.fields = append(e.fields, member[[]string]{field, []string{msg}})
-}
-
-func (e *fieldErrors) empty() bool { return len(e.fields) == 0 }
-
-func (e *fieldErrors) Error() string {
-	b, _ := e.fields.MarshalJSON()
-	return "validation failed: " + string(b)
-}
-
-// MarshalJSON writes the errors object.
-func (e *fieldErrors) MarshalJSON() ([]byte, error) { return e.fields.MarshalJSON() }
-
 // object is a JSON object whose members keep their order, which a Go map would
-// sort: DRF writes fields in the serializer's order.
+// sort: DRF writes fields in the serializer's order (fields.Errors keeps its
+// own order).
 type object[V any] []member[V]
 
 type member[V any] struct {
@@ -126,8 +104,8 @@ func (o object[V]) MarshalJSON() ([]byte, error) {
 }
 
 func nonFieldError(msg string) error {
-	e := &fieldErrors{}
-	e.add("non_field_errors", msg)
+	e := &fields.Errors{}
+	e.Add("non_field_errors", msg)
 	return e
 }
 
@@ -146,7 +124,7 @@ func errorResponder(log *slog.Logger, keyword string) gin.HandlerFunc {
 func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 	var (
 		detail   *detailError
-		fields   *fieldErrors
+		invalid  *fields.Errors
 		failure  *auth.Failure
 		tooBig   *http.MaxBytesError
 		slowDown *throttledError
@@ -165,8 +143,8 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		writeJSON(c, http.StatusUnauthorized, map[string]string{"detail": failure.Detail})
 	case errors.As(err, &detail):
 		writeJSON(c, detail.status, map[string]string{"detail": detail.detail})
-	case errors.As(err, &fields):
-		writeJSON(c, http.StatusBadRequest, fields)
+	case errors.As(err, &invalid):
+		writeJSON(c, http.StatusBadRequest, invalid)
 	case errors.As(err, &tooBig):
 		writeJSON(c, http.StatusRequestEntityTooLarge, map[string]string{"detail": errTooLarge.(*detailError).detail})
 	case errors.Is(err, models.ErrNotFound):

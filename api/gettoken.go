@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/fields"
 )
 
 // tokenJSON is the answer of /gettoken/, as the classic CustomAuthToken view.
@@ -19,8 +20,8 @@ type tokenJSON struct {
 
 // DRF's AuthTokenSerializer: username is trimmed, the password is taken as sent.
 var (
-	usernameField = charField{}
-	passwordField = charField{noTrim: true}
+	usernameField = fields.Char{}
+	passwordField = fields.Char{NoTrim: true}
 )
 
 func obtainToken(a *auth.Authenticator, limits Throttles) handler {
@@ -29,24 +30,24 @@ func obtainToken(a *auth.Authenticator, limits Throttles) handler {
 		if err != nil {
 			return err
 		}
-		errs := &fieldErrors{}
+		errs := &fields.Errors{}
 		creds := [2]string{}
 		for i, f := range []struct {
 			name  string
-			field charField
+			field fields.Char
 		}{{"username", usernameField}, {"password", passwordField}} {
 			raw, ok := data[f.name]
 			if !ok {
-				errs.add(f.name, msgRequired)
+				errs.Add(f.name, fields.MsgRequired)
 				continue
 			}
-			v, msgs := f.field.clean(raw)
+			v, msgs := f.field.Clean(raw)
 			for _, m := range msgs {
-				errs.add(f.name, m)
+				errs.Add(f.name, m)
 			}
 			creds[i] = v
 		}
-		if !errs.empty() {
+		if !errs.Empty() {
 			return errs
 		}
 		// A throttled attempt never reaches the password check.

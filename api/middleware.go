@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"studentapi/fields"
 )
 
 // accessLog logs one line a request. It never logs headers, the query string, a
@@ -27,7 +29,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			"status", c.Writer.Status(),
 			"duration", time.Since(start).Round(time.Microsecond).String(),
 		}
-		if id, ok := pythonInt(c.GetString(pkParamKey)); ok {
+		if id, ok := fields.PythonInt(c.GetString(pkParamKey)); ok {
 			attrs = append(attrs, "id", id)
 		}
 		log.Info("request", attrs...)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"studentapi/fields"
 )
 
 // Pagination is DRF's PageNumberPagination. A zero PageSize turns it off.
@@ -31,7 +33,7 @@ func (p Pagination) request(params url.Values) pageRequest {
 	if p.PageSizeQueryParam != "" {
 		// DRF's _positive_int(strict=True, cutoff=max_page_size); anything
 		// else falls back to the default size.
-		if n, ok := pythonInt(params.Get(p.PageSizeQueryParam)); ok && n > 0 {
+		if n, ok := fields.PythonInt(params.Get(p.PageSizeQueryParam)); ok && n > 0 {
 			size = int(min(n, int64(1<<31-1)))
 			if p.MaxPageSize > 0 {
 				size = min(size, p.MaxPageSize)
@@ -52,7 +54,7 @@ func (r pageRequest) number(count int64) (int64, error) {
 	if r.raw == "last" {
 		return pages, nil
 	}
-	n, ok := pythonInt(r.raw)
+	n, ok := fields.PythonInt(r.raw)
 	if !ok || n < 1 || n > pages {
 		return 0, errInvalidPage
 	}

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"studentapi/fields"
 )
 
 // parsedMediaTypes are the request formats every write endpoint accepts, in the
@@ -155,14 +157,9 @@ func pythonTypeName(v any) string {
 // limit; here it is a plain parse error long before that.
 const maxJSONDepth = 64
 
-// surrogateBase marks a lone UTF-16 surrogate from a \uXXXX escape: Go's decoder
-// would silently turn it into U+FFFD, while DRF refuses the field with "Surrogate
-// characters are not allowed". prepareJSON rewrites \uD800 as the plane-16
-// code point U+10D800 (and so on) so that field validation can name it.
-const surrogateBase = 0x100000
-
-// prepareJSON checks the nesting depth and marks lone surrogate escapes, in
-// one pass that tracks whether it is inside a string.
+// prepareJSON checks the nesting depth and marks lone surrogate escapes (see
+// fields.MarkSurrogate: Go's decoder would turn them into U+FFFD, while DRF
+// refuses them by name), in one pass that tracks whether it is inside a string.
 func prepareJSON(body []byte) ([]byte, error) {
 	depth, inString := 0, false
 	var out []byte // nil until a lone surrogate needs rewriting
@@ -200,7 +197,7 @@ func prepareJSON(body []byte) ([]byte, error) {
 						continue
 					}
 					out = append(out, body[last:i]...)
-					out = utf8.AppendRune(out, surrogateBase+rune(code))
+					out = utf8.AppendRune(out, fields.MarkSurrogate(rune(code)))
 					last = i + 6
 					i += 5
 					continue
@@ -233,14 +230,4 @@ func hex4(b []byte, at int) (int, bool) {
 		}
 	}
 	return n, true
-}
-
-// loneSurrogate finds a rune marked by prepareJSON.
-func loneSurrogate(s string) (rune, bool) {
-	for _, r := range s {
-		if r >= surrogateBase+0xD800 && r <= surrogateBase+0xDFFF {
-			return r - surrogateBase, true
-		}
-	}
-	return 0, false
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"studentapi/fields"
 	"studentapi/models"
 )
 
@@ -38,7 +39,7 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 	if city := last("city"); city != "" {
 		q.City = &city
 	}
-	errs := &fieldErrors{}
+	errs := &fields.Errors{}
 	for _, f := range []struct {
 		param string
 		apply func(*big.Rat)
@@ -53,12 +54,12 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 		}
 		r, ok := new(big.Rat).SetString(raw)
 		if !ok || !decimalLiteral.MatchString(raw) {
-			errs.add(f.param, msgEnterNumber)
+			errs.Add(f.param, msgEnterNumber)
 			continue
 		}
 		f.apply(r)
 	}
-	if !errs.empty() {
+	if !errs.Empty() {
 		return q, errs
 	}
 	terms := strings.NewReplacer("\x00", "", ",", " ").Replace(last(searchParam))

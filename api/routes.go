@@ -3,9 +3,9 @@
 // (negotiation, authentication, method, lookup, parsing, validation).
 //
 // What belongs here: routes (this file), views and their request and response
-// types, body parsing and field coercion with DRF's messages, and errors.go, the
-// one place where an error becomes a status and a DRF-shaped body. Queries live
-// in models, identifying callers in auth.
+// types, body parsing, and errors.go, the one place where an error becomes a
+// status and a DRF-shaped body. Queries live in models, identifying callers in
+// auth, field coercion with DRF's messages (shared with the admin) in fields.
 package api
 
 import (

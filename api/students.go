@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"studentapi/fields"
 	"studentapi/models"
 )
 
@@ -22,75 +23,23 @@ func toStudentJSON(s *models.Student) studentJSON {
 	return studentJSON{ID: s.ID, Name: s.Name, Roll: s.Roll, City: s.City}
 }
 
-// studentField is one field of DRF's StudentSerializer. Validation and the
-// OPTIONS metadata both read this one description, so they cannot drift.
-type studentField struct {
-	name, label string
-	readOnly    bool
-	str         *charField // a string field, or
-	setStr      func(*models.Student, string)
-	setInt      func(*models.Student, int64) // an integer field
-}
-
-var studentFields = []studentField{
-	{name: "id", label: "ID", readOnly: true},
-	{name: "name", label: "Name", str: &charField{maxLength: 100}, setStr: func(s *models.Student, v string) { s.Name = v }},
-	{name: "roll", label: "Roll", setInt: func(s *models.Student, v int64) { s.Roll = v }},
-	{name: "city", label: "City", str: &charField{maxLength: 100}, setStr: func(s *models.Student, v string) { s.City = v }},
-}
-
-func (f studentField) info() fieldInfo {
-	fi := fieldInfo{Type: "integer", Required: !f.readOnly, ReadOnly: f.readOnly, Label: f.label}
-	if f.str != nil {
-		fi.Type, fi.MaxLength = "string", f.str.maxLength
+// describeField is f in OPTIONS metadata.
+func describeField(f fields.StudentField) fieldInfo {
+	fi := fieldInfo{Type: "integer", Required: !f.ReadOnly, ReadOnly: f.ReadOnly, Label: f.Label}
+	if f.Char != nil {
+		fi.Type, fi.MaxLength = "string", f.Char.MaxLength
 	}
 	return fi
 }
 
 // studentActions is the "actions" object of OPTIONS for one method.
 func studentActions(method string) map[string]any {
-	fields := make(object[fieldInfo], 0, len(studentFields))
-	for _, f := range studentFields {
-		fields = append(fields, member[fieldInfo]{f.name, f.info()})
+	all := fields.StudentFields()
+	described := make(object[fieldInfo], 0, len(all))
+	for _, f := range all {
+		described = append(described, member[fieldInfo]{f.Name, describeField(f)})
 	}
-	return map[string]any{method: fields}
-}
-
-// validateStudent applies data to s as DRF's ModelSerializer would, reporting
-// every failing field at once. With partial (PATCH) absent fields are kept.
-func validateStudent(data requestData, s *models.Student, partial bool) error {
-	errs := &fieldErrors{}
-	for _, f := range studentFields {
-		if f.readOnly {
-			continue
-		}
-		raw, ok := data[f.name]
-		if !ok {
-			if !partial {
-				errs.add(f.name, msgRequired)
-			}
-			continue
-		}
-		var msgs []string
-		if f.str != nil {
-			var v string
-			if v, msgs = f.str.clean(raw); msgs == nil {
-				f.setStr(s, v)
-			}
-		} else {
-			var v int64
-			if v, msgs = (integerField{}).clean(raw); msgs == nil {
-				f.setInt(s, v)
-			}
-		}
-		for _, m := range msgs {
-			errs.add(f.name, m)
-		}
-	}
-	if !errs.empty() {
-		return errs
-	}
-	return nil
+	return map[string]any{method: described}
 }
 
 type studentHandlers struct {
@@ -158,7 +107,7 @@ func (h studentHandlers) create(c *gin.Context) error {
 		return err
 	}
 	var s models.Student
-	if err := validateStudent(data, &s, false); err != nil {
+	if err := fields.ValidateStudent(data, &s, false); err != nil {
 		return err
 	}
 	if err := h.db.CreateStudent(c.Request.Context(), &s); err != nil {
@@ -173,7 +122,7 @@ func (h studentHandlers) create(c *gin.Context) error {
 // DRF's get_object, the list's filters apply too: /studentapi/5/?city=Pune is
 // 404 unless student 5 lives in Pune.
 func (h studentHandlers) lookup(c *gin.Context) (*models.Student, error) {
-	id, ok := pythonInt(c.GetString(pkParamKey))
+	id, ok := fields.PythonInt(c.GetString(pkParamKey))
 	if !ok {
 		return nil, errNotFound
 	}
@@ -211,7 +160,7 @@ func (h studentHandlers) update(partial bool) handler {
 		if err != nil {
 			return err
 		}
-		if err := validateStudent(data, s, partial); err != nil {
+		if err := fields.ValidateStudent(data, s, partial); err != nil {
 			return err
 		}
 		if err := h.db.UpdateStudent(c.Request.Context(), s); err != nil {
@@ -240,8 +189,8 @@ func (h studentHandlers) destroy(c *gin.Context) error {
 func (h studentHandlers) detailActions(c *gin.Context) (map[string]any, error) {
 	if _, err := h.lookup(c); err != nil {
 		var detail *detailError
-		var fields *fieldErrors
-		if errors.As(err, &detail) || errors.As(err, &fields) || errors.Is(err, models.ErrNotFound) {
+		var invalid *fields.Errors
+		if errors.As(err, &detail) || errors.As(err, &invalid) || errors.Is(err, models.ErrNotFound) {
 			return nil, nil
 		}
 		return nil, err

@@ -1,4 +1,8 @@
-package api
+// Package fields is DRF's serializer fields: CharField and IntegerField with
+// DRF's exact coercion rules and messages, and the Student serializer built
+// from them. The API and the admin site both validate through it, so a form
+// and a request say the same thing about the same value.
+package fields
 
 import (
 	"encoding/json"
@@ -12,9 +16,11 @@ import (
 	"unicode/utf8"
 )
 
-// The messages of DRF's fields, word for word.
+// MsgRequired is DRF's message for a field the data leaves out.
+const MsgRequired = "This field is required."
+
+// The other messages of DRF's fields, word for word.
 const (
-	msgRequired     = "This field is required."
 	msgNull         = "This field may not be null."
 	msgBlank        = "This field may not be blank."
 	msgNotString    = "Not a valid string."
@@ -28,14 +34,16 @@ func msgMaxLength(n int) string {
 	return "Ensure this field has no more than " + strconv.Itoa(n) + " characters."
 }
 
-// charField describes a DRF CharField.
-type charField struct {
-	maxLength int  // 0: no limit
-	noTrim    bool // DRF's trim_whitespace=False, as for passwords
+// Char describes a DRF CharField.
+type Char struct {
+	MaxLength int  // 0: no limit
+	NoTrim    bool // DRF's trim_whitespace=False, as for passwords
 }
 
-// clean turns a raw value into a string, or returns DRF's error messages.
-func (f charField) clean(v any) (string, []string) {
+// Clean turns a raw value into a string, or returns DRF's error messages. A
+// raw value is what DRF's parsers make: string, json.Number, bool, nil, []any
+// or map[string]any.
+func (f Char) Clean(v any) (string, []string) {
 	var s string
 	switch v := v.(type) {
 	case nil:
@@ -47,15 +55,15 @@ func (f charField) clean(v any) (string, []string) {
 	default: // bool, list, object
 		return "", []string{msgNotString}
 	}
-	if s == "" || (!f.noTrim && pythonStrip(s) == "") {
+	if s == "" || (!f.NoTrim && pythonStrip(s) == "") {
 		return "", []string{msgBlank}
 	}
-	if !f.noTrim {
+	if !f.NoTrim {
 		s = pythonStrip(s)
 	}
 	var errs []string
-	if f.maxLength > 0 && utf8.RuneCountInString(s) > f.maxLength {
-		errs = append(errs, msgMaxLength(f.maxLength))
+	if f.MaxLength > 0 && utf8.RuneCountInString(s) > f.MaxLength {
+		errs = append(errs, msgMaxLength(f.MaxLength))
 	}
 	if strings.ContainsRune(s, 0) {
 		errs = append(errs, msgNullChars)
@@ -66,14 +74,15 @@ func (f charField) clean(v any) (string, []string) {
 	return s, errs
 }
 
-// integerField describes a DRF IntegerField over a 64-bit column.
-type integerField struct{}
+// Integer describes a DRF IntegerField over a 64-bit column.
+type Integer struct{}
 
 // trailingZeroDecimal is DRF's re_decimal, `\.0*\s*$`: "10.0" and "10." count
 // as 10. Python's \s is what str.isspace() accepts, wider than RE2's.
 var trailingZeroDecimal = regexp.MustCompile(`\.0*[\t\n\v\f\r\x1c-\x1f\x{85}\p{Z}]*$`)
 
-func (integerField) clean(v any) (int64, []string) {
+// Clean turns a raw value into an integer, or returns DRF's error messages.
+func (Integer) Clean(v any) (int64, []string) {
 	switch v := v.(type) {
 	case nil:
 		return 0, []string{msgNull}
@@ -83,7 +92,7 @@ func (integerField) clean(v any) (int64, []string) {
 		if utf8.RuneCountInString(v) > maxIntStringLen { // Python's len()
 			return 0, []string{msgIntTooLong}
 		}
-		n, ok := pythonInt(trailingZeroDecimal.ReplaceAllString(v, ""))
+		n, ok := PythonInt(trailingZeroDecimal.ReplaceAllString(v, ""))
 		if !ok {
 			return 0, []string{msgInvalidInt}
 		}
@@ -111,10 +120,10 @@ func jsonInteger(n json.Number) (int64, []string) {
 	return int64(f), nil
 }
 
-// pythonInt parses s as Python's int(s) does: surrounding whitespace, an optional
+// PythonInt parses s as Python's int(s) does: surrounding whitespace, an optional
 // sign, decimal digits of any script, single underscores between digits. It
 // reports false for anything else and for values outside 64 bits.
-func pythonInt(s string) (int64, bool) {
+func PythonInt(s string) (int64, bool) {
 	// int() trims Unicode white space, but not the separators \x1c-\x1f that
 	// str.strip() also trims.
 	s = strings.TrimFunc(s, unicode.IsSpace)
@@ -233,4 +242,24 @@ func fmtExp(exp int) string {
 		return "0" + strconv.Itoa(exp)
 	}
 	return strconv.Itoa(exp)
+}
+
+// surrogateBase marks a lone UTF-16 surrogate from a \uXXXX escape: Go's JSON
+// decoder would silently turn it into U+FFFD, while DRF refuses the field with
+// "Surrogate characters are not allowed". The JSON parser rewrites \uD800 as
+// the plane-16 code point U+10D800 (and so on) so that Char can name it.
+const surrogateBase = 0x100000
+
+// MarkSurrogate is the code point that stands for the lone UTF-16 surrogate
+// code (0xD800 to 0xDFFF) in a decoded string, for Char.Clean to refuse.
+func MarkSurrogate(code rune) rune { return surrogateBase + code }
+
+// loneSurrogate finds a rune marked by MarkSurrogate.
+func loneSurrogate(s string) (rune, bool) {
+	for _, r := range s {
+		if r >= surrogateBase+0xD800 && r <= surrogateBase+0xDFFF {
+			return r - surrogateBase, true
+		}
+	}
+	return 0, false
 }

@@ -1,4 +1,4 @@
-package api
+package fields
 
 import (
 	"encoding/json"
@@ -59,9 +59,9 @@ func TestPythonInt(t *testing.T) {
 		{strings.Repeat("9", 30), 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := pythonInt(tt.in)
+		got, ok := PythonInt(tt.in)
 		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("pythonInt(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.wantOK)
+			t.Errorf("PythonInt(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.wantOK)
 		}
 	}
 }
@@ -122,12 +122,12 @@ func TestPythonNumberString(t *testing.T) {
 }
 
 func TestCharFieldClean(t *testing.T) {
-	name := charField{maxLength: 100}
-	password := charField{noTrim: true}
+	name := Char{MaxLength: 100}
+	password := Char{NoTrim: true}
 	hundred := strings.Repeat("é", 100)
 	tests := []struct {
 		name     string
-		field    charField
+		field    Char
 		in       any
 		want     string
 		wantErrs []string
@@ -142,7 +142,7 @@ func TestCharFieldClean(t *testing.T) {
 		{"100 code points", name, hundred, hundred, nil},
 		{"100 after trimming", name, "  " + hundred + "  ", hundred, nil},
 		{"101 code points", name, hundred + "x", "", []string{msgMaxLength(100)}},
-		{"no limit", charField{}, strings.Repeat("x", 1000), strings.Repeat("x", 1000), nil},
+		{"no limit", Char{}, strings.Repeat("x", 1000), strings.Repeat("x", 1000), nil},
 		{"null", name, nil, "", []string{msgNull}},
 		{"empty", name, "", "", []string{msgBlank}},
 		{"only spaces", name, " \t\n", "", []string{msgBlank}},
@@ -157,12 +157,12 @@ func TestCharFieldClean(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, errs := tt.field.clean(tt.in)
+			got, errs := tt.field.Clean(tt.in)
 			if !reflect.DeepEqual(errs, tt.wantErrs) {
-				t.Fatalf("clean(%#v) errors %q, want %q", tt.in, errs, tt.wantErrs)
+				t.Fatalf("Clean(%#v) errors %q, want %q", tt.in, errs, tt.wantErrs)
 			}
 			if errs == nil && got != tt.want {
-				t.Errorf("clean(%#v) = %q, want %q", tt.in, got, tt.want)
+				t.Errorf("Clean(%#v) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -222,12 +222,12 @@ func TestIntegerFieldClean(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, errs := integerField{}.clean(tt.in)
+			got, errs := Integer{}.Clean(tt.in)
 			if !reflect.DeepEqual(errs, tt.wantErrs) {
-				t.Fatalf("clean(%#v) errors %q, want %q", tt.in, errs, tt.wantErrs)
+				t.Fatalf("Clean(%#v) errors %q, want %q", tt.in, errs, tt.wantErrs)
 			}
 			if errs == nil && got != tt.want {
-				t.Errorf("clean(%#v) = %d, want %d", tt.in, got, tt.want)
+				t.Errorf("Clean(%#v) = %d, want %d", tt.in, got, tt.want)
 			}
 		})
 	}
