@@ -60,9 +60,17 @@ type ThrottleConfig struct {
 
 // DatabaseConfig says which database to open and whether to migrate it.
 type DatabaseConfig struct {
-	Driver         string `yaml:"driver"`           // only "sqlite" for now
-	Path           string `yaml:"path"`             // SQLite database file
-	MigrateOnStart bool   `yaml:"migrate_on_start"` // apply migrations when serving
+	Driver         string       `yaml:"driver"`           // only "sqlite" for now
+	Path           string       `yaml:"path"`             // SQLite database file
+	MigrateOnStart bool         `yaml:"migrate_on_start"` // apply migrations when serving
+	SQLite         SQLiteConfig `yaml:"sqlite"`
+}
+
+// SQLiteConfig tunes the SQLite driver.
+type SQLiteConfig struct {
+	// Synchronous is the durability of an answered write: "full" survives a
+	// power cut, "normal" a crash of the process only.
+	Synchronous string `yaml:"synchronous"`
 }
 
 // AuthConfig configures token authentication and password hashing.
@@ -117,6 +125,7 @@ func DefaultConfig() Config {
 			Driver:         "sqlite",
 			Path:           "studentapi.db",
 			MigrateOnStart: true,
+			SQLite:         SQLiteConfig{Synchronous: "full"},
 		},
 		Auth: AuthConfig{
 			Keyword:                 "Token",
@@ -193,6 +202,9 @@ func (c Config) Validate() error {
 	}
 	if c.Database.Path == "" {
 		bad(`database.path: must not be empty; set the database file, e.g. "studentapi.db"`)
+	}
+	if !slices.Contains([]string{"full", "normal"}, c.Database.SQLite.Synchronous) {
+		bad(`database.sqlite.synchronous: unsupported %q; use "full" (answered writes survive a power cut) or "normal" (they survive a crash of the process)`, c.Database.SQLite.Synchronous)
 	}
 
 	if !validAuthKeyword(c.Auth.Keyword) {

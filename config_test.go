@@ -73,6 +73,8 @@ log_level: debug
 database:
   path: /var/lib/studentapi/db.sqlite
   migrate_on_start: false
+  sqlite:
+    synchronous: normal
 auth:
   keyword: Bearer
   create_token_on_user_create: false
@@ -101,6 +103,7 @@ http:
 				c.LogLevel = "debug"
 				c.Database.Path = "/var/lib/studentapi/db.sqlite"
 				c.Database.MigrateOnStart = false
+				c.Database.SQLite.Synchronous = "normal"
 				c.Auth.Keyword = "Bearer"
 				c.Auth.CreateTokenOnUserCreate = false
 				c.Auth.BcryptCost = 4
@@ -136,6 +139,7 @@ http:
 				"STUDENTAPI_DATABASE_DRIVER":                  "sqlite",
 				"STUDENTAPI_DATABASE_PATH":                    "env.db",
 				"STUDENTAPI_DATABASE_MIGRATE_ON_START":        "0",
+				"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS":      "normal",
 				"STUDENTAPI_AUTH_KEYWORD":                     "Key",
 				"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE": "false",
 				"STUDENTAPI_AUTH_BCRYPT_COST":                 "5",
@@ -158,6 +162,7 @@ http:
 				c.LogLevel = "warn"
 				c.Database.Path = "env.db"
 				c.Database.MigrateOnStart = false
+				c.Database.SQLite.Synchronous = "normal"
 				c.Auth.Keyword = "Key"
 				c.Auth.CreateTokenOnUserCreate = false
 				c.Auth.BcryptCost = 5
@@ -347,6 +352,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			name:    "database path empty",
 			file:    "database:\n  path: \"\"\n",
 			wantErr: []string{"database.path: must not be empty"},
+		},
+		{
+			name:    "sqlite synchronous",
+			env:     map[string]string{"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS": "off"},
+			wantErr: []string{`database.sqlite.synchronous: unsupported "off"`, `"full"`, `"normal"`},
 		},
 		{
 			name:    "auth keyword empty",
@@ -553,6 +563,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_DATABASE_DRIVER",
 		"STUDENTAPI_DATABASE_PATH",
 		"STUDENTAPI_DATABASE_MIGRATE_ON_START",
+		"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS",
 		"STUDENTAPI_AUTH_KEYWORD",
 		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",
 		"STUDENTAPI_AUTH_BCRYPT_COST",

@@ -64,7 +64,20 @@ type Options struct {
 	// creation and refresh, date joined), so that tests can move time. Nil is
 	// the system clock.
 	Now func() time.Time
+	// Synchronous is SQLite's durability setting for OpenSQLite: SyncFull (the
+	// default when empty) or SyncNormal.
+	Synchronous string
 }
+
+// SQLite durability settings (PRAGMA synchronous) that Options.Synchronous takes.
+const (
+	// SyncFull syncs the WAL on every commit: an answered write survives a
+	// power cut.
+	SyncFull = "full"
+	// SyncNormal syncs only at checkpoints: an answered write survives a crash
+	// of the process, but the last writes may be lost on power loss.
+	SyncNormal = "normal"
+)
 
 // pluginName names the GORM plugin through which hooks find the handle's
 // Signals, Keys and clock: the plugin map travels with every session and
@@ -95,14 +108,28 @@ func handleOf(tx *gorm.DB) *DB {
 // foreign keys so a user's token goes with it, and BEGIN IMMEDIATE so that a
 // read-then-write transaction takes the write lock up front instead of failing
 // with "database is locked" when it upgrades.
+// The durability is SyncFull; OpenSQLite follows Options.Synchronous.
 func SQLiteDSN(path string) string {
+	return sqliteDSN(path, "FULL")
+}
+
+func sqliteDSN(path, synchronous string) string {
 	escaped := strings.ReplaceAll(url.PathEscape(path), "%2F", "/")
-	return "file:" + escaped + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=FULL&_txlock=immediate"
+	return "file:" + escaped + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=" + synchronous + "&_txlock=immediate"
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path.
 func OpenSQLite(path string, opts Options) (*DB, error) {
-	db, err := Open(sqlite.Open(SQLiteDSN(path)), opts)
+	var synchronous string
+	switch opts.Synchronous {
+	case "", SyncFull:
+		synchronous = "FULL"
+	case SyncNormal:
+		synchronous = "NORMAL"
+	default:
+		return nil, fmt.Errorf("open sqlite %s: unsupported synchronous %q (want %q or %q)", path, opts.Synchronous, SyncFull, SyncNormal)
+	}
+	db, err := Open(sqlite.Open(sqliteDSN(path, synchronous)), opts)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}

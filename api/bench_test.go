@@ -1,0 +1,34 @@
+package api
+
+import (
+	"fmt"
+	"testing"
+
+	"studentapi/models"
+)
+
+// BenchmarkStudentListJSON encodes a list of 100 students as GET /studentapi/
+// writes it.
+func BenchmarkStudentListJSON(b *testing.B) {
+	students := make([]models.Student, 100)
+	for i := range students {
+		students[i] = models.Student{ID: int64(i + 1), Name: fmt.Sprintf("Student %d", i), Roll: int64(i), City: "Pune"}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := marshal(toStudentsJSON(students)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStudentJSON encodes one student as the detail endpoint does.
+func BenchmarkStudentJSON(b *testing.B) {
+	s := &models.Student{ID: 1, Name: "Ravi", Roll: 10, City: "Ranchi"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := marshal(toStudentJSON(s)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
