@@ -365,3 +365,22 @@ func searchTerms(q string) []string {
 type fieldErrors map[string][]string
 
 func (e fieldErrors) add(field, msg string) { e[field] = append(e[field], msg) }
+
+// loadByID loads the object whose id is in the path with get; when it cannot
+// (bad id, no such object, database error) it has answered and ok is false.
+func loadByID[T any](s *site, w http.ResponseWriter, r *http.Request, v *visit, get func(context.Context, int64) (T, error)) (obj T, ok bool) {
+	id, ok := s.pathID(w, r, v)
+	if !ok {
+		return obj, false
+	}
+	obj, err := get(r.Context(), id)
+	if errors.Is(err, models.ErrNotFound) {
+		s.notFound(w, r, v)
+		return obj, false
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return obj, false
+	}
+	return obj, true
+}

@@ -134,20 +134,7 @@ func (s *site) studentAdd(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // student loads the student of /admin/students/{id}/…; ok false has answered.
 func (s *site) student(w http.ResponseWriter, r *http.Request, v *visit) (*models.Student, bool) {
-	id, ok := s.pathID(w, r, v)
-	if !ok {
-		return nil, false
-	}
-	st, err := s.DB.Student(r.Context(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		s.notFound(w, r, v)
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return nil, false
-	}
-	return st, true
+	return loadByID(s, w, r, v, s.DB.Student)
 }
 
 func (s *site) studentEditForm(w http.ResponseWriter, r *http.Request, v *visit) {

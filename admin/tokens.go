@@ -127,20 +127,7 @@ type confirmData struct {
 // tokenOwner loads the user of /admin/tokens/{id}/… and its token; ok false
 // has answered.
 func (s *site) tokenOwner(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
-	id, ok := s.pathID(w, r, v)
-	if !ok {
-		return nil, false
-	}
-	u, err := s.DB.UserByID(r.Context(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		s.notFound(w, r, v)
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return nil, false
-	}
-	return u, true
+	return loadByID(s, w, r, v, s.DB.UserByID)
 }
 
 func (s *site) tokenRegenerateForm(w http.ResponseWriter, r *http.Request, v *visit) {

@@ -145,17 +145,8 @@ func checkPasswords(r *http.Request, errs fieldErrors) string {
 // target loads the user of /admin/users/{id}/…; ok false has answered. Staff
 // who are not superusers may not touch a superuser.
 func (s *site) target(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
-	id, ok := s.pathID(w, r, v)
+	u, ok := loadByID(s, w, r, v, s.DB.UserByID)
 	if !ok {
-		return nil, false
-	}
-	u, err := s.DB.UserByID(r.Context(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		s.notFound(w, r, v)
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(w, r, err)
 		return nil, false
 	}
 	if u.IsSuperuser && !v.user.IsSuperuser && r.Method != http.MethodGet {
