@@ -166,7 +166,7 @@ func openDB(cfg Config, logw io.Writer) (*models.DB, secretKey, error) {
 	if err != nil {
 		return nil, secretKey{}, fmt.Errorf("auth.secret_key: %w", err)
 	}
-	opts := models.Options{Keys: keys, Log: logw, Synchronous: cfg.Database.SQLite.Synchronous}
+	opts := models.Options{Keys: keys, Log: logw, LogQueries: cfg.LogLevel == "debug", Synchronous: cfg.Database.SQLite.Synchronous}
 	var db *models.DB
 	switch cfg.Database.Driver {
 	case "sqlite":

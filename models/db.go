@@ -60,6 +60,9 @@ type Options struct {
 	// Log receives slow-query and error lines, with query parameters left out so
 	// that no password hash or token key is ever written. Nil discards them.
 	Log io.Writer
+	// LogQueries also writes every statement to Log (still without its
+	// parameters), for log_level: debug.
+	LogQueries bool
 	// Now is the clock every timestamp the package writes comes from (token
 	// creation and refresh, date joined), so that tests can move time. Nil is
 	// the system clock.
@@ -159,12 +162,16 @@ func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
 	}
 	now := func() time.Time { return clock().UTC() }
 	signals := &Signals{}
+	level := logger.Warn
+	if opts.LogQueries {
+		level = logger.Info
+	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		TranslateError: true,
 		NowFunc:        now,
 		Logger: logger.New(log.New(w, "", log.LstdFlags), logger.Config{
 			SlowThreshold:             time.Second,
-			LogLevel:                  logger.Warn,
+			LogLevel:                  level,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true,
 		}),
