@@ -45,12 +45,9 @@ func TestKeyringDigest(t *testing.T) {
 		t.Errorf("Digest under the same secret = %q, want %q", again, d)
 	}
 	plain := sha256.Sum256([]byte(key))
-	last := "0"
-	if key[39] == '0' {
-		last = "1" // another key: differ in the last digit whatever it was
-	}
+
 	for name, other := range map[string]string{
-		"another key":    k.Digest(key[:39] + last),
+		"another key":    k.Digest(otherKey(key)),
 		"another secret": newKeyring(t, testSecret+"!").Digest(key),
 		"unkeyed SHA256": hex.EncodeToString(plain[:]),
 	} {
@@ -96,7 +93,7 @@ func TestKeyringSeal(t *testing.T) {
 		userID int64
 	}{
 		{"another secret", otherKeys, sealed, digest, 7},
-		{"another digest", k, sealed, k.Digest(key[:39] + "0"), 7},
+		{"another digest", k, sealed, k.Digest(otherKey(key)), 7},
 		{"another user", k, sealed, digest, 8},
 		{"tampered", k, tampered, digest, 7},
 		{"truncated", k, sealed[:30], digest, 7},
@@ -287,4 +284,12 @@ func TestChangedSecretReissuesTokens(t *testing.T) {
 	if tok, err := a.Authenticate(t.Context(), header(newKey)); err != nil || tok.UserID != alice.ID {
 		t.Errorf("Authenticate(new key) = %+v, %v; want alice", tok, err)
 	}
+}
+
+// otherKey differs from key in its last digit, whatever that digit is.
+func otherKey(key string) string {
+	if key[len(key)-1] == '0' {
+		return key[:len(key)-1] + "1"
+	}
+	return key[:len(key)-1] + "0"
 }
