@@ -17,6 +17,7 @@ import (
 	"studentapi/api"
 	"studentapi/auth"
 	"studentapi/models"
+	"studentapi/proxies"
 	"studentapi/throttle"
 )
 
@@ -102,6 +103,11 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	if err != nil {
 		return err
 	}
+	// The admin names clients as the API does, for the login throttle they share.
+	trusted, err := proxies.Parse(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	adminSite, err := admin.New(admin.Deps{
 		DB:            db,
 		Auth:          authn,
@@ -111,7 +117,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		SecureCookie:  cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
 		Login:         loginLimiter,
 		LoginUsername: usernameLimiters,
-		ClientIP:      clientIPFunc(cfg.HTTP.TrustedProxies),
+		ClientIP:      trusted.ClientIP,
 	})
 	if err != nil {
 		return err

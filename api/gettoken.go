@@ -3,12 +3,12 @@ package api
 import (
 	"errors"
 	"net/http"
-	"net/netip"
 
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
 	"studentapi/fields"
+	"studentapi/proxies"
 )
 
 // tokenJSON is the answer of /gettoken/, as the classic CustomAuthToken view.
@@ -73,9 +73,9 @@ func obtainToken(a *auth.Authenticator, limits Throttles) handler {
 }
 
 // apiRoot links to the list, absolute as DRF's reverse() makes it.
-func apiRoot(proxies []netip.Prefix) handler {
+func apiRoot(trusted *proxies.Trusted) handler {
 	return func(c *gin.Context) error {
-		u := absoluteURL(c, proxies)
+		u := absoluteURL(c, trusted)
 		u.Path, u.RawQuery = "/studentapi/", ""
 		writeJSON(c, http.StatusOK, map[string]string{"studentapi": u.String()})
 		return nil

@@ -9,6 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"studentapi/proxies"
+
 	"studentapi/fields"
 )
 
@@ -52,14 +54,14 @@ var errHTTPSRequired = newDetail(http.StatusForbidden,
 // every answer that went over TLS (here or at a trusted proxy). With
 // requireHTTPS (production without TLS of its own) it refuses a plain-HTTP
 // request, unless it comes straight from this machine's loopback.
-func security(proxies []netip.Prefix, requireHTTPS bool) gin.HandlerFunc {
+func security(trusted *proxies.Trusted, requireHTTPS bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		viaProxy := fromTrustedProxy(c, proxies)
+		viaProxy := trusted.FromProxy(c.Request)
 		secure := c.Request.TLS != nil || (viaProxy && c.GetHeader("X-Forwarded-Proto") == "https")
 		if secure {
 			h.Set("Strict-Transport-Security", "max-age=31536000")

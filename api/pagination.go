@@ -2,11 +2,12 @@ package api
 
 import (
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"studentapi/proxies"
 
 	"studentapi/fields"
 )
@@ -64,8 +65,8 @@ func (r pageRequest) number(count int64) (int64, error) {
 // pageLinks builds the absolute next and previous URLs from the request, as
 // DRF's replace_query_param does (query keys re-sorted); the link to page 1
 // drops the page parameter.
-func pageLinks(c *gin.Context, proxies []netip.Prefix, number, count int64, size int) (next, previous *string) {
-	base := absoluteURL(c, proxies)
+func pageLinks(c *gin.Context, trusted *proxies.Trusted, number, count int64, size int) (next, previous *string) {
+	base := absoluteURL(c, trusted)
 	link := func(page int64) *string {
 		u := *base
 		q := u.Query()
@@ -89,12 +90,12 @@ func pageLinks(c *gin.Context, proxies []netip.Prefix, number, count int64, size
 
 // absoluteURL is the request's own URL with scheme and host, believing
 // X-Forwarded-Proto and X-Forwarded-Host only from a trusted proxy.
-func absoluteURL(c *gin.Context, proxies []netip.Prefix) *url.URL {
+func absoluteURL(c *gin.Context, trusted *proxies.Trusted) *url.URL {
 	scheme, host := "http", c.Request.Host
 	if c.Request.TLS != nil {
 		scheme = "https"
 	}
-	if fromTrustedProxy(c, proxies) {
+	if trusted.FromProxy(c.Request) {
 		if p := c.GetHeader("X-Forwarded-Proto"); p == "http" || p == "https" {
 			scheme = p
 		}
@@ -103,17 +104,4 @@ func absoluteURL(c *gin.Context, proxies []netip.Prefix) *url.URL {
 		}
 	}
 	return &url.URL{Scheme: scheme, Host: host, Path: c.Request.URL.Path, RawQuery: c.Request.URL.RawQuery}
-}
-
-func fromTrustedProxy(c *gin.Context, proxies []netip.Prefix) bool {
-	addr, err := netip.ParseAddr(c.RemoteIP())
-	if err != nil {
-		return false
-	}
-	for _, p := range proxies {
-		if p.Contains(addr.Unmap()) {
-			return true
-		}
-	}
-	return false
 }

@@ -363,3 +363,34 @@ func TestLogout(t *testing.T) {
 		t.Errorf("login after logout: %d %s, want 200 with a new key", w.Code, w.Body)
 	}
 }
+
+// Throttles key anonymous clients by the address a trusted proxy forwards,
+// and ignore X-Forwarded-For from anyone else.
+func TestAnonThrottleBehindProxy(t *testing.T) {
+	e := newListEnv(t, func(d *api.Deps) {
+		d.Throttles.Anon = limiter(t, "1/minute")
+		d.TrustedProxies = []string{"10.0.0.5"}
+	})
+	root := func(remote, xff string) int {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = remote
+		req.Header.Set("X-Forwarded-For", xff)
+		w := httptest.NewRecorder()
+		e.router.ServeHTTP(w, req)
+		return w.Code
+	}
+	for _, tt := range []struct {
+		name, remote, xff string
+		want              int
+	}{
+		{"first client through the proxy", "10.0.0.5:1", "203.0.113.1", 200},
+		{"second client through the proxy has its own budget", "10.0.0.5:1", "203.0.113.2", 200},
+		{"first client again", "10.0.0.5:1", "203.0.113.1", 429},
+		{"direct client", "192.0.2.7:1", "203.0.113.3", 200},
+		{"direct client cannot escape by forging the header", "192.0.2.7:1", "203.0.113.4", 429},
+	} {
+		if got := root(tt.remote, tt.xff); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"regexp"
 	"strings"
 
@@ -20,6 +19,7 @@ import (
 
 	"studentapi/auth"
 	"studentapi/models"
+	"studentapi/proxies"
 )
 
 // Deps are what the router needs from the rest of the program.
@@ -50,11 +50,11 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
-	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+	// Forwarding headers are judged by package proxies alone; gin believes none.
+	if err := r.SetTrustedProxies(nil); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-
-	proxies, err := parsePrefixes(d.TrustedProxies)
+	trusted, err := proxies.Parse(d.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
@@ -63,22 +63,22 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		return nil, err
 	}
 	r.Use(recovery(d.Log), accessLog(d.Log), errorResponder(d.Log, d.Auth.Keyword()),
-		security(proxies, d.RequireHTTPS), limitBody(d.BodyLimit))
-	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: proxies}
-	userThrottles := anonOrUser(d.Throttles)
+		security(trusted, d.RequireHTTPS), limitBody(d.BodyLimit))
+	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: trusted}
+	userThrottles := anonOrUser(d.Throttles, trusted)
 	root := &view{
 		name:        "Api Root",
 		description: "The default basic root view for DefaultRouter",
 		renderers:   []renderer{jsonRenderer, htmlRenderer},
 		parses:      parsedMediaTypes,
 		throttles:   []throttleRule{userThrottles},
-		methods:     map[string]handler{http.MethodGet: apiRoot(proxies)},
+		methods:     map[string]handler{http.MethodGet: apiRoot(trusted)},
 	}
 	getToken := &view{
 		name:      "Custom Auth Token",
 		renderers: []renderer{jsonRenderer},
 		parses:    []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
-		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken")},
+		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken", trusted)},
 		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles)},
 	}
 	logoutView := &view{
@@ -244,21 +244,4 @@ func viewFor(c *gin.Context, root, getToken, logoutView, list, detail *view) *vi
 		}
 	}
 	return nil
-}
-
-// parsePrefixes reads IPs and CIDRs; a bare IP is a one-address prefix.
-func parsePrefixes(list []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, s := range list {
-		if a, err := netip.ParseAddr(s); err == nil {
-			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-			continue
-		}
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, fmt.Errorf("trusted proxy %q: %w", s, err)
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
 }

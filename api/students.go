@@ -3,12 +3,12 @@ package api
 import (
 	"errors"
 	"net/http"
-	"net/netip"
 
 	"github.com/gin-gonic/gin"
 
 	"studentapi/fields"
 	"studentapi/models"
+	"studentapi/proxies"
 )
 
 // studentJSON is a student on the wire.
@@ -45,7 +45,7 @@ func studentActions(method string) map[string]any {
 type studentHandlers struct {
 	db      *models.DB
 	pages   Pagination
-	proxies []netip.Prefix
+	proxies *proxies.Trusted
 }
 
 // studentPage is DRF's PageNumberPagination body.

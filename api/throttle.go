@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/proxies"
 	"studentapi/throttle"
 )
 
@@ -39,20 +40,20 @@ func (t Throttles) allowUsername(username string) error {
 type throttleRule func(c *gin.Context) (l *throttle.Limiter, key string, ok bool)
 
 // anonOrUser is DRF's default pair: users by id, everyone else by client IP
-// (proxy headers only from trusted proxies, which gin's ClientIP honours).
-func anonOrUser(t Throttles) throttleRule {
+// (X-Forwarded-For only from trusted proxies).
+func anonOrUser(t Throttles, trusted *proxies.Trusted) throttleRule {
 	return func(c *gin.Context) (*throttle.Limiter, string, bool) {
 		if u := auth.User(c); u != nil {
 			return t.User, "user:" + strconv.FormatInt(u.ID, 10), t.User != nil
 		}
-		return t.Anon, "anon:" + c.ClientIP(), t.Anon != nil
+		return t.Anon, "anon:" + trusted.ClientIP(c.Request), t.Anon != nil
 	}
 }
 
 // scoped throttles one view by client IP, whoever the caller is.
-func scoped(l *throttle.Limiter, scope string) throttleRule {
+func scoped(l *throttle.Limiter, scope string, trusted *proxies.Trusted) throttleRule {
 	return func(c *gin.Context) (*throttle.Limiter, string, bool) {
-		return l, scope + ":" + c.ClientIP(), l != nil
+		return l, scope + ":" + trusted.ClientIP(c.Request), l != nil
 	}
 }
 

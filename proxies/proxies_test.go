@@ -1,11 +1,11 @@
-package main
+package proxies
 
 import (
 	"net/http/httptest"
 	"testing"
 )
 
-func TestClientIPFunc(t *testing.T) {
+func TestClientIP(t *testing.T) {
 	tests := []struct {
 		name, remote, xff string
 		trusted           []string
@@ -25,8 +25,39 @@ func TestClientIPFunc(t *testing.T) {
 		if tt.xff != "" {
 			r.Header.Set("X-Forwarded-For", tt.xff)
 		}
-		if got := clientIPFunc(tt.trusted)(r); got != tt.want {
+		trusted, err := Parse(tt.trusted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := trusted.ClientIP(r); got != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestParseAndFromProxy(t *testing.T) {
+	if _, err := Parse([]string{"10.0.0.0/33"}); err == nil {
+		t.Error("Parse accepted a bad CIDR")
+	}
+	trusted, err := Parse([]string{"10.0.0.5", "fd00::/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		remote string
+		want   bool
+	}{{"10.0.0.5:1", true}, {"10.0.0.6:1", false}, {"[fd00::1]:1", true}, {"[::ffff:10.0.0.5]:1", true}, {"junk", false}} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		if got := trusted.FromProxy(r); got != tt.want {
+			t.Errorf("FromProxy(%s) = %v, want %v", tt.remote, got, tt.want)
+		}
+	}
+	var none *Trusted
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "10.0.0.5:1"
+	r.Header.Set("X-Forwarded-For", "203.0.113.9")
+	if none.FromProxy(r) || none.ClientIP(r) != "10.0.0.5" {
+		t.Error("a nil Trusted believed a proxy")
 	}
 }
