@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -68,7 +67,7 @@ type Options struct {
 	// the system clock.
 	Now func() time.Time
 	// Synchronous is SQLite's durability setting for OpenSQLite: SyncFull (the
-	// default when empty) or SyncNormal.
+	// default when empty) or SyncNormal. Connect takes Source.Synchronous instead.
 	Synchronous string
 }
 
@@ -121,31 +120,6 @@ func sqliteDSN(path, synchronous string) string {
 	return "file:" + escaped + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=" + synchronous + "&_txlock=immediate"
 }
 
-// OpenSQLite opens (creating if needed) the SQLite database file at path.
-func OpenSQLite(path string, opts Options) (*DB, error) {
-	var synchronous string
-	switch opts.Synchronous {
-	case "", SyncFull:
-		synchronous = "FULL"
-	case SyncNormal:
-		synchronous = "NORMAL"
-	default:
-		return nil, fmt.Errorf("open sqlite %s: unsupported synchronous %q (want %q or %q)", path, opts.Synchronous, SyncFull, SyncNormal)
-	}
-	db, err := Open(sqlite.Open(sqliteDSN(path, synchronous)), opts)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	sqlDB, err := db.gorm.DB()
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	sqlDB.SetMaxOpenConns(8)
-	sqlDB.SetMaxIdleConns(8)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return db, nil
-}
-
 // Open opens a database through any GORM dialector.
 func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
 	keys := opts.Keys
@@ -160,7 +134,9 @@ func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	now := func() time.Time { return clock().UTC() }
+	// Microseconds: what PostgreSQL keeps, so a time read back equals the one
+	// written on either backend.
+	now := func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 	signals := &Signals{}
 	level := logger.Warn
 	if opts.LogQueries {
@@ -220,6 +196,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Migrate creates or updates the tables. Running it again is harmless.
 func (db *DB) Migrate(ctx context.Context) error {
+	return db.serializeMigration(ctx, func(db *DB) error { return db.migrate(ctx) })
+}
+
+func (db *DB) migrate(ctx context.Context) error {
 	if err := db.with(ctx).AutoMigrate(&User{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

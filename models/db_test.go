@@ -12,22 +12,29 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
 // testCost keeps bcrypt fast in tests; production uses the configured cost.
 const testCost = 4
 
-// newDB opens and migrates a fresh SQLite file in the test's temporary directory
-// and returns it with the file's path.
-func newDB(t *testing.T) (*models.DB, string) {
+// newDB opens and migrates a fresh database on the test run's backend (see
+// testdb) and returns it with where it is.
+func newDB(t *testing.T) (*models.DB, testdb.DB) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "db.sqlite")
-	return openDB(t, path), path
+	src := testdb.New(t)
+	return openDB(t, src), src
+}
+
+// source is src as models.Connect takes it.
+func source(src testdb.DB) models.Source {
+	return models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}
 }
 
 // testKeys is the KeyProtector of these tests: HMAC digests and sealed copies
@@ -65,8 +72,8 @@ func (k testKeys) Open(sealed []byte, digest string, userID int64) (string, erro
 // testSecret is the secret of the testKeys openDB protects keys with.
 const testSecret = "models test secret"
 
-// openDB opens and migrates the SQLite file at path, closing it when the test ends.
-func openDB(t *testing.T, path string) *models.DB {
+// openDB opens and migrates the database at src, closing it when the test ends.
+func openDB(t *testing.T, path testdb.DB) *models.DB {
 	t.Helper()
 	return openDBWith(t, path, models.Options{Keys: testKeys{secret: testSecret}})
 }
@@ -78,11 +85,11 @@ func (c *testClock) Now() time.Time          { return c.now }
 func (c *testClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // openDBWith is openDB with other options.
-func openDBWith(t *testing.T, path string, opts models.Options) *models.DB {
+func openDBWith(t *testing.T, path testdb.DB, opts models.Options) *models.DB {
 	t.Helper()
-	db, err := models.OpenSQLite(path, opts)
+	db, err := models.Connect(source(path), opts)
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("Connect: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := db.Close(); err != nil {
@@ -108,11 +115,15 @@ func newUser(t *testing.T, db *models.DB, username string) *models.User {
 	return u
 }
 
-// rawDB opens a second, plain GORM handle on the database file, for what the
+// rawDB opens a second, plain GORM handle on the database, for what the
 // package's API deliberately cannot do: count rows, or write a broken row.
-func rawDB(t *testing.T, path string) *gorm.DB {
+func rawDB(t *testing.T, path testdb.DB) *gorm.DB {
 	t.Helper()
-	g, err := gorm.Open(sqlite.Open(models.SQLiteDSN(path)), &gorm.Config{Logger: logger.Discard})
+	dialector := sqlite.Open(models.SQLiteDSN(path.Path))
+	if path.Driver == "postgres" {
+		dialector = postgres.Open(path.DSN)
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatalf("open second handle: %v", err)
 	}
@@ -129,7 +140,7 @@ func rawDB(t *testing.T, path string) *gorm.DB {
 	return g
 }
 
-func countRows(t *testing.T, path, table string) int64 {
+func countRows(t *testing.T, path testdb.DB, table string) int64 {
 	t.Helper()
 	var n int64
 	if err := rawDB(t, path).Table(table).Count(&n).Error; err != nil {
@@ -174,7 +185,7 @@ func TestOpenSQLiteOddPath(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	db := openDB(t, path)
+	db := openDB(t, testdb.DB{Driver: "sqlite", Path: path})
 	newUser(t, db, "alice")
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("database file not at %q: %v", path, err)

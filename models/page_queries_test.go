@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -15,7 +15,7 @@ import (
 // of the whole table; and the query log never holds a bound value.
 func TestPageIsTwoQueries(t *testing.T) {
 	var log bytes.Buffer
-	db := openDBWith(t, filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: testKeys{secret: testSecret}, Log: &log, LogQueries: true})
+	db := openDBWith(t, testdb.New(t), models.Options{Keys: testKeys{secret: testSecret}, Log: &log, LogQueries: true})
 	ctx := context.Background()
 	for i := 0; i < 50; i++ {
 		if err := db.CreateStudent(ctx, &models.Student{Name: fmt.Sprint("s", i), Roll: int64(i % 7), City: "Pune"}); err != nil {

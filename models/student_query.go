@@ -49,12 +49,28 @@ func validColumn(c string) bool {
 // likeEscaper makes a search term match literally inside LIKE.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+// likePattern is the LIKE pattern of a search term, matched against a lowered column.
+func likePattern(term string) string {
+	return "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
+}
+
+// matchesNothing reports whether a text condition can match no stored value
+// (see storable).
+func matchesNothing(terms []string, exact *string) bool {
+	for _, t := range terms {
+		if !storable(t) {
+			return true
+		}
+	}
+	return exact != nil && !storable(*exact)
+}
+
 func (q StudentQuery) where(tx *gorm.DB) *gorm.DB {
-	if q.Empty {
+	if q.Empty || matchesNothing(q.Search, q.City) {
 		return tx.Where("1 = 0")
 	}
 	for _, term := range q.Search {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
+		pattern := likePattern(term)
 		tx = tx.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(city) LIKE ? ESCAPE '\')`, pattern, pattern)
 	}
 	if q.ID != nil {

@@ -184,16 +184,27 @@ func (db *DB) insertToken(ctx context.Context, t *Token, stale string) (bool, er
 // one transaction, so the old key stops working the moment the new one exists.
 // The old row goes whatever state it is in: expired, or its seal broken.
 func (db *DB) ReplaceToken(ctx context.Context, userID int64, key string) (*Token, error) {
-	var t *Token
-	err := db.Transaction(ctx, func(tx *DB) error {
-		if err := tx.with(ctx).Where("user_id = ?", userID).Delete(&Token{}).Error; err != nil {
-			return translate(err, fmt.Sprintf("delete token of user %d", userID))
+	var (
+		t   *Token
+		err error
+	)
+	for range getOrCreateAttempts {
+		err = db.Transaction(ctx, func(tx *DB) error {
+			if err := tx.with(ctx).Where("user_id = ?", userID).Delete(&Token{}).Error; err != nil {
+				return translate(err, fmt.Sprintf("delete token of user %d", userID))
+			}
+			var err error
+			t, err = tx.CreateToken(ctx, userID, key)
+			return err
+		})
+		// On PostgreSQL a concurrent replacement can commit its new row between
+		// this one's DELETE and INSERT (read committed does not see it in time);
+		// starting over deletes that row too, so the last replacement wins.
+		if !errors.Is(err, ErrDuplicate) {
+			return t, err
 		}
-		var err error
-		t, err = tx.CreateToken(ctx, userID, key)
-		return err
-	})
-	return t, err
+	}
+	return nil, err
 }
 
 // DeleteToken removes the token of userID (a logout); ErrNotFound if there was none.

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -50,7 +51,7 @@ func TestTokenRowHoldsNoKey(t *testing.T) {
 }
 
 func TestTokenSurvivesReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db.sqlite")
+	path := testdb.New(t)
 	first := openDB(t, path)
 	alice := newUser(t, first, "alice")
 	if _, err := first.CreateToken(t.Context(), alice.ID, key("a")); err != nil {
@@ -72,7 +73,7 @@ func TestTokenSurvivesReopen(t *testing.T) {
 }
 
 // reopenWithSecret closes db and opens its file under another secret.
-func reopenWithSecret(t *testing.T, db *models.DB, path, secret string) *models.DB {
+func reopenWithSecret(t *testing.T, db *models.DB, path testdb.DB, secret string) *models.DB {
 	t.Helper()
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -151,7 +152,7 @@ func TestSealedCopyBelongsToItsRow(t *testing.T) {
 
 func TestGetOrCreateTokenReplacesExpired(t *testing.T) {
 	clock := &testClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	path := filepath.Join(t.TempDir(), "db.sqlite")
+	path := testdb.New(t)
 	db := openDBWith(t, path, models.Options{Keys: testKeys{secret: testSecret}, Now: clock.Now})
 	alice := newUser(t, db, "alice")
 	var keys keySource
@@ -268,7 +269,7 @@ func TestDeleteToken(t *testing.T) {
 func TestTouchToken(t *testing.T) {
 	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	clock := &testClock{now: t0}
-	db := openDBWith(t, filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: testKeys{secret: testSecret}, Now: clock.Now})
+	db := openDBWith(t, testdb.New(t), models.Options{Keys: testKeys{secret: testSecret}, Now: clock.Now})
 	alice := newUser(t, db, "alice")
 	if _, err := db.CreateToken(t.Context(), alice.ID, key("a")); err != nil {
 		t.Fatal(err)
@@ -366,7 +367,8 @@ func TestMigrateSealsPlaintextTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := openDBWith(t, path, models.Options{Keys: keys})
+	// Only SQLite files predate sealed keys.
+	db := openDBWith(t, testdb.DB{Driver: "sqlite", Path: path}, models.Options{Keys: keys})
 	alice := newUser(t, db, "alice")
 	bob := newUser(t, db, "bob")
 

@@ -107,6 +107,9 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 
 // UserByUsername finds a user by exact, case-sensitive username.
 func (db *DB) UserByUsername(ctx context.Context, username string) (*User, error) {
+	if !storable(username) {
+		return nil, fmt.Errorf("user %q: %w", username, ErrNotFound)
+	}
 	var u User
 	// Not Where(&User{...}): GORM drops zero fields from struct conditions, so ""
 	// would match the first user.

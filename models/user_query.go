@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 )
@@ -17,8 +16,11 @@ type UserQuery struct {
 }
 
 func (q UserQuery) where(tx *gorm.DB) *gorm.DB {
+	if matchesNothing(q.Search, nil) {
+		return tx.Where("1 = 0")
+	}
 	for _, term := range q.Search {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
+		pattern := likePattern(term)
 		tx = tx.Where(`(LOWER(username) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\')`, pattern, pattern)
 	}
 	return tx
@@ -66,8 +68,11 @@ type TokenQuery struct {
 
 func (q TokenQuery) where(tx *gorm.DB) *gorm.DB {
 	tx = tx.Joins("User")
+	if matchesNothing(q.Search, nil) {
+		return tx.Where("1 = 0")
+	}
 	for _, term := range q.Search {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
+		pattern := likePattern(term)
 		tx = tx.Where(`LOWER("User"."username") LIKE ? ESCAPE '\'`, pattern)
 	}
 	return tx

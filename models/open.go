@@ -1,0 +1,176 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+)
+
+// The database drivers Source.Driver names.
+const (
+	// DriverSQLite is the embedded default: one file, one machine.
+	DriverSQLite = "sqlite"
+	// DriverPostgres is for several instances sharing one database.
+	DriverPostgres = "postgres"
+)
+
+// Source says which database to open. Only this package looks at the driver:
+// every method of DB behaves the same on both.
+type Source struct {
+	// Driver is DriverSQLite (also when empty) or DriverPostgres.
+	Driver string
+	// Path is the SQLite database file.
+	Path string
+	// DSN is PostgreSQL's connection string, a URL or key=value pairs, as libpq
+	// takes them. Without connect_timeout, connecting gives up after
+	// DefaultConnectTimeout.
+	DSN string
+	// Synchronous is SQLite's durability: SyncFull (also when empty) or SyncNormal.
+	Synchronous string
+	// Pool sizes the connection pool; zero fields take DefaultPool's.
+	Pool Pool
+}
+
+// Pool sizes a connection pool (database/sql's settings).
+type Pool struct {
+	MaxOpen     int           // connections open at once, in use or idle
+	MaxIdle     int           // idle connections kept for reuse
+	MaxLifetime time.Duration // a connection is replaced after this long
+	MaxIdleTime time.Duration // an idle connection is closed after this long
+}
+
+// DefaultPool is a pool that suits both drivers: SQLite readers in WAL mode run
+// in parallel, and eight connections per instance leave room on a PostgreSQL
+// server (100 connections by default) for a dozen instances. The lifetime lets
+// connections move to a restarted or failed-over server.
+var DefaultPool = Pool{MaxOpen: 8, MaxIdle: 8, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+
+// DefaultConnectTimeout bounds a PostgreSQL connection attempt whose DSN sets
+// no connect_timeout, so that while the server is unreachable requests fail
+// soon (see IsUnavailable) instead of hanging.
+const DefaultConnectTimeout = 5 * time.Second
+
+// withDefaults fills p's zero fields from DefaultPool.
+func (p Pool) withDefaults() Pool {
+	if p.MaxOpen == 0 {
+		p.MaxOpen = DefaultPool.MaxOpen
+	}
+	if p.MaxIdle == 0 {
+		p.MaxIdle = min(DefaultPool.MaxIdle, p.MaxOpen)
+	}
+	if p.MaxLifetime == 0 {
+		p.MaxLifetime = DefaultPool.MaxLifetime
+	}
+	if p.MaxIdleTime == 0 {
+		p.MaxIdleTime = DefaultPool.MaxIdleTime
+	}
+	return p
+}
+
+// Connect opens the database src names. Options.Synchronous is ignored:
+// src.Synchronous says it.
+func Connect(src Source, opts Options) (*DB, error) {
+	var (
+		db  *DB
+		err error
+	)
+	switch src.Driver {
+	case "", DriverSQLite:
+		db, err = openSQLite(src.Path, src.Synchronous, opts)
+	case DriverPostgres:
+		db, err = openPostgres(src.DSN, opts)
+	default:
+		return nil, fmt.Errorf("open database: unsupported driver %q (want %q or %q)", src.Driver, DriverSQLite, DriverPostgres)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pool := src.Pool.withDefaults()
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(pool.MaxOpen)
+	sqlDB.SetMaxIdleConns(pool.MaxIdle)
+	sqlDB.SetConnMaxLifetime(pool.MaxLifetime)
+	sqlDB.SetConnMaxIdleTime(pool.MaxIdleTime)
+	return db, nil
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database file at path, with
+// the durability of opts.Synchronous and the default pool.
+func OpenSQLite(path string, opts Options) (*DB, error) {
+	return Connect(Source{Driver: DriverSQLite, Path: path, Synchronous: opts.Synchronous}, opts)
+}
+
+func openSQLite(path, synchronous string, opts Options) (*DB, error) {
+	var pragma string
+	switch synchronous {
+	case "", SyncFull:
+		pragma = "FULL"
+	case SyncNormal:
+		pragma = "NORMAL"
+	default:
+		return nil, fmt.Errorf("open sqlite %s: unsupported synchronous %q (want %q or %q)", path, synchronous, SyncFull, SyncNormal)
+	}
+	db, err := Open(sqlite.Open(sqliteDSN(path, pragma)), opts)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// openPostgres opens a pool on the server dsn names. Nothing is dialled yet:
+// the service starts while the database is down, and answers 503 until it is up.
+func openPostgres(dsn string, opts Options) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("open postgres: the DSN is empty")
+	}
+	// pgx's own errors leave the password out of the DSN they quote.
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	db, err := Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
+	}
+	return db, nil
+}
+
+// migrationLock is the key of the PostgreSQL advisory lock that Migrate holds,
+// so that instances started together do not create the same table twice.
+const migrationLock = 0x5374756465 // "Stude"
+
+// serializeMigration runs fn while this process alone migrates the database.
+// SQLite needs no lock: BEGIN IMMEDIATE and the file lock serialize writers.
+func (db *DB) serializeMigration(ctx context.Context, fn func(db *DB) error) error {
+	if db.gorm.Dialector.Name() != DriverPostgres {
+		return fn(db)
+	}
+	// The lock belongs to one session, so fn runs on that same connection: a
+	// pool of one would otherwise wait for itself.
+	return db.with(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLock).Error; err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		err := fn(db.on(conn))
+		// A session that ends releases the lock too, so a failed unlock only
+		// delays the next instance until this connection closes.
+		if uerr := conn.Session(&gorm.Session{NewDB: true, Context: context.WithoutCancel(ctx)}).
+			Exec("SELECT pg_advisory_unlock(?)", migrationLock).Error; uerr != nil && err == nil {
+			err = fmt.Errorf("migration unlock: %w", uerr)
+		}
+		return err
+	})
+}

@@ -1,0 +1,65 @@
+package models
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+)
+
+// IsUnavailable reports whether err means the database cannot answer right now
+// (its server is down, restarting, unreachable or out of connections; a SQLite
+// file stayed locked past the busy timeout) rather than that the request was
+// wrong or the service is broken. Such a request may succeed when retried:
+// the API answers it with 503 and Retry-After, and the pool reconnects by
+// itself once the server is back.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"): // connection exception
+			return true
+		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03": // shutting down, crashed, starting up
+			return true
+		case pgErr.Code == "53300": // too many connections
+			return true
+		}
+		return false
+	}
+	var liteErr sqlite3.Error
+	if errors.As(err, &liteErr) {
+		return liteErr.Code == sqlite3.ErrBusy || liteErr.Code == sqlite3.ErrLocked
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	// pgx's errors from before a query reached the server (a connection found
+	// closed, say).
+	return pgconn.SafeToRetry(err)
+}
+
+// storable reports whether s could be stored at all: valid UTF-8 without NUL,
+// which every text field is checked for before it is written. A lookup by
+// anything else finds nothing without asking the database, where PostgreSQL
+// would refuse the parameter and SQLite would compare it byte by byte.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
