@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -25,15 +26,33 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testCLI runs the program against its own config file and SQLite database in
-// a fresh temp dir, with an environment that is a map rather than the process's.
+// testCLI runs the program against its own config file and database (on the
+// test run's backend, see internal/testdb) in a fresh temp dir, with an
+// environment that is a map rather than the process's.
 type testCLI struct {
 	dir    string
 	config string
 	env    map[string]string
+	db     testdb.DB
 }
 
 func newTestCLI(t *testing.T) *testCLI {
+	t.Helper()
+	return newTestCLIOn(t, testdb.New(t))
+}
+
+// newSQLiteCLI is newTestCLI on SQLite whatever the run's backend, for what
+// only SQLite has: a database file and the secret file generated beside it.
+func newSQLiteCLI(t *testing.T) *testCLI {
+	t.Helper()
+	return newTestCLIOn(t, testdb.DB{Driver: "sqlite", Path: filepath.Join(t.TempDir(), "test.db")})
+}
+
+// testSecretKey is the configured secret of the tests on PostgreSQL, where
+// one is required.
+const testSecretKey = "a secret of the cli tests, 32 bytes or more"
+
+func newTestCLIOn(t *testing.T, db testdb.DB) *testCLI {
 	t.Helper()
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config.yaml")
@@ -41,10 +60,17 @@ func newTestCLI(t *testing.T) *testCLI {
 	if err := os.WriteFile(config, []byte("http:\n  shutdown_timeout: 5s\n"), 0o600); err != nil {
 		t.Fatalf("write config: %v", err)
 	}
-	return &testCLI{dir: dir, config: config, env: map[string]string{
-		"STUDENTAPI_DATABASE_PATH":    filepath.Join(dir, "test.db"),
-		"STUDENTAPI_AUTH_BCRYPT_COST": "4",
-	}}
+	env := db.Env()
+	env["STUDENTAPI_AUTH_BCRYPT_COST"] = "4"
+	if db.Driver == "postgres" {
+		env["STUDENTAPI_AUTH_SECRET_KEY"] = testSecretKey
+	}
+	return &testCLI{dir: dir, config: config, env: env, db: db}
+}
+
+// database is how the commands name c's database (see models.Source.String).
+func (c *testCLI) database() string {
+	return models.Source{Driver: c.db.Driver, Path: c.db.Path, DSN: c.db.DSN}.String()
 }
 
 func (c *testCLI) getenv(key string) string { return c.env[key] }
@@ -181,7 +207,7 @@ func TestExitCode(t *testing.T) {
 
 func TestMigrateTwice(t *testing.T) {
 	c := newTestCLI(t)
-	want := "Migrated " + c.env["STUDENTAPI_DATABASE_PATH"] + "\n"
+	want := "Migrated " + c.database() + "\n"
 	for i := range 2 {
 		if got := c.mustRun(t, "", "migrate"); got != want {
 			t.Errorf("migrate #%d printed %q, want %q", i+1, got, want)
@@ -753,7 +779,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestConfigFlag(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
-		c := newTestCLI(t)
+		c := newSQLiteCLI(t)
 		var stdout bytes.Buffer
 		err := run(context.Background(), []string{"migrate", "--config", "/nonexistent.yaml"}, c.getenv, strings.NewReader(""), &stdout, &bytes.Buffer{})
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -775,7 +801,7 @@ func TestConfigFlag(t *testing.T) {
 	})
 
 	t.Run("file read", func(t *testing.T) {
-		c := newTestCLI(t)
+		c := newSQLiteCLI(t)
 		path := filepath.Join(c.dir, "from-file.db")
 		delete(c.env, "STUDENTAPI_DATABASE_PATH")
 		if err := os.WriteFile(c.config, []byte("database:\n  path: "+path+"\n"), 0o600); err != nil {
@@ -787,7 +813,7 @@ func TestConfigFlag(t *testing.T) {
 	})
 
 	t.Run("environment beats file", func(t *testing.T) {
-		c := newTestCLI(t)
+		c := newSQLiteCLI(t)
 		if err := os.WriteFile(c.config, []byte("database:\n  path: /nonexistent/dir/file.db\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -166,14 +166,7 @@ func openDB(cfg Config, logw io.Writer) (*models.DB, secretKey, error) {
 	if err != nil {
 		return nil, secretKey{}, fmt.Errorf("auth.secret_key: %w", err)
 	}
-	opts := models.Options{Keys: keys, Log: logw, LogQueries: cfg.LogLevel == "debug", Synchronous: cfg.Database.SQLite.Synchronous}
-	var db *models.DB
-	switch cfg.Database.Driver {
-	case "sqlite":
-		db, err = models.OpenSQLite(cfg.Database.Path, opts)
-	default:
-		return nil, secretKey{}, fmt.Errorf("database.driver: unsupported %q", cfg.Database.Driver)
-	}
+	db, err := models.Connect(dbSource(cfg), models.Options{Keys: keys, Log: logw, LogQueries: cfg.LogLevel == "debug"})
 	if err != nil {
 		return nil, secretKey{}, err
 	}
@@ -181,6 +174,18 @@ func openDB(cfg Config, logw io.Writer) (*models.DB, secretKey, error) {
 		auth.ConnectTokenReceiver(db.Signals)
 	}
 	return db, secret, nil
+}
+
+// dbSource is the database section of cfg as models takes it.
+func dbSource(cfg Config) models.Source {
+	d := cfg.Database
+	return models.Source{
+		Driver:      d.Driver,
+		Path:        d.Path,
+		DSN:         d.DSN,
+		Synchronous: d.SQLite.Synchronous,
+		Pool:        models.Pool{MaxOpen: d.Pool.MaxOpen, MaxIdle: d.Pool.MaxIdle, MaxLifetime: d.Pool.MaxLifetime, MaxIdleTime: d.Pool.MaxIdleTime},
+	}
 }
 
 // authOptions are the token expiry settings, for serve and for the commands

@@ -60,10 +60,20 @@ type ThrottleConfig struct {
 
 // DatabaseConfig says which database to open and whether to migrate it.
 type DatabaseConfig struct {
-	Driver         string       `yaml:"driver"`           // only "sqlite" for now
+	Driver         string       `yaml:"driver"`           // "sqlite" or "postgres"
 	Path           string       `yaml:"path"`             // SQLite database file
+	DSN            string       `yaml:"dsn"`              // PostgreSQL connection string; holds a password, so never printed
 	MigrateOnStart bool         `yaml:"migrate_on_start"` // apply migrations when serving
+	Pool           PoolConfig   `yaml:"pool"`
 	SQLite         SQLiteConfig `yaml:"sqlite"`
+}
+
+// PoolConfig sizes the connection pool of either driver.
+type PoolConfig struct {
+	MaxOpen     int           `yaml:"max_open"`      // connections at once, busy or idle
+	MaxIdle     int           `yaml:"max_idle"`      // idle connections kept
+	MaxLifetime time.Duration `yaml:"max_lifetime"`  // replace a connection after this long
+	MaxIdleTime time.Duration `yaml:"max_idle_time"` // close an idle connection after this long
 }
 
 // SQLiteConfig tunes the SQLite driver.
@@ -125,6 +135,7 @@ func DefaultConfig() Config {
 			Driver:         "sqlite",
 			Path:           "studentapi.db",
 			MigrateOnStart: true,
+			Pool:           PoolConfig{MaxOpen: 8, MaxIdle: 8, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute},
 			SQLite:         SQLiteConfig{Synchronous: "full"},
 		},
 		Auth: AuthConfig{
@@ -197,11 +208,35 @@ func (c Config) Validate() error {
 		bad("log_level: unsupported %q (supported: debug, info, warn, error)", c.LogLevel)
 	}
 
-	if c.Database.Driver != "sqlite" {
-		bad("database.driver: unsupported %q (supported: sqlite)", c.Database.Driver)
+	switch c.Database.Driver {
+	case "sqlite":
+		if c.Database.Path == "" {
+			bad(`database.path: must not be empty; set the database file, e.g. "studentapi.db"`)
+		}
+	case "postgres":
+		if c.Database.DSN == "" {
+			bad(`database.dsn: must be set with driver postgres; set STUDENTAPI_DATABASE_DSN, e.g. "postgres://studentapi@db.internal:5432/studentapi?sslmode=verify-full"`)
+		}
+		// Every instance must derive the same keys, so the secret cannot be a
+		// file generated beside a database that is not on this machine.
+		if c.Auth.SecretKey == "" {
+			bad("auth.secret_key: must be set with driver postgres, the same on every instance; set STUDENTAPI_AUTH_SECRET_KEY to at least %d random bytes, e.g. the output of `openssl rand -hex 32`", configMinSecretKeyLen)
+		}
+	default:
+		bad("database.driver: unsupported %q (supported: sqlite, postgres)", c.Database.Driver)
 	}
-	if c.Database.Path == "" {
-		bad(`database.path: must not be empty; set the database file, e.g. "studentapi.db"`)
+	p := c.Database.Pool
+	if p.MaxOpen < 1 {
+		bad("database.pool.max_open: %d; use at least 1 (8 by default)", p.MaxOpen)
+	}
+	if p.MaxIdle < 1 || (p.MaxOpen >= 1 && p.MaxIdle > p.MaxOpen) {
+		bad("database.pool.max_idle: %d; use 1 to database.pool.max_open (%d)", p.MaxIdle, p.MaxOpen)
+	}
+	if p.MaxLifetime <= 0 {
+		bad("database.pool.max_lifetime: %s; use a positive duration, e.g. 30m", p.MaxLifetime)
+	}
+	if p.MaxIdleTime <= 0 {
+		bad("database.pool.max_idle_time: %s; use a positive duration, e.g. 5m", p.MaxIdleTime)
 	}
 	if !slices.Contains([]string{"full", "normal"}, c.Database.SQLite.Synchronous) {
 		bad(`database.sqlite.synchronous: unsupported %q; use "full" (answered writes survive a power cut) or "normal" (they survive a crash of the process)`, c.Database.SQLite.Synchronous)

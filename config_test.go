@@ -139,6 +139,10 @@ http:
 				"STUDENTAPI_DATABASE_DRIVER":                  "sqlite",
 				"STUDENTAPI_DATABASE_PATH":                    "env.db",
 				"STUDENTAPI_DATABASE_MIGRATE_ON_START":        "0",
+				"STUDENTAPI_DATABASE_POOL_MAX_OPEN":           "20",
+				"STUDENTAPI_DATABASE_POOL_MAX_IDLE":           "10",
+				"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME":       "1h",
+				"STUDENTAPI_DATABASE_POOL_MAX_IDLE_TIME":      "1m",
 				"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS":      "normal",
 				"STUDENTAPI_AUTH_KEYWORD":                     "Key",
 				"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE": "false",
@@ -162,6 +166,7 @@ http:
 				c.LogLevel = "warn"
 				c.Database.Path = "env.db"
 				c.Database.MigrateOnStart = false
+				c.Database.Pool = PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: time.Hour, MaxIdleTime: time.Minute}
 				c.Database.SQLite.Synchronous = "normal"
 				c.Auth.Keyword = "Key"
 				c.Auth.CreateTokenOnUserCreate = false
@@ -345,8 +350,35 @@ func TestLoadConfigErrors(t *testing.T) {
 		},
 		{
 			name:    "database driver",
-			env:     map[string]string{"STUDENTAPI_DATABASE_DRIVER": "postgres"},
-			wantErr: []string{`database.driver: unsupported "postgres" (supported: sqlite)`},
+			env:     map[string]string{"STUDENTAPI_DATABASE_DRIVER": "mysql"},
+			wantErr: []string{`database.driver: unsupported "mysql" (supported: sqlite, postgres)`},
+		},
+		{
+			name: "postgres without dsn or secret",
+			env:  map[string]string{"STUDENTAPI_DATABASE_DRIVER": "postgres"},
+			wantErr: []string{
+				"database.dsn: must be set with driver postgres",
+				"auth.secret_key: must be set with driver postgres, the same on every instance",
+			},
+		},
+		{
+			name: "pool sizes",
+			env: map[string]string{
+				"STUDENTAPI_DATABASE_POOL_MAX_OPEN":      "4",
+				"STUDENTAPI_DATABASE_POOL_MAX_IDLE":      "5",
+				"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME":  "0s",
+				"STUDENTAPI_DATABASE_POOL_MAX_IDLE_TIME": "-1s",
+			},
+			wantErr: []string{
+				"database.pool.max_idle: 5; use 1 to database.pool.max_open (4)",
+				"database.pool.max_lifetime: 0s",
+				"database.pool.max_idle_time: -1s",
+			},
+		},
+		{
+			name:    "pool without connections",
+			env:     map[string]string{"STUDENTAPI_DATABASE_POOL_MAX_OPEN": "0"},
+			wantErr: []string{"database.pool.max_open: 0; use at least 1"},
 		},
 		{
 			name:    "database path empty",
@@ -562,7 +594,12 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_LOG_LEVEL",
 		"STUDENTAPI_DATABASE_DRIVER",
 		"STUDENTAPI_DATABASE_PATH",
+		"STUDENTAPI_DATABASE_DSN",
 		"STUDENTAPI_DATABASE_MIGRATE_ON_START",
+		"STUDENTAPI_DATABASE_POOL_MAX_OPEN",
+		"STUDENTAPI_DATABASE_POOL_MAX_IDLE",
+		"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME",
+		"STUDENTAPI_DATABASE_POOL_MAX_IDLE_TIME",
 		"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS",
 		"STUDENTAPI_AUTH_KEYWORD",
 		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",
@@ -639,7 +676,12 @@ func TestConfigEnvSetsEveryKey(t *testing.T) {
 
 // emptyDefaultExamples are valid settings for keys whose default is empty.
 var emptyDefaultExamples = map[string]map[string]string{
-	"auth.secret_key":           {"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)},
+	"auth.secret_key": {"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)},
+	"database.dsn": {
+		"STUDENTAPI_DATABASE_DRIVER": "postgres",
+		"STUDENTAPI_DATABASE_DSN":    "postgres://u:p@db.internal:5432/studentapi",
+		"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32),
+	},
 	"tls.cert_file":             {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
 	"tls.key_file":              {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
 	"api.page_size_query_param": {"STUDENTAPI_API_PAGE_SIZE_QUERY_PARAM": "page_size"},

@@ -51,7 +51,7 @@ func migrateCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env
 			return err
 		}
 		return withDB(ctx, e, cf, func(cfg Config, _ *models.DB) error {
-			fmt.Fprintf(e.stdout, "Migrated %s\n", cfg.Database.Path)
+			fmt.Fprintf(e.stdout, "Migrated %s\n", dbSource(cfg))
 			return nil
 		})
 	}
@@ -146,7 +146,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), cfg.Database.Path)
+	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), dbSource(cfg))
 
 	served := make(chan error, 1)
 	go func() {

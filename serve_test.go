@@ -186,8 +186,8 @@ func TestServe(t *testing.T) {
 	if !strings.HasPrefix(s.url, "http://") {
 		t.Errorf("serving on %s, want http", s.url)
 	}
-	if s.database != c.env["STUDENTAPI_DATABASE_PATH"] {
-		t.Errorf("serving database %s, want %s", s.database, c.env["STUDENTAPI_DATABASE_PATH"])
+	if s.database != c.database() {
+		t.Errorf("serving database %s, want %s", s.database, c.database())
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()

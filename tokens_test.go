@@ -21,7 +21,7 @@ func (c *testCLI) secretFile() string {
 }
 
 func TestSecretFileCreatedOnceAndReused(t *testing.T) {
-	c := newTestCLI(t)
+	c := newSQLiteCLI(t)
 	if _, err := os.Stat(c.secretFile()); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("secret file before any command: %v, want none", err)
 	}
@@ -83,7 +83,7 @@ func TestSecretFileProblems(t *testing.T) {
 			if tt.mode&0o077 != 0 && runtime.GOOS == "windows" {
 				t.Skip("no Unix permissions")
 			}
-			c := newTestCLI(t)
+			c := newSQLiteCLI(t)
 			if err := os.WriteFile(c.secretFile(), []byte(tt.content), tt.mode); err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestSecretFileProblems(t *testing.T) {
 }
 
 func TestConfiguredSecretNeedsNoFile(t *testing.T) {
-	c := newTestCLI(t)
+	c := newSQLiteCLI(t)
 	c.env["STUDENTAPI_AUTH_SECRET_KEY"] = "a configured secret of 32 bytes or more"
 	c.createUser(t, "createuser", "alice", "pw")
 	createToken(t, c, "alice")
@@ -145,7 +145,7 @@ func TestCreateTokenAfterSecretChange(t *testing.T) {
 		}},
 	} {
 		t.Run(change.name, func(t *testing.T) {
-			c := newTestCLI(t)
+			c := newSQLiteCLI(t)
 			c.createUser(t, "createuser", "alice", "pw")
 			old := createToken(t, c, "alice")
 
@@ -170,7 +170,7 @@ func TestCreateTokenAfterSecretChange(t *testing.T) {
 }
 
 func TestServeReportsSecretFile(t *testing.T) {
-	c := newTestCLI(t)
+	c := newSQLiteCLI(t)
 	s := startServer(t, c)
 	if err := s.stop(); err != nil {
 		t.Fatal(err)

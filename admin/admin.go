@@ -297,6 +297,13 @@ func redirectFlash(w http.ResponseWriter, r *http.Request, path, flash string) {
 }
 
 func (s *site) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if models.IsUnavailable(err) {
+		// Passing, like the API's 503: the page works again once the database does.
+		s.Log.Warn("admin: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "Service temporarily unavailable. Try again in a few seconds.", http.StatusServiceUnavailable)
+		return
+	}
 	s.Log.Error("admin", "method", r.Method, "path", r.URL.Path, "err", err)
 	http.Error(w, "Server error.", http.StatusInternalServerError)
 }

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 
 	"studentapi/admin"
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 	"studentapi/throttle"
 )
@@ -26,12 +28,12 @@ import (
 const password = "a long enough password"
 
 type fixture struct {
-	t      *testing.T
-	db     *models.DB
-	dbPath string
-	auth   *auth.Authenticator
-	h      http.Handler
-	clock  *clock
+	t     *testing.T
+	db    *models.DB
+	src   testdb.DB
+	auth  *auth.Authenticator
+	h     http.Handler
+	clock *clock
 }
 
 type clock struct {
@@ -48,13 +50,13 @@ func (c *clock) add(d time.Duration) {
 
 func newFixture(t *testing.T, tweak func(*admin.Deps)) *fixture {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "admin.db")
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	keys, err := auth.NewKeyring([]byte("a test secret of at least thirty-two bytes"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := models.OpenSQLite(path, models.Options{Keys: keys, Now: clk.now})
+	src := testdb.New(t)
+	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}, models.Options{Keys: keys, Now: clk.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func newFixture(t *testing.T, tweak func(*admin.Deps)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, db: db, dbPath: path, auth: a, h: h, clock: clk}
+	return &fixture{t: t, db: db, src: src, auth: a, h: h, clock: clk}
 }
 
 func (f *fixture) user(username string, staff, super, active bool) *models.User {
@@ -162,7 +164,13 @@ func TestLoginSetsSafeCookie(t *testing.T) {
 			t.Errorf("session id %q is too short to be unguessable", c.Value)
 		}
 		// The database must not hold the cookie: only a keyed hash of it.
-		for _, p := range []string{f.dbPath, f.dbPath + "-wal"} {
+		if f.src.Driver == "postgres" {
+			if rows := sessionRows(t, f.src.DSN); bytes.Contains(rows, []byte(c.Value)) {
+				t.Errorf("the sessions table holds the session cookie in the clear")
+			}
+			continue
+		}
+		for _, p := range []string{f.src.Path, f.src.Path + "-wal"} {
 			data, err := os.ReadFile(p)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				t.Fatal(err)
@@ -502,3 +510,31 @@ func TestTokens(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// sessionRows is every row of the PostgreSQL sessions table as text, where the
+// SQLite test reads the files.
+func sessionRows(t *testing.T, dsn string) []byte {
+	t.Helper()
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rows, err := raw.Query("SELECT s::text FROM sessions s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var all []byte
+	for rows.Next() {
+		var row string
+		if err := rows.Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, row...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}

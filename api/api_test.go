@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 	"studentapi/throttle"
 )
@@ -112,8 +112,8 @@ func withBodyLimit(n int64) func(*Deps) {
 func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "db.sqlite")
-	db, err := models.OpenSQLite(path, models.Options{Keys: testKeyring(t)})
+	src := testdb.New(t)
+	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}, models.Options{Keys: testKeyring(t)})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -125,7 +125,7 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	raw, err := sql.Open("sqlite3", models.SQLiteDSN(path))
+	raw, err := rawSQL(src)
 	if err != nil {
 		t.Fatalf("open sql: %v", err)
 	}
@@ -576,4 +576,14 @@ func TestJudgingOrderThrottle(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) { e.run(t, tt) })
 	}
+}
+
+// rawSQL opens a plain database/sql handle on src, for what the API cannot do:
+// count rows, or delete one behind its back. Its queries use $1 placeholders,
+// which both drivers take.
+func rawSQL(src testdb.DB) (*sql.DB, error) {
+	if src.Driver == "postgres" {
+		return sql.Open("pgx", src.DSN)
+	}
+	return sql.Open("sqlite3", models.SQLiteDSN(src.Path))
 }

@@ -92,7 +92,7 @@ func TestAuthentication(t *testing.T) {
 			wantStatus: 401, wantBody: bodyInvalidToken},
 		{name: "token row deleted", path: "/studentapi/", token: "alice",
 			setup: func(t *testing.T, e *env) {
-				if _, err := e.raw.Exec("DELETE FROM tokens WHERE user_id = ?", e.users["alice"].ID); err != nil {
+				if _, err := e.raw.Exec("DELETE FROM tokens WHERE user_id = $1", e.users["alice"].ID); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -152,6 +152,8 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 	case errors.Is(err, errCutOff):
 		log.Warn("request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		dropConnection(c)
+	case models.IsUnavailable(err):
+		writeError(c, log, keyword, errUnavailable(err))
 	default:
 		// The cause goes to the log, never to the client; it never holds a
 		// secret, since no error in this service wraps a key or a password.

@@ -17,7 +17,7 @@ const aliceToken = `{"token":"{alice}","user_id":1,"email":"a@example.com"}`
 func deleteToken(username string) func(t *testing.T, e *env) {
 	return func(t *testing.T, e *env) {
 		t.Helper()
-		if _, err := e.raw.Exec("DELETE FROM tokens WHERE user_id = ?", e.users[username].ID); err != nil {
+		if _, err := e.raw.Exec("DELETE FROM tokens WHERE user_id = $1", e.users[username].ID); err != nil {
 			t.Fatalf("delete token: %v", err)
 		}
 	}
@@ -26,7 +26,7 @@ func deleteToken(username string) func(t *testing.T, e *env) {
 // tokenCount counts the token rows of a user.
 func (e *env) tokenCount(t *testing.T, username string) int {
 	t.Helper()
-	return e.count(t, "SELECT COUNT(*) FROM tokens WHERE user_id = ?", e.users[username].ID)
+	return e.count(t, "SELECT COUNT(*) FROM tokens WHERE user_id = $1", e.users[username].ID)
 }
 
 // CONTRACT section 3: POST /gettoken/.

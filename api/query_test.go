@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 
 	"studentapi/api"
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 	"studentapi/throttle"
 )
@@ -56,7 +56,8 @@ func newSeededEnv(t *testing.T, username string, students []models.Student, tune
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	ctx := context.Background()
-	db, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: externalKeyring(t)})
+	src := testdb.New(t)
+	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}, models.Options{Keys: externalKeyring(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,11 @@ package auth_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -30,14 +30,14 @@ func newKeyring(t *testing.T, secret string) *auth.Keyring {
 // newDB opens and migrates a fresh SQLite file in the test's temporary directory.
 func newDB(t *testing.T) *models.DB {
 	t.Helper()
-	return openDB(t, filepath.Join(t.TempDir(), "db.sqlite"), models.Options{Keys: newKeyring(t, testSecret)})
+	return openDB(t, testdb.New(t), models.Options{Keys: newKeyring(t, testSecret)})
 }
 
 // openDB opens and migrates the SQLite file at path, closing it when the test
 // ends (closing it twice is harmless).
-func openDB(t *testing.T, path string, opts models.Options) *models.DB {
+func openDB(t *testing.T, path testdb.DB, opts models.Options) *models.DB {
 	t.Helper()
-	db, err := models.OpenSQLite(path, opts)
+	db, err := models.Connect(models.Source{Driver: path.Driver, Path: path.Path, DSN: path.DSN}, opts)
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}

@@ -3,12 +3,12 @@ package auth_test
 import (
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -35,9 +35,9 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // newClockedDB is newDB on the clock's time; it also returns the file's path.
-func newClockedDB(t *testing.T, clock *fakeClock) (*models.DB, string) {
+func newClockedDB(t *testing.T, clock *fakeClock) (*models.DB, testdb.DB) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "db.sqlite")
+	path := testdb.New(t)
 	return openDB(t, path, models.Options{Keys: newKeyring(t, testSecret), Now: clock.Now}), path
 }
 
@@ -90,17 +90,19 @@ func TestTokenTTL(t *testing.T) {
 	}
 }
 
-// writeCounter counts the commits others make to a database file, by asking
-// one connection of its own for PRAGMA data_version, which changes whenever
-// another connection has committed a change.
+// writeCounter counts the commits others make to the tokens, by asking one
+// connection of its own for SQLite's PRAGMA data_version, which changes
+// whenever another connection has committed a change, or on PostgreSQL for the
+// transaction ids the token rows carry.
 type writeCounter struct {
-	t       *testing.T
-	conn    *sql.Conn
-	version int64
-	writes  int
+	t        *testing.T
+	conn     *sql.Conn
+	postgres bool
+	version  string
+	writes   int
 }
 
-func newWriteCounter(t *testing.T, path string) *writeCounter {
+func newWriteCounter(t *testing.T, path testdb.DB) *writeCounter {
 	t.Helper()
 	sqlDB, err := rawHandle(t, path).DB()
 	if err != nil {
@@ -111,15 +113,21 @@ func newWriteCounter(t *testing.T, path string) *writeCounter {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	w := &writeCounter{t: t, conn: conn}
+	w := &writeCounter{t: t, conn: conn, postgres: path.Driver == "postgres"}
 	w.version = w.read()
 	return w
 }
 
-func (w *writeCounter) read() int64 {
+func (w *writeCounter) read() string {
 	w.t.Helper()
-	var v int64
-	if err := w.conn.QueryRowContext(w.t.Context(), "PRAGMA data_version").Scan(&v); err != nil {
+	// SQLite counts commits by others; on PostgreSQL every row written carries
+	// the id of the transaction that wrote it.
+	query := "PRAGMA data_version"
+	if w.postgres {
+		query = "SELECT COALESCE(string_agg(user_id::text || ':' || xmin::text, ',' ORDER BY user_id), '') FROM tokens"
+	}
+	var v string
+	if err := w.conn.QueryRowContext(w.t.Context(), query).Scan(&v); err != nil {
 		w.t.Fatal(err)
 	}
 	return v

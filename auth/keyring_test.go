@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -144,9 +146,9 @@ func readDBFiles(t *testing.T, path string) []byte {
 }
 
 func TestDatabaseHoldsNoKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db.sqlite")
+	path := filepath.Join(t.TempDir(), "db.sqlite") // the files are what is read
 	keys := newKeyring(t, testSecret)
-	db := openDB(t, path, models.Options{Keys: keys})
+	db := openDB(t, testdb.DB{Driver: "sqlite", Path: path}, models.Options{Keys: keys})
 	auth.ConnectTokenReceiver(db.Signals)
 	a := auth.New(db, "Token", testCost)
 
@@ -193,9 +195,13 @@ func TestDatabaseHoldsNoKey(t *testing.T) {
 
 // rawHandle opens a plain GORM handle on the file, as someone who can write
 // the database but does not have the secret key.
-func rawHandle(t *testing.T, path string) *gorm.DB {
+func rawHandle(t *testing.T, path testdb.DB) *gorm.DB {
 	t.Helper()
-	g, err := gorm.Open(sqlite.Open(models.SQLiteDSN(path)), &gorm.Config{Logger: logger.Discard})
+	dialector := sqlite.Open(models.SQLiteDSN(path.Path))
+	if path.Driver == "postgres" {
+		dialector = postgres.Open(path.DSN)
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +214,7 @@ func rawHandle(t *testing.T, path string) *gorm.DB {
 }
 
 func TestForgedRowAuthenticatesNobody(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db.sqlite")
+	path := testdb.New(t)
 	db := openDB(t, path, models.Options{Keys: newKeyring(t, testSecret)})
 	a := auth.New(db, "Token", testCost)
 	alice := newUser(t, db, "alice", true)
@@ -258,7 +264,7 @@ func TestForgedRowAuthenticatesNobody(t *testing.T) {
 }
 
 func TestChangedSecretReissuesTokens(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db.sqlite")
+	path := testdb.New(t)
 	db := openDB(t, path, models.Options{Keys: newKeyring(t, testSecret)})
 	alice := newUser(t, db, "alice", true)
 	oldKey := tokenFor(t, auth.New(db, "Token", testCost), alice)

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +40,24 @@ type Source struct {
 	Synchronous string
 	// Pool sizes the connection pool; zero fields take DefaultPool's.
 	Pool Pool
+}
+
+// String names the database for people, never with the password a DSN may
+// hold: the SQLite file's path, or postgres://user@host:port/database.
+func (src Source) String() string {
+	if src.Driver != DriverPostgres {
+		return src.Path
+	}
+	cfg, err := pgx.ParseConfig(src.DSN)
+	if err != nil {
+		return "postgres (unparsable DSN)"
+	}
+	u := url.URL{Scheme: "postgres", User: url.User(cfg.User), Host: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), Path: "/" + cfg.Database}
+	if strings.HasPrefix(cfg.Host, "/") { // a Unix socket directory
+		u.Host = ""
+		u.RawQuery = url.Values{"host": {cfg.Host}}.Encode()
+	}
+	return u.String()
 }
 
 // Pool sizes a connection pool (database/sql's settings).
