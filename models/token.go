@@ -180,31 +180,26 @@ func (db *DB) insertToken(ctx context.Context, t *Token, stale string) (bool, er
 	return inserted, err
 }
 
-// ReplaceToken deletes the token of userID, if any, and creates one with key, in
-// one transaction, so the old key stops working the moment the new one exists.
-// The old row goes whatever state it is in: expired, or its seal broken.
+// ReplaceToken gives userID a token with key in place of any it had, in one
+// statement (an upsert on user_id), so the old key stops working the moment the
+// new one exists, and concurrent replacements, from any number of instances,
+// leave exactly one token: the last one's. The old row goes whatever state it
+// is in: expired, or its seal broken.
 func (db *DB) ReplaceToken(ctx context.Context, userID int64, key string) (*Token, error) {
-	var (
-		t   *Token
-		err error
-	)
-	for range getOrCreateAttempts {
-		err = db.Transaction(ctx, func(tx *DB) error {
-			if err := tx.with(ctx).Where("user_id = ?", userID).Delete(&Token{}).Error; err != nil {
-				return translate(err, fmt.Sprintf("delete token of user %d", userID))
-			}
-			var err error
-			t, err = tx.CreateToken(ctx, userID, key)
-			return err
-		})
-		// On PostgreSQL a concurrent replacement can commit its new row between
-		// this one's DELETE and INSERT (read committed does not see it in time);
-		// starting over deletes that row too, so the last replacement wins.
-		if !errors.Is(err, ErrDuplicate) {
-			return t, err
-		}
+	t, err := db.newToken(userID, key)
+	if err != nil {
+		return nil, err
 	}
-	return nil, err
+	err = db.with(ctx).Omit(clause.Associations).
+		Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "user_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"digest", "sealed", "created", "refreshed"}),
+		}).
+		Create(t).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("replace token of user %d", userID))
+	}
+	return t, nil
 }
 
 // DeleteToken removes the token of userID (a logout); ErrNotFound if there was none.
