@@ -148,7 +148,6 @@ func apiStatus(t *testing.T, baseURL, key string) int {
 // each through the API, refuse a non-staff login, log out. Every page is
 // photographed and checked not to be blank.
 func TestAdminInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	shots := t.TempDir()
 
 	c := newTestCLI(t)
@@ -158,6 +157,9 @@ func TestAdminInBrowser(t *testing.T) {
 	c.createUser(t, "createsuperuser", "boss", "boss password")
 	c.createUser(t, "createuser", "plain", "plain password")
 	s := startServer(t, c)
+	// After the server: cleanups run last first, so the browser and its
+	// preconnected sockets are gone before the server shuts down.
+	ctx := newBrowser(t)
 	admin := s.url + "/admin/"
 
 	browse(t, ctx, "open the admin",

@@ -11,10 +11,10 @@ import (
 // typed into the page unlocks the list, and the page's POST form creates a
 // student that the JSON API then lists.
 func TestBrowsableAPIInBrowser(t *testing.T) {
-	ctx := newBrowser(t)
 	c := newTestCLI(t)
 	c.createUser(t, "createuser", "reader", "reader password")
 	s := startServer(t, c)
+	ctx := newBrowser(t) // after the server, so it closes first (see TestAdminInBrowser)
 	key := mustToken(t, c.openDB(t), mustUser(t, c.openDB(t), "reader"))
 	list := s.url + "/studentapi/"
 

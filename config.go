@@ -56,6 +56,9 @@ type ThrottleConfig struct {
 	// Per username on POST /gettoken/, whatever the client's IP: every rate
 	// applies.
 	GetTokenUsername []string `yaml:"gettoken_username"`
+	// Store keeps the counts: "memory" (per process) or "database" (shared by
+	// every instance on the database).
+	Store string `yaml:"store"`
 }
 
 // DatabaseConfig says which database to open and whether to migrate it.
@@ -152,7 +155,7 @@ func DefaultConfig() Config {
 			ShutdownTimeout:   15 * time.Second,
 		},
 		API: APIConfig{
-			Throttle: ThrottleConfig{GetToken: "5/minute", GetTokenUsername: []string{"5/minute", "100/hour"}},
+			Throttle: ThrottleConfig{GetToken: "5/minute", GetTokenUsername: []string{"5/minute", "100/hour"}, Store: "memory"},
 		},
 		Admin: AdminConfig{SessionTTL: 14 * 24 * time.Hour},
 	}
@@ -326,6 +329,9 @@ func (c Config) Validate() error {
 		if r, err := throttle.ParseRate(rate); err != nil || r.Off() {
 			bad(`api.throttle.gettoken_username: bad rate %q; use a list such as ["5/minute", "100/hour"], or [] for none`, rate)
 		}
+	}
+	if !slices.Contains([]string{"memory", "database"}, c.API.Throttle.Store) {
+		bad(`api.throttle.store: unsupported %q; use "memory" (each process counts on its own) or "database" (every instance counts together)`, c.API.Throttle.Store)
 	}
 
 	return errors.Join(errs...)

@@ -376,6 +376,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			},
 		},
 		{
+			name:    "throttle store",
+			env:     map[string]string{"STUDENTAPI_API_THROTTLE_STORE": "redis"},
+			wantErr: []string{`api.throttle.store: unsupported "redis"`},
+		},
+		{
 			name:    "pool without connections",
 			env:     map[string]string{"STUDENTAPI_DATABASE_POOL_MAX_OPEN": "0"},
 			wantErr: []string{"database.pool.max_open: 0; use at least 1"},
@@ -623,6 +628,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_API_THROTTLE_USER",
 		"STUDENTAPI_API_THROTTLE_GETTOKEN",
 		"STUDENTAPI_API_THROTTLE_GETTOKEN_USERNAME",
+		"STUDENTAPI_API_THROTTLE_STORE",
 		"STUDENTAPI_ADMIN_SESSION_TTL",
 	}
 	var got []string

@@ -242,3 +242,36 @@ func TestInstancesConcurrentCreates(t *testing.T) {
 		}
 	}
 }
+
+// TestInstancesShareLoginLimits sets api.throttle.store: database, so that the
+// per-username login limit holds across instances: attempts spread over both
+// run out one budget, in the API and the admin alike.
+func TestInstancesShareLoginLimits(t *testing.T) {
+	c := newTestCLIOn(t, testdb.Postgres(t))
+	config := "http:\n  shutdown_timeout: 5s\napi:\n  throttle:\n    store: database\n    gettoken: \"\"\n    gettoken_username: [3/minute]\n"
+	if err := os.WriteFile(c.config, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.createUser(t, "createsuperuser", "alice", "pw")
+	a, b := startServer(t, c), startServer(t, c)
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	wrong := url.Values{"username": {"alice"}, "password": {"wrong"}}.Encode()
+
+	for _, s := range []*testServer{a, b, a} {
+		resp, body := do(t, client, http.MethodPost, s.url+"/gettoken/", wrong, formHeader)
+		checkStatus(t, resp, body, http.StatusBadRequest)
+	}
+	for i, s := range []*testServer{b, a} {
+		resp, body := do(t, client, http.MethodPost, s.url+"/gettoken/", wrong, formHeader)
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("attempt %d over the shared limit, on instance %d: %d (Retry-After %q) %s; want 429",
+				4+i, []int{2, 1}[i], resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+	}
+	// The admin login counts against the same budget.
+	resp, body := do(t, client, http.MethodPost, b.url+"/admin/login/", url.Values{"username": {"alice"}, "password": {"pw"}}.Encode(), formHeader)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("admin login on instance 2 over the shared limit: %d, want 429; body %s", resp.StatusCode, body)
+	}
+}

@@ -76,6 +76,18 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	gin.SetMode(gin.ReleaseMode)
 	authn := auth.NewWithOptions(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
 	// One set of login limiters: /gettoken/ and the admin login share the budget.
+	store := throttle.NewMemory()
+	if cfg.API.Throttle.Store == "database" {
+		store = db.Throttles()
+	}
+	newLimiter := func(rate string) *throttle.Limiter {
+		// Config.Validate has checked the rate; an empty one is no limiter.
+		r, err := throttle.ParseRate(rate)
+		if err != nil || r.Off() {
+			return nil
+		}
+		return throttle.NewWithStore(r, store, nil)
+	}
 	loginLimiter := newLimiter(cfg.API.Throttle.GetToken)
 	var usernameLimiters []*throttle.Limiter
 	for _, rate := range cfg.API.Throttle.GetTokenUsername {
@@ -186,14 +198,4 @@ func withAdmin(api, site http.Handler) http.Handler {
 			api.ServeHTTP(w, r)
 		}
 	})
-}
-
-// newLimiter makes a limiter for a rate that Config.Validate already checked;
-// an empty rate is no limiter.
-func newLimiter(rate string) *throttle.Limiter {
-	r, err := throttle.ParseRate(rate)
-	if err != nil || r.Off() {
-		return nil
-	}
-	return throttle.New(r, nil)
 }

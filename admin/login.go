@@ -53,7 +53,12 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	username := r.PostForm.Get("username")
 	d := loginData{Username: username, Next: safeNext(r.PostForm.Get("next"))}
 
-	if wait, ok := s.allowLogin(r, username); !ok {
+	wait, ok, err := s.allowLogin(r, username)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !ok {
 		secs := throttle.Seconds(wait)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		d.Error = "Too many login attempts. Expected available in " + strconv.Itoa(secs) + " seconds."
@@ -96,13 +101,17 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 // allowLogin records one attempt on the per-IP and per-username limiters
 // (with the keys /gettoken/ uses, so that both count against one budget) and
 // returns the longest wait when any refuses.
-func (s *site) allowLogin(r *http.Request, username string) (wait time.Duration, ok bool) {
+func (s *site) allowLogin(r *http.Request, username string) (wait time.Duration, ok bool, err error) {
 	ok = true
 	check := func(l *throttle.Limiter, key string) {
-		if l == nil {
+		if l == nil || err != nil {
 			return
 		}
-		if allowed, w := l.Allow(key); !allowed {
+		allowed, w, lerr := l.Allow(r.Context(), key)
+		switch {
+		case lerr != nil:
+			err = lerr
+		case !allowed:
 			ok = false
 			wait = max(wait, w)
 		}
@@ -111,7 +120,7 @@ func (s *site) allowLogin(r *http.Request, username string) (wait time.Duration,
 	for _, l := range s.LoginUsername {
 		check(l, "username:"+username)
 	}
-	return wait, ok
+	return wait, ok, err
 }
 
 func (s *site) logout(w http.ResponseWriter, r *http.Request, v *visit) {

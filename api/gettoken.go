@@ -51,10 +51,10 @@ func obtainToken(a *auth.Authenticator, limits Throttles) handler {
 			return errs
 		}
 		// A throttled attempt never reaches the password check.
-		if err := limits.allowUsername(creds[0]); err != nil {
+		ctx := c.Request.Context()
+		if err := limits.allowUsername(ctx, creds[0]); err != nil {
 			return err
 		}
-		ctx := c.Request.Context()
 		user, err := a.Login(ctx, creds[0], creds[1])
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return nonFieldError("Unable to log in with provided credentials.")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -22,10 +23,14 @@ type Throttles struct {
 }
 
 // allowUsername records a login attempt for username on every limiter.
-func (t Throttles) allowUsername(username string) error {
+func (t Throttles) allowUsername(ctx context.Context, username string) error {
 	longest := -1
 	for _, l := range t.GetTokenUsername {
-		if ok, wait := l.Allow("username:" + username); !ok {
+		ok, wait, err := l.Allow(ctx, "username:"+username)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			longest = max(longest, throttle.Seconds(wait))
 		}
 	}
@@ -67,7 +72,12 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 			if !ok {
 				continue
 			}
-			if allowed, wait := l.Allow(key); !allowed {
+			allowed, wait, err := l.Allow(c.Request.Context(), key)
+			if err != nil {
+				abort(c, err)
+				return
+			}
+			if !allowed {
 				longest = max(longest, throttle.Seconds(wait))
 			}
 		}

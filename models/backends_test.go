@@ -9,12 +9,15 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"studentapi/internal/testdb"
 	"studentapi/models"
+	"studentapi/throttle"
+	"studentapi/throttle/throttletest"
 )
 
 func TestIsUnavailable(t *testing.T) {
@@ -178,5 +181,54 @@ func TestConcurrentTokensAcrossInstances(t *testing.T) {
 	}
 	if n := countRows(t, src, "tokens"); n != 3 {
 		t.Errorf("%d token rows, want one per user (3)", n)
+	}
+}
+
+// TestThrottleStore runs the throttle package's conformance tests on the
+// database's store: a limit counted in the database means what one counted in
+// memory does.
+func TestThrottleStore(t *testing.T) {
+	throttletest.Run(t, func(t *testing.T) throttle.Store {
+		db, _ := newDB(t)
+		return db.Throttles()
+	})
+}
+
+// TestThrottleAcrossInstances takes one limit from several pools at once, as
+// instances behind a load balancer do: together they let exactly the limit through.
+func TestThrottleAcrossInstances(t *testing.T) {
+	dbs, src := handles(t, 4)
+	if err := dbs[0].Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	const limit, callers, rounds = 5, 32, 5
+	for round := range rounds { // a race lost once in a while is still lost
+		key := fmt.Sprintf("username:alice%d", round)
+		var (
+			wg      sync.WaitGroup
+			mu      sync.Mutex
+			allowed int
+		)
+		for i := range callers {
+			wg.Go(func() {
+				w, err := dbs[i%len(dbs)].Throttles().Take(t.Context(), key, limit, time.Minute, now)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Errorf("caller %d: %v", i, err)
+				}
+				if w.Taken {
+					allowed++
+				}
+			})
+		}
+		wg.Wait()
+		if allowed != limit {
+			t.Errorf("round %d: %d of %d allowed across instances, want %d", round, allowed, callers, limit)
+		}
+	}
+	if n := countRows(t, src, "throttle_hits"); n != limit*rounds {
+		t.Errorf("%d hits stored, want %d", n, limit*rounds)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"log"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -49,6 +50,7 @@ type DB struct {
 	Signals *Signals
 	keys    KeyProtector
 	now     func() time.Time
+	sweepAt *atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
 }
 
 // Options tune Open.
@@ -90,6 +92,7 @@ type handlePlugin struct {
 	signals *Signals
 	keys    KeyProtector
 	now     func() time.Time
+	sweepAt *atomic.Int64
 }
 
 func (p *handlePlugin) Name() string              { return pluginName }
@@ -102,7 +105,7 @@ func handleOf(tx *gorm.DB) *DB {
 	if !ok {
 		return nil
 	}
-	return &DB{gorm: tx, Signals: p.signals, keys: p.keys, now: p.now}
+	return &DB{gorm: tx, Signals: p.signals, keys: p.keys, now: p.now, sweepAt: p.sweepAt}
 }
 
 // SQLiteDSN builds the DSN of a SQLite file with the pragmas every pooled
@@ -155,10 +158,11 @@ func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := g.Use(&handlePlugin{signals: signals, keys: keys, now: now}); err != nil {
+	sweepAt := &atomic.Int64{}
+	if err := g.Use(&handlePlugin{signals: signals, keys: keys, now: now, sweepAt: sweepAt}); err != nil {
 		return nil, fmt.Errorf("register handle plugin: %w", err)
 	}
-	return &DB{gorm: g, Signals: signals, keys: keys, now: now}, nil
+	return &DB{gorm: g, Signals: signals, keys: keys, now: now, sweepAt: sweepAt}, nil
 }
 
 // Now reads the clock of Options.Now, in UTC: the time the package stamps on
@@ -167,7 +171,7 @@ func (db *DB) Now() time.Time { return db.now() }
 
 // on is db working through g: another session or a transaction of the same pool.
 func (db *DB) on(g *gorm.DB) *DB {
-	return &DB{gorm: g, Signals: db.Signals, keys: db.keys, now: db.now}
+	return &DB{gorm: g, Signals: db.Signals, keys: db.keys, now: db.now, sweepAt: db.sweepAt}
 }
 
 // Close closes the underlying connection pool.
@@ -206,7 +210,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.migrateTokens(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := db.with(ctx).AutoMigrate(&Student{}, &Session{}); err != nil {
+	if err := db.with(ctx).AutoMigrate(&Student{}, &Session{}, &ThrottleHit{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil

@@ -1,6 +1,8 @@
 package throttle
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -40,69 +42,45 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
-func TestAllowSlidingWindow(t *testing.T) {
-	c := newClock()
-	l := New(Rate{3, time.Minute}, c.now)
-	for i := 0; i < 3; i++ {
-		if ok, _ := l.Allow("a"); !ok {
-			t.Fatalf("request %d refused, want allowed", i+1)
-		}
-		c.advance(10 * time.Second)
-	}
-	// Three requests at 0s, 10s, 20s; now 30s: the oldest frees up at 60s.
-	ok, wait := l.Allow("a")
-	if ok {
-		t.Fatal("fourth request allowed, want refused")
-	}
-	if wait != 30*time.Second {
-		t.Errorf("wait = %v, want 30s", wait)
-	}
-	if ok, _ := l.Allow("b"); !ok {
-		t.Error("another key was throttled")
-	}
-	c.advance(30 * time.Second) // 60s: the first request leaves the window
-	if ok, _ := l.Allow("a"); !ok {
-		t.Error("request after the window slid was refused")
-	}
-	if ok, _ := l.Allow("a"); ok {
-		t.Error("window should be full again")
-	}
-}
-
-func TestRefusedRequestsDoNotCount(t *testing.T) {
-	c := newClock()
-	l := New(Rate{1, time.Second}, c.now)
-	l.Allow("a")
-	for i := 0; i < 5; i++ {
-		if ok, _ := l.Allow("a"); ok {
-			t.Fatal("allowed over the rate")
-		}
-	}
-	c.advance(time.Second)
-	if ok, _ := l.Allow("a"); !ok {
-		t.Error("refused requests were counted against the next window")
-	}
-}
-
 func TestOffAllowsEverything(t *testing.T) {
-	l := New(Rate{}, nil)
-	for i := 0; i < 100; i++ {
-		if ok, _ := l.Allow("a"); !ok {
-			t.Fatal("zero rate throttled")
+	l := NewWithStore(Rate{}, failingStore{}, nil)
+	for range 100 {
+		if ok, _, err := l.Allow(t.Context(), "a"); !ok || err != nil {
+			t.Fatalf("zero rate: %v, %v; want allowed without asking the store", ok, err)
 		}
+	}
+}
+
+type failingStore struct{}
+
+func (failingStore) Take(context.Context, string, int, time.Duration, time.Time) (Window, error) {
+	return Window{}, errors.New("store down")
+}
+
+func TestStoreErrorIsNoAnswer(t *testing.T) {
+	l := NewWithStore(Rate{N: 1, Per: time.Minute}, failingStore{}, nil)
+	if ok, _, err := l.Allow(t.Context(), "a"); ok || err == nil {
+		t.Errorf("Allow with a failing store = %v, %v; want refused with the error", ok, err)
 	}
 }
 
 func TestSweepForgetsIdleKeys(t *testing.T) {
 	c := newClock()
-	l := New(Rate{1, time.Minute}, c.now)
+	m := NewMemory().(*memory)
+	l := NewWithStore(Rate{1, time.Minute}, m, c.now)
+	long := NewWithStore(Rate{1, time.Hour}, m, c.now)
+	long.Allow(t.Context(), "h")
 	for _, k := range []string{"a", "b", "c"} {
-		l.Allow(k)
+		l.Allow(t.Context(), k)
 	}
 	c.advance(2 * time.Minute)
-	l.Allow("d")
-	if n := len(l.history); n != 1 {
-		t.Errorf("%d keys kept, want 1", n)
+	l.Allow(t.Context(), "d")
+	// d, and h whose hour is not over.
+	if n := len(m.logs); n != 2 {
+		t.Errorf("%d keys kept, want 2", n)
+	}
+	if ok, _, _ := long.Allow(t.Context(), "h"); ok {
+		t.Error("the sweep of the minute's keys forgot the hour's")
 	}
 }
 

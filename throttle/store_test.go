@@ -1,0 +1,12 @@
+package throttle_test
+
+import (
+	"testing"
+
+	"studentapi/throttle"
+	"studentapi/throttle/throttletest"
+)
+
+func TestMemoryStore(t *testing.T) {
+	throttletest.Run(t, func(*testing.T) throttle.Store { return throttle.NewMemory() })
+}
