@@ -1,23 +1,20 @@
 #!/usr/bin/env bash
-# The test command: every Go test under the race detector, then the real binary
-# driven with curl (smoke.sh), then every command of the README as written
-# (readme.sh). Needs Go, gcc (cgo SQLite), curl and httpie: as root on Debian it
-# installs whatever of them is missing.
+# The test command. Starts a throwaway PostgreSQL server (scripts/postgres.sh;
+# removed on exit, pass or fail), then runs every Go test under the race detector
+# twice: on SQLite (with the PostgreSQL-only tests on that server, required to
+# run, not skip) and then the whole suite on PostgreSQL. Then the real binary
+# driven with curl (smoke.sh), every command of the README as written
+# (readme.sh), and the service through a stop and restart of its PostgreSQL
+# server (pgrestart.sh, on a cluster of its own). Needs Go, gcc (cgo SQLite),
+# curl, httpie, chromium and PostgreSQL: as root on Debian it installs whatever
+# of them is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
-
-# apt_install PACKAGE...: install with apt-get when we may, else say what is missing.
-apt_updated=""
-apt_install() {
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  else
-    echo "test.sh: missing $*; install them (e.g. sudo apt-get install $*)" >&2
-    exit 1
-  fi
-}
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
+# shellcheck source=scripts/postgres.sh
+. scripts/postgres.sh
 
 command -v go >/dev/null || { echo "test.sh: Go is missing (https://go.dev/dl/)" >&2; exit 1; }
 missing=()
@@ -31,6 +28,41 @@ command -v http >/dev/null || missing+=(httpie)
 command -v chromium >/dev/null || apt_install chromium fonts-liberation
 export STUDENTAPI_REQUIRE_BROWSER=1
 
-go test -race -count=1 ./...
-scripts/smoke.sh
-scripts/readme.sh
+# phase NAME COMMAND...: run one step, saying what it is and how long it took.
+phase_name=""
+timings=()
+phase() {
+  phase_name=$1; shift
+  local start=$SECONDS
+  echo
+  echo "==> test.sh: $phase_name"
+  "$@"
+  timings+=("$(printf '%5ds  %s' $((SECONDS - start)) "$phase_name")")
+  echo "<== test.sh: $phase_name: ok ($((SECONDS - start)) s)"
+}
+finish() {
+  local rc=$?
+  pg_destroy
+  if [ "$rc" != 0 ]; then echo "test.sh: FAILED in: ${phase_name:-setup} (exit $rc)" >&2; fi
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The PostgreSQL-only tests (several instances, a server going away) must run,
+# not skip: STUDENTAPI_REQUIRE_POSTGRES=1 makes a missing server a failure.
+phase "start a throwaway PostgreSQL server" pg_start
+export STUDENTAPI_REQUIRE_POSTGRES=1
+
+phase "go test -race on SQLite, PostgreSQL-only tests on PostgreSQL" \
+  go test -race -count=1 ./...
+phase "go test -race, every test on PostgreSQL (STUDENTAPI_TEST_BACKEND=postgres)" \
+  env STUDENTAPI_TEST_BACKEND=postgres go test -race -count=1 ./...
+phase "scripts/smoke.sh" scripts/smoke.sh
+phase "scripts/readme.sh" scripts/readme.sh
+phase "scripts/pgrestart.sh" scripts/pgrestart.sh
+
+echo
+echo "test.sh: all passed"
+printf '%s\n' "${timings[@]}"
