@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"net"
@@ -94,5 +95,37 @@ func TestServeLogsNoSecrets(t *testing.T) {
 	}
 	if !strings.Contains(logs, "route=/gettoken/") {
 		t.Errorf("the access log is missing; got:\n%s", logs)
+	}
+}
+
+// TestDSNPasswordNeverShown points the commands at a PostgreSQL server that is
+// not there, with a password in the DSN: whatever fails, and wherever it is
+// reported, the password is not in it.
+func TestDSNPasswordNeverShown(t *testing.T) {
+	const password = "dsn-Sekrit-Password-42"
+	for _, dsn := range []string{
+		"postgres://studentapi:" + password + "@127.0.0.1:1/studentapi?connect_timeout=2",
+		"host=127.0.0.1 port=1 user=studentapi password=" + password + " dbname=studentapi connect_timeout=2",
+	} {
+		c := newSQLiteCLI(t)
+		c.env["STUDENTAPI_DATABASE_DRIVER"] = "postgres"
+		c.env["STUDENTAPI_DATABASE_DSN"] = dsn
+		c.env["STUDENTAPI_AUTH_SECRET_KEY"] = testSecretKey
+		for _, args := range [][]string{{"migrate"}, {"drf_create_token", "alice"}, {"serve", "--addr", "127.0.0.1:0"}} {
+			stdout, stderr, err := c.run(t, "", args...)
+			if err == nil {
+				t.Fatalf("%s with no server: no error", args[0])
+			}
+			var exit bytes.Buffer
+			exitCode(err, &exit)
+			for what, text := range map[string]string{"stdout": stdout, "stderr": stderr, "error": exit.String()} {
+				if strings.Contains(text, password) {
+					t.Errorf("%s: the %s shows the DSN's password: %s", args[0], what, text)
+				}
+			}
+			if !strings.Contains(exit.String(), "127.0.0.1") {
+				t.Errorf("%s: the error %q does not say which server failed", args[0], exit.String())
+			}
+		}
 	}
 }

@@ -80,3 +80,38 @@ func TestDatabaseGoesAway(t *testing.T) {
 		t.Errorf("the log has %d internal errors, want none:\n%s", n, s.stderr)
 	}
 }
+
+// TestServeStartsWithoutDatabase starts a server, without migrating at start,
+// while its database is unreachable: it serves 503 until the database answers,
+// then the API, without a restart.
+func TestServeStartsWithoutDatabase(t *testing.T) {
+	proxy, db := testdb.NewProxy(t, testdb.Postgres(t))
+	c := newTestCLIOn(t, db)
+	c.createUser(t, "createuser", "alice", "pw")
+	c.env["STUDENTAPI_DATABASE_MIGRATE_ON_START"] = "false"
+	proxy.Cut()
+	s := startServer(t, c)
+	client := &http.Client{Timeout: 20 * time.Second}
+	defer client.CloseIdleConnections()
+	login := "username=alice&password=pw"
+
+	for _, path := range []string{"/readyz", "/gettoken/"} {
+		method := http.MethodGet
+		if path == "/gettoken/" {
+			method = http.MethodPost
+		}
+		resp, body := do(t, client, method, s.url+path, login, formHeader)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s before the database is up: %d %s; want 503 with Retry-After", method, path, resp.StatusCode, body)
+		}
+	}
+	resp, body := do(t, client, http.MethodGet, s.url+"/healthz", "", nil)
+	checkStatus(t, resp, body, http.StatusOK)
+
+	proxy.Restore()
+	resp, body = do(t, client, http.MethodGet, s.url+"/readyz", "", nil)
+	checkStatus(t, resp, body, http.StatusOK)
+	key := getToken(t, client, s.url, "alice", "pw")
+	resp, body = do(t, client, http.MethodGet, s.url+"/studentapi/", "", tokenHeader(key))
+	checkStatus(t, resp, body, http.StatusOK)
+}

@@ -125,6 +125,12 @@ func sqliteDSN(path, synchronous string) string {
 
 // Open opens a database through any GORM dialector.
 func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
+	return open(dialector, opts, true)
+}
+
+// open is Open; ping false leaves the first connection to the first query, so
+// that a server that is down does not stop the process from starting.
+func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 	keys := opts.Keys
 	if keys == nil {
 		return nil, errors.New("open database: Options.Keys is required (an auth.Keyring)")
@@ -146,8 +152,9 @@ func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
 		level = logger.Info
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{
-		TranslateError: true,
-		NowFunc:        now,
+		DisableAutomaticPing: !ping,
+		TranslateError:       true,
+		NowFunc:              now,
 		Logger: logger.New(log.New(w, "", log.LstdFlags), logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  level,

@@ -163,7 +163,7 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
-	db, err := Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts)
+	db, err := open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts, false)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
 	}
