@@ -216,6 +216,11 @@ func (c Config) Validate() error {
 		if c.Database.Path == "" {
 			bad(`database.path: must not be empty; set the database file, e.g. "studentapi.db"`)
 		}
+		// Several instances each quietly on a file of their own would look
+		// like one service and lose writes to each other.
+		if c.Database.DSN != "" {
+			bad(`database.dsn: is set but database.driver is "sqlite"; set database.driver: postgres (STUDENTAPI_DATABASE_DRIVER=postgres) to use it, or unset the DSN`)
+		}
 	case "postgres":
 		if c.Database.DSN == "" {
 			bad(`database.dsn: must be set with driver postgres; set STUDENTAPI_DATABASE_DSN, e.g. "postgres://studentapi@db.internal:5432/studentapi?sslmode=verify-full"`)

@@ -376,6 +376,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			},
 		},
 		{
+			name:    "dsn without driver postgres",
+			env:     map[string]string{"STUDENTAPI_DATABASE_DSN": "postgres://u@db/x"},
+			wantErr: []string{`database.dsn: is set but database.driver is "sqlite"`},
+		},
+		{
 			name:    "throttle store",
 			env:     map[string]string{"STUDENTAPI_API_THROTTLE_STORE": "redis"},
 			wantErr: []string{`api.throttle.store: unsupported "redis"`},
