@@ -48,6 +48,11 @@ func TestDatabaseGoesAway(t *testing.T) {
 				r.method, r.path, resp.StatusCode, resp.Header.Get("Retry-After"), body)
 		}
 	}
+	// The admin site says the same in its own words.
+	resp, body = do(t, client, http.MethodPost, s.url+"/admin/login/", "username=alice&password=pw", formHeader)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "5" {
+		t.Errorf("admin login with the database gone: %d, Retry-After %q; want 503, 5; body %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
 	resp, body = do(t, client, http.MethodGet, s.url+"/healthz", "", nil)
 	checkStatus(t, resp, body, http.StatusOK)
 	// A request that needs no database still answers as ever.
