@@ -51,6 +51,7 @@ type DB struct {
 	keys    KeyProtector
 	now     func() time.Time
 	sweepAt *atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
+	fast    *fastPath     // prepared statements of the hand-written queries (sql.go)
 }
 
 // Options tune Open.
@@ -93,6 +94,7 @@ type handlePlugin struct {
 	keys    KeyProtector
 	now     func() time.Time
 	sweepAt *atomic.Int64
+	fast    *fastPath
 }
 
 func (p *handlePlugin) Name() string              { return pluginName }
@@ -105,7 +107,7 @@ func handleOf(tx *gorm.DB) *DB {
 	if !ok {
 		return nil
 	}
-	return &DB{gorm: tx, Signals: p.signals, keys: p.keys, now: p.now, sweepAt: p.sweepAt}
+	return &DB{gorm: tx, Signals: p.signals, keys: p.keys, now: p.now, sweepAt: p.sweepAt, fast: p.fast}
 }
 
 // SQLiteDSN builds the DSN of a SQLite file with the pragmas every pooled
@@ -166,10 +168,11 @@ func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sweepAt := &atomic.Int64{}
-	if err := g.Use(&handlePlugin{signals: signals, keys: keys, now: now, sweepAt: sweepAt}); err != nil {
+	fast := newFastPath(dialector.Name() == "sqlite")
+	if err := g.Use(&handlePlugin{signals: signals, keys: keys, now: now, sweepAt: sweepAt, fast: fast}); err != nil {
 		return nil, fmt.Errorf("register handle plugin: %w", err)
 	}
-	return &DB{gorm: g, Signals: signals, keys: keys, now: now, sweepAt: sweepAt}, nil
+	return &DB{gorm: g, Signals: signals, keys: keys, now: now, sweepAt: sweepAt, fast: fast}, nil
 }
 
 // Now reads the clock of Options.Now, in UTC: the time the package stamps on
@@ -178,17 +181,21 @@ func (db *DB) Now() time.Time { return db.now() }
 
 // on is db working through g: another session or a transaction of the same pool.
 func (db *DB) on(g *gorm.DB) *DB {
-	return &DB{gorm: g, Signals: db.Signals, keys: db.keys, now: db.now, sweepAt: db.sweepAt}
+	return &DB{gorm: g, Signals: db.Signals, keys: db.keys, now: db.now, sweepAt: db.sweepAt, fast: db.fast}
 }
 
-// Close closes the underlying connection pool.
+// Close closes the prepared statements and the underlying connection pool.
 func (db *DB) Close() error {
 	sqlDB, err := db.gorm.DB()
 	if err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
+	ferr := db.fast.close()
 	if err := sqlDB.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
+	}
+	if ferr != nil {
+		return fmt.Errorf("close database: %w", ferr)
 	}
 	return nil
 }

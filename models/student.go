@@ -14,13 +14,16 @@ type Student struct {
 	City string `gorm:"size:100;not null;index"`
 }
 
-// Student finds one student by id.
+// Student finds one student by id, with the statement of the API's lookup.
 func (db *DB) Student(ctx context.Context, id int64) (*Student, error) {
-	var s Student
-	if err := db.with(ctx).Take(&s, id).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("student %d", id))
+	found, err := db.FindStudents(ctx, StudentQuery{ID: &id})
+	if err != nil {
+		return nil, fmt.Errorf("student %d: %w", id, err)
 	}
-	return &s, nil
+	if len(found) == 0 {
+		return nil, fmt.Errorf("student %d: %w", id, ErrNotFound)
+	}
+	return &found[0], nil
 }
 
 // CreateStudent inserts s and sets its ID.

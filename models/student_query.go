@@ -2,11 +2,9 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
-
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // StudentQuery selects, orders and pages students. Its zero value is every
@@ -65,62 +63,105 @@ func matchesNothing(terms []string, exact *string) bool {
 	return exact != nil && !storable(*exact)
 }
 
-func (q StudentQuery) where(tx *gorm.DB) *gorm.DB {
+// where writes q's WHERE clause, if any, to s; it reports whether the query
+// searches by substring, which may step over many rows (see query.scans).
+func (q StudentQuery) where(s *sqlText) (scans bool) {
 	if q.Empty || matchesNothing(q.Search, q.City) {
-		return tx.Where("1 = 0")
+		s.WriteString(" WHERE 1 = 0")
+		return false
+	}
+	and := " WHERE "
+	cond := func(text string, v any) {
+		s.WriteString(and)
+		s.WriteString(text)
+		s.arg(v)
+		and = " AND "
 	}
 	for _, term := range q.Search {
 		pattern := likePattern(term)
-		tx = tx.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(city) LIKE ? ESCAPE '\')`, pattern, pattern)
+		cond(`(LOWER(name) LIKE `, pattern)
+		s.WriteString(` ESCAPE '\' OR LOWER(city) LIKE `)
+		s.arg(pattern)
+		s.WriteString(` ESCAPE '\')`)
 	}
 	if q.ID != nil {
-		tx = tx.Where("id = ?", *q.ID)
+		cond("id = ", *q.ID)
 	}
 	if q.City != nil {
-		tx = tx.Where("city = ?", *q.City)
+		cond("city = ", *q.City)
 	}
 	if q.Roll != nil {
-		tx = tx.Where("roll = ?", *q.Roll)
+		cond("roll = ", *q.Roll)
 	}
 	if q.RollMin != nil {
-		tx = tx.Where("roll >= ?", *q.RollMin)
+		cond("roll >= ", *q.RollMin)
 	}
 	if q.RollMax != nil {
-		tx = tx.Where("roll <= ?", *q.RollMax)
+		cond("roll <= ", *q.RollMax)
 	}
-	return tx
+	return len(q.Search) > 0
 }
 
 // CountStudents counts the students q selects, ignoring its paging.
 func (db *DB) CountStudents(ctx context.Context, q StudentQuery) (int64, error) {
+	var s sqlText
+	s.WriteString("SELECT count(*) FROM students")
+	scans := q.where(&s)
 	var n int64
-	if err := q.where(db.with(ctx).Model(&Student{})).Count(&n).Error; err != nil {
-		return 0, translate(err, "count students")
+	err := db.readRows(ctx, s.query(scans), func(rows *sql.Rows) error { return rows.Scan(&n) })
+	if err != nil {
+		return 0, fmt.Errorf("count students: %w", err)
 	}
 	return n, nil
+}
+
+// studentColumns are the columns scanStudent reads, in its order.
+const studentColumns = "id, name, roll, city"
+
+func scanStudent(rows *sql.Rows, s *Student) error {
+	return rows.Scan(&s.ID, &s.Name, &s.Roll, &s.City)
 }
 
 // FindStudents returns the students q selects, in its order, one page of them
 // when q has a Limit.
 func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, error) {
-	tx := q.where(db.with(ctx))
+	var s sqlText
+	s.WriteString("SELECT " + studentColumns + " FROM students")
+	scans := q.where(&s)
+	s.WriteString(" ORDER BY ")
 	byID := false
-	for _, o := range q.Ordering {
+	for i, o := range q.Ordering {
 		if !validColumn(o.Column) {
 			return nil, fmt.Errorf("find students: cannot order by %q", o.Column)
 		}
-		tx = tx.Order(clause.OrderByColumn{Column: clause.Column{Name: o.Column}, Desc: o.Desc})
+		if i > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString(o.Column) // one of StudentColumns, never the caller's text
+		if o.Desc {
+			s.WriteString(" DESC")
+		}
 		byID = byID || o.Column == "id"
 	}
 	if !byID {
-		tx = tx.Order("id")
+		if len(q.Ordering) > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString("id")
 	}
 	if q.Limit > 0 {
-		tx = tx.Limit(q.Limit).Offset(q.Offset)
+		s.WriteString(" LIMIT ")
+		s.arg(int64(q.Limit))
+		s.WriteString(" OFFSET ")
+		s.arg(int64(q.Offset))
 	}
 	out := []Student{}
-	if err := tx.Find(&out).Error; err != nil {
-		return nil, translate(err, "find students")
+	err := db.readRows(ctx, s.query(scans), func(rows *sql.Rows) error {
+		out = append(out, Student{})
+		return scanStudent(rows, &out[len(out)-1])
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find students: %w", err)
 	}
 	return out, nil
 }

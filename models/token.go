@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"crypto/subtle"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -58,27 +59,43 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, key string) (*Token
 	return t, nil
 }
 
+// tokenByDigest is the query of TokenByKey: the token with its user, which
+// must exist (a token whose user row is gone counts as no token).
+const tokenByDigest = "SELECT t.digest, t.sealed, t.user_id, t.created, t.refreshed, " +
+	"u.id, u.username, u.email, u.password, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login " +
+	"FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1"
+
 // TokenByKey finds a token by its key, with its user loaded, in one query. The
 // query looks up the key's digest, so whatever its timing reveals is about
-// digests, from which no key can be worked out without the secret.
+// digests, from which no key can be worked out without the secret. It runs on
+// every authenticated request, and always reads the row: there is no cache, so
+// a token deleted or replaced, by any instance, fails on the next request.
 func (db *DB) TokenByKey(ctx context.Context, key string) (*Token, error) {
 	digest := db.keys.Digest(key)
-	var t Token
-	err := db.with(ctx).Joins("User").
-		Where(clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: "digest"}, Value: digest}).
-		Take(&t).Error
+	var (
+		t     Token
+		u     User
+		found bool
+	)
+	err := db.readRows(ctx, query{text: tokenByDigest, args: []any{digest}}, func(rows *sql.Rows) error {
+		var lastLogin sql.NullTime
+		err := rows.Scan(&t.Digest, &t.Sealed, &t.UserID, &t.Created, &t.Refreshed,
+			&u.ID, &u.Username, &u.Email, &u.Password, &u.IsActive, &u.IsStaff, &u.IsSuperuser, &u.DateJoined, &lastLogin)
+		if lastLogin.Valid {
+			u.LastLogin = &lastLogin.Time
+		}
+		found = true
+		return err
+	})
 	if err != nil {
-		return nil, translate(err, "token")
+		return nil, fmt.Errorf("token: %w", err)
 	}
 	// The database found the row by equality; compare again in constant time so
 	// this process never branches on how much of a digest matched.
-	if subtle.ConstantTimeCompare([]byte(t.Digest), []byte(digest)) != 1 {
+	if !found || subtle.ConstantTimeCompare([]byte(t.Digest), []byte(digest)) != 1 {
 		return nil, fmt.Errorf("token: %w", ErrNotFound)
 	}
-	if t.User == nil {
-		// A token whose user row is gone counts as no token.
-		return nil, fmt.Errorf("token: %w", ErrNotFound)
-	}
+	t.User = &u
 	t.Key = key
 	return &t, nil
 }

@@ -1,0 +1,177 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The queries every request makes (a token by its digest with its user, a
+// student by id, a list of students) are written here by hand against
+// database/sql instead of through GORM. A profile of the served requests (see
+// docs/PERFORMANCE.md) put most of their time in GORM building each statement
+// anew, SQLite compiling it anew, and GORM scanning the rows by reflection;
+// here each text is prepared once per pooled connection and scanned into the
+// struct field by field. The texts use $1..$n placeholders, which SQLite and
+// PostgreSQL both take, numbered in order of first appearance (SQLite numbers
+// "$n" names that way).
+
+// maxPrepared bounds how many distinct texts are kept prepared: the shapes of
+// a student query are many (search terms, filters, orderings), the hot ones
+// few, and the first to come are the hot ones. Beyond it a text runs unprepared.
+const maxPrepared = 64
+
+// fastPath is what the hand-written queries share across every handle on one
+// pool (sessions, transactions, hook handles).
+type fastPath struct {
+	sqlite bool // the database is SQLite (see driverContext)
+
+	mu       sync.Mutex
+	prepared map[string]*sql.Stmt
+	closed   bool
+}
+
+func newFastPath(sqlite bool) *fastPath {
+	return &fastPath{sqlite: sqlite, prepared: map[string]*sql.Stmt{}}
+}
+
+// stmt returns the prepared statement of text on pool, preparing it the first
+// time; nil when it cannot be prepared now (the database is down, the cache is
+// full, the handle closed): the caller then runs the text unprepared, which
+// fails or succeeds on its own.
+func (f *fastPath) stmt(ctx context.Context, pool *sql.DB, text string) *sql.Stmt {
+	f.mu.Lock()
+	st, ok := f.prepared[text]
+	full := f.closed || len(f.prepared) >= maxPrepared
+	f.mu.Unlock()
+	if ok {
+		return st
+	}
+	if full {
+		return nil
+	}
+	// Prepared outside the lock: on PostgreSQL it is a round trip, maybe a dial.
+	st, err := pool.PrepareContext(ctx, text)
+	if err != nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if old, ok := f.prepared[text]; ok || f.closed {
+		st.Close()
+		return old // nil when closed
+	}
+	f.prepared[text] = st
+	return st
+}
+
+// close closes the prepared statements; later queries run unprepared (and
+// fail, the pool being closed after this).
+func (f *fastPath) close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	var errs []error
+	for text, st := range f.prepared {
+		errs = append(errs, st.Close())
+		delete(f.prepared, text)
+	}
+	return errors.Join(errs...)
+}
+
+// query is a statement of this package with its arguments.
+type query struct {
+	text string
+	args []any
+	// scans says the statement may step over many rows that do not match
+	// (a search by substring) before it returns one: it must then stay
+	// interruptible while it steps (see driverContext).
+	scans bool
+}
+
+// driverContext is the context q runs under in the driver. On SQLite the
+// driver (mattn/go-sqlite3) starts a goroutine for every row it steps, and for
+// every statement it executes, when the context can be cancelled, so that it
+// can interrupt the step; over a 100-row list that cost more than the rest of
+// the request. A statement that finds its rows through an index returns each
+// in microseconds, so it runs on a context that cannot be cancelled, and
+// readRows checks the caller's between rows instead.
+func (db *DB) driverContext(ctx context.Context, q query) context.Context {
+	if db.fast.sqlite && !q.scans {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// readRows runs q and calls scan on each row, stopping with ctx's error when
+// ctx ends between rows. Outside a transaction the text runs prepared; inside
+// one, on the transaction's connection. Each statement is traced through
+// GORM's logger as GORM's own are (slow ones and failures always, every one
+// with log_level debug) and never with its arguments.
+func (db *DB) readRows(ctx context.Context, q query, scan func(*sql.Rows) error) error {
+	begin := time.Now()
+	n, err := db.readRowsUntraced(ctx, q, scan)
+	db.trace(ctx, begin, q.text, n, err)
+	return err
+}
+
+func (db *DB) readRowsUntraced(ctx context.Context, q query, scan func(*sql.Rows) error) (int64, error) {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	dctx := db.driverContext(ctx, q)
+	switch pool := db.gorm.Statement.ConnPool.(type) {
+	case *sql.DB:
+		if st := db.fast.stmt(dctx, pool, q.text); st != nil {
+			rows, err = st.QueryContext(dctx, q.args...)
+			break
+		}
+		rows, err = pool.QueryContext(dctx, q.text, q.args...)
+	default: // a transaction or a single connection
+		rows, err = pool.QueryContext(dctx, q.text, q.args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		if err := scan(rows); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	return n, rows.Close()
+}
+
+// trace hands a statement this package ran itself to GORM's logger.
+func (db *DB) trace(ctx context.Context, begin time.Time, text string, rows int64, err error) {
+	db.gorm.Logger.Trace(ctx, begin, func() (string, int64) { return text, rows }, err)
+}
+
+// sqlText builds a query with $n placeholders and collects its arguments.
+type sqlText struct {
+	strings.Builder
+	args []any
+}
+
+// query is the statement built so far.
+func (s *sqlText) query(scans bool) query { return query{text: s.String(), args: s.args, scans: scans} }
+
+// arg adds v to the arguments and writes its placeholder.
+func (s *sqlText) arg(v any) {
+	s.args = append(s.args, v)
+	s.WriteByte('$')
+	s.WriteString(strconv.Itoa(len(s.args)))
+}
