@@ -89,7 +89,7 @@ func writeBrowsable(c *gin.Context, status int, body []byte) {
 		Body:   browsableBody(body),
 	}
 	if v, _ := c.Get(viewKey{}); v != nil {
-		bv := v.(browsableView)
+		bv := v.(*browsableView)
 		data.Name, data.Description, data.Keyword = bv.view.name, bv.view.description, bv.keyword
 		data.Options = true
 		if status == http.StatusOK {

@@ -121,7 +121,23 @@ func errorResponder(log *slog.Logger, keyword string) gin.HandlerFunc {
 	}
 }
 
+// detailBody is DRF's {"detail": "..."}.
+type detailBody struct {
+	Detail string `json:"detail"`
+}
+
 func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
+	// The answers of every refused request, for errors that wrap nothing:
+	// what the errors.As chain below would find for them, without its
+	// allocations.
+	switch e := err.(type) {
+	case *auth.Failure:
+		writeUnauthorized(c, keyword, e)
+		return
+	case *detailError:
+		writeJSON(c, e.status, detailBody{e.detail})
+		return
+	}
 	var (
 		detail   *detailError
 		invalid  *fields.Errors
@@ -134,21 +150,20 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 	case errors.As(err, &down):
 		log.Warn("database unavailable", "route", c.FullPath(), "err", down.cause)
 		c.Header("Retry-After", "5")
-		writeJSON(c, http.StatusServiceUnavailable, map[string]string{"detail": "Service temporarily unavailable."})
+		writeJSON(c, http.StatusServiceUnavailable, detailBody{"Service temporarily unavailable."})
 	case errors.As(err, &slowDown):
 		c.Header("Retry-After", strconv.Itoa(slowDown.seconds))
-		writeJSON(c, http.StatusTooManyRequests, map[string]string{"detail": slowDown.detail()})
+		writeJSON(c, http.StatusTooManyRequests, detailBody{slowDown.detail()})
 	case errors.As(err, &failure):
-		c.Header("WWW-Authenticate", keyword)
-		writeJSON(c, http.StatusUnauthorized, map[string]string{"detail": failure.Detail})
+		writeUnauthorized(c, keyword, failure)
 	case errors.As(err, &detail):
-		writeJSON(c, detail.status, map[string]string{"detail": detail.detail})
+		writeJSON(c, detail.status, detailBody{detail.detail})
 	case errors.As(err, &invalid):
 		writeJSON(c, http.StatusBadRequest, invalid)
 	case errors.As(err, &tooBig):
-		writeJSON(c, http.StatusRequestEntityTooLarge, map[string]string{"detail": errTooLarge.(*detailError).detail})
+		writeJSON(c, http.StatusRequestEntityTooLarge, detailBody{errTooLarge.(*detailError).detail})
 	case errors.Is(err, models.ErrNotFound):
-		writeJSON(c, http.StatusNotFound, map[string]string{"detail": "Not found."})
+		writeJSON(c, http.StatusNotFound, detailBody{"Not found."})
 	case errors.Is(err, errCutOff):
 		log.Warn("request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		dropConnection(c)
@@ -158,8 +173,14 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		// The cause goes to the log, never to the client; it never holds a
 		// secret, since no error in this service wraps a key or a password.
 		log.Error("internal error", "method", c.Request.Method, "route", c.FullPath(), "err", err)
-		writeJSON(c, http.StatusInternalServerError, map[string]string{"detail": "Internal server error."})
+		writeJSON(c, http.StatusInternalServerError, detailBody{"Internal server error."})
 	}
+}
+
+// writeUnauthorized is 401 with the challenge DRF's TokenAuthentication sends.
+func writeUnauthorized(c *gin.Context, keyword string, f *auth.Failure) {
+	c.Header("WWW-Authenticate", keyword)
+	writeJSON(c, http.StatusUnauthorized, detailBody{f.Detail})
 }
 
 // dropConnection closes the connection without an answer, for a request whose
@@ -175,7 +196,7 @@ func dropConnection(c *gin.Context) {
 			}
 		}
 	}
-	writeJSON(c, http.StatusBadRequest, map[string]string{"detail": "Malformed request."})
+	writeJSON(c, http.StatusBadRequest, detailBody{"Malformed request."})
 }
 
 // marshal encodes v as DRF's JSONRenderer does: compact, and without escaping
@@ -196,9 +217,15 @@ func writeJSON(c *gin.Context, status int, v any) {
 		status = http.StatusInternalServerError
 		body = []byte(`{"detail":"Internal server error."}`)
 	}
-	if r, _ := c.Get(renderedKey{}); r == htmlRenderer {
+	if r, _ := c.Get(renderedKey{}); r == &htmlRenderer {
 		writeBrowsable(c, status, body) // a browser: the same JSON in a page
 		return
 	}
+	// Assigned as security's headers are, where c.Data would set it.
+	if h := c.Writer.Header(); len(h["Content-Type"]) == 0 {
+		h["Content-Type"] = jsonContentType
+	}
 	c.Data(status, "application/json", body)
 }
+
+var jsonContentType = []string{"application/json"}

@@ -17,24 +17,35 @@ import (
 // accessLog logs one line a request. It never logs headers, the query string, a
 // body, or the path as sent: a client may paste its key anywhere, so the line
 // names the route ("/studentapi/:pk/") and only a numeric id.
+//
+// The record goes straight to the handler, as slog's own Logger methods would
+// send it but without the caller's program counter (no handler here asks for
+// the source) and without boxing each attribute: on the 401 path this line was
+// a tenth of the server's time.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
+	h := log.Handler()
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
+		ctx := c.Request.Context()
+		if !h.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
 		route := c.FullPath()
 		if route == "" {
 			route = "(no route)"
 		}
-		attrs := []any{
-			"method", c.Request.Method,
-			"route", route,
-			"status", c.Writer.Status(),
-			"duration", time.Since(start).Round(time.Microsecond).String(),
-		}
+		r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+		r.AddAttrs(
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", c.Writer.Status()),
+			slog.String("duration", time.Since(start).Round(time.Microsecond).String()),
+		)
 		if id, ok := fields.PythonInt(c.GetString(pkParamKey)); ok {
-			attrs = append(attrs, "id", id)
+			r.AddAttrs(slog.Int64("id", id))
 		}
-		log.Info("request", attrs...)
+		_ = h.Handle(ctx, r) // as slog.Logger does: a line that cannot be written is dropped
 	}
 }
 
@@ -42,7 +53,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 func recovery(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
 		log.Error("panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
-		writeJSON(c, http.StatusInternalServerError, map[string]string{"detail": "Internal server error."})
+		writeJSON(c, http.StatusInternalServerError, detailBody{"Internal server error."})
 		c.Abort()
 	})
 }
@@ -56,15 +67,18 @@ var errHTTPSRequired = newDetail(http.StatusForbidden,
 // request, unless it comes straight from this machine's loopback.
 func security(trusted *proxies.Trusted, requireHTTPS bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		// Assigned, not Set: the names are canonical already, and the shared
+		// one-element values are only ever replaced, never appended to in place
+		// (an append to a full slice copies it).
 		h := c.Writer.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = deny
+		h["Referrer-Policy"] = sameOrigin
+		h["Cross-Origin-Opener-Policy"] = sameOrigin
 		viaProxy := trusted.FromProxy(c.Request)
 		secure := c.Request.TLS != nil || (viaProxy && c.GetHeader("X-Forwarded-Proto") == "https")
 		if secure {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+			h["Strict-Transport-Security"] = hsts
 		}
 		if requireHTTPS && !secure && (viaProxy || !isLoopback(c.RemoteIP())) {
 			abort(c, errHTTPSRequired)
@@ -73,6 +87,14 @@ func security(trusted *proxies.Trusted, requireHTTPS bool) gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// The values security sets, shared by every response.
+var (
+	nosniff    = []string{"nosniff"}
+	deny       = []string{"DENY"}
+	sameOrigin = []string{"same-origin"}
+	hsts       = []string{"max-age=31536000"}
+)
 
 func isLoopback(ip string) bool {
 	a, err := netip.ParseAddr(ip)

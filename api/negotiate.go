@@ -19,7 +19,17 @@ var (
 	htmlRenderer = renderer{mediaType: "text/html", format: "api"}
 )
 
+// renderedKey holds the *renderer negotiate chose.
 type renderedKey struct{}
+
+// ref points at the package's copy of r, so that keeping it in a request
+// allocates nothing.
+func (r renderer) ref() *renderer {
+	if r == htmlRenderer {
+		return &htmlRenderer
+	}
+	return &jsonRenderer
+}
 
 // negotiate chooses the renderer as DRF's DefaultContentNegotiation does, before
 // authentication: a format suffix or ?format= narrows the renderers (an unknown
@@ -48,7 +58,7 @@ func negotiate(renderers ...renderer) gin.HandlerFunc {
 			abort(c, errNotAcceptable)
 			return
 		}
-		c.Set(renderedKey{}, r)
+		c.Set(renderedKey{}, r.ref())
 		c.Next()
 	}
 }
@@ -91,10 +101,13 @@ func parseAccept(values []string) []acceptedType {
 			// Media types and parameter names ignore case, as Django's
 			// parse_header lower-cases them for DRF's _MediaType.
 			full, rest, _ := strings.Cut(part, ";")
-			params := map[string]string{}
+			var params map[string]string // made for the first parameter
 			for _, p := range strings.Split(rest, ";") {
 				k, val, ok := strings.Cut(p, "=")
 				if k = strings.ToLower(strings.TrimSpace(k)); ok && k != "" && k != "q" {
+					if params == nil {
+						params = map[string]string{}
+					}
 					params[k] = strings.Trim(strings.TrimSpace(val), `"`)
 				}
 			}

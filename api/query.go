@@ -25,6 +25,12 @@ const msgEnterNumber = "Enter a number."
 // alone would also take fractions and 0x prefixes).
 var decimalLiteral = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
 
+// searchSeparators turns a search parameter into words as SearchFilter does:
+// NULs dropped, commas as spaces. Built once: a Replacer compiles a table on
+// first use, which cost more than the rest of a detail request when it was
+// built for every request.
+var searchSeparators = strings.NewReplacer("\x00", "", ",", " ")
+
 // studentQuery reads the filter, search and ordering parameters. A filter value
 // that is not a number is a field error, as django-filter reports it.
 func studentQuery(params url.Values) (models.StudentQuery, error) {
@@ -62,8 +68,9 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 	if !errs.Empty() {
 		return q, errs
 	}
-	terms := strings.NewReplacer("\x00", "", ",", " ").Replace(last(searchParam))
-	q.Search = strings.Fields(terms)
+	if search := last(searchParam); search != "" {
+		q.Search = strings.Fields(searchSeparators.Replace(search))
+	}
 	for _, term := range strings.Split(last(orderingParam), ",") {
 		term = strings.TrimSpace(term)
 		column, desc := strings.CutPrefix(term, "-")

@@ -46,12 +46,15 @@ func (v *view) allowed() string {
 func (v *view) chain(a *auth.Authenticator) []gin.HandlerFunc {
 	allow := v.allowed()
 	vary := len(v.renderers) > 1
-	served := browsableView{view: v, keyword: a.Keyword()}
+	served := &browsableView{view: v, keyword: a.Keyword()}
+	allowValue, varyValue := []string{allow}, []string{"Accept"}
 	headers := func(c *gin.Context) {
 		c.Set(viewKey{}, served)
-		c.Header("Allow", allow)
+		// Shared values, assigned as security's are.
+		h := c.Writer.Header()
+		h["Allow"] = allowValue
 		if vary {
-			c.Header("Vary", "Accept")
+			h["Vary"] = varyValue
 		}
 	}
 	chain := []gin.HandlerFunc{headers, negotiate(v.renderers...)}

@@ -196,16 +196,21 @@ type caller struct {
 	err   error
 }
 
+// anonymous is the caller of every request that offers no token; it is never
+// written to.
+var anonymous = &caller{}
+
 // Middleware identifies the caller from the Authorization header and records the
 // outcome for User, Token and Required. It never refuses a request itself, so
 // views that allow anyone still work.
 func (a *Authenticator) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		t, err := a.Authenticate(c.Request.Context(), c.Request.Header.Values("Authorization"))
-		if IsAnonymous(err) {
-			err = nil
+		cl := anonymous
+		if !IsAnonymous(err) {
+			cl = &caller{token: t, err: err}
 		}
-		c.Set(callerKey{}, &caller{token: t, err: err})
+		c.Set(callerKey{}, cl)
 		c.Next()
 	}
 }
