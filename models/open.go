@@ -142,10 +142,17 @@ func openSQLite(path, synchronous string, opts Options) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("open sqlite %s: unsupported synchronous %q (want %q or %q)", path, synchronous, SyncFull, SyncNormal)
 	}
-	db, err := Open(sqlite.Open(sqliteDSN(path, pragma)), opts)
+	dsn := sqliteDSN(path, pragma)
+	db, err := Open(sqlite.Open(dsn), opts)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	w, err := newGroupCommit(dsn, db.trace)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.fast.writer = w
 	return db, nil
 }
 

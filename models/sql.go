@@ -28,7 +28,8 @@ const maxPrepared = 64
 // fastPath is what the hand-written queries share across every handle on one
 // pool (sessions, transactions, hook handles).
 type fastPath struct {
-	sqlite bool // the database is SQLite (see driverContext)
+	sqlite bool         // the database is SQLite (see driverContext)
+	writer *groupCommit // SQLite's student creates (groupcommit.go); nil elsewhere
 
 	mu       sync.Mutex
 	prepared map[string]*sql.Stmt
@@ -69,13 +70,17 @@ func (f *fastPath) stmt(ctx context.Context, pool *sql.DB, text string) *sql.Stm
 	return st
 }
 
-// close closes the prepared statements; later queries run unprepared (and
-// fail, the pool being closed after this).
+// close stops the writer, answering every create it took, then closes the
+// prepared statements; later queries run unprepared (and fail, the pool being
+// closed after this).
 func (f *fastPath) close() error {
+	var errs []error
+	if f.writer != nil {
+		errs = append(errs, f.writer.close())
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
-	var errs []error
 	for text, st := range f.prepared {
 		errs = append(errs, st.Close())
 		delete(f.prepared, text)
