@@ -217,6 +217,12 @@ func writeJSON(c *gin.Context, status int, v any) {
 		status = http.StatusInternalServerError
 		body = []byte(`{"detail":"Internal server error."}`)
 	}
+	writeBody(c, status, body)
+}
+
+// writeBody answers with body, JSON already encoded: as it is, or in the
+// browsable page for a browser.
+func writeBody(c *gin.Context, status int, body []byte) {
 	if r, _ := c.Get(renderedKey{}); r == &htmlRenderer {
 		writeBrowsable(c, status, body) // a browser: the same JSON in a page
 		return
