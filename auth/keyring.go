@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
@@ -39,6 +41,10 @@ const (
 type Keyring struct {
 	mac  []byte
 	aead cipher.AEAD
+	// macs holds HMAC states keyed with mac, each used by one Digest at a
+	// time and reset before it goes back: every authenticated request makes a
+	// digest, and a new HMAC allocates two hash states to key.
+	macs sync.Pool
 }
 
 // NewKeyring derives a Keyring from secret, which must be at least
@@ -59,7 +65,9 @@ func NewKeyring(secret []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	return &Keyring{mac: mac, aead: aead}, nil
+	k := &Keyring{mac: mac, aead: aead}
+	k.macs.New = func() any { return hmac.New(sha256.New, k.mac) }
+	return k, nil
 }
 
 func deriveKey(secret []byte, info string, n int) ([]byte, error) {
@@ -73,9 +81,13 @@ func deriveKey(secret []byte, info string, n int) ([]byte, error) {
 // Digest returns the lower-case hex HMAC-SHA256 of key: what a token row is
 // stored and looked up under.
 func (k *Keyring) Digest(key string) string {
-	m := hmac.New(sha256.New, k.mac)
-	m.Write([]byte(key))
-	return hex.EncodeToString(m.Sum(nil))
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	io.WriteString(m, key)
+	var sum [sha256.Size]byte
+	digest := hex.EncodeToString(m.Sum(sum[:0]))
+	k.macs.Put(m)
+	return digest
 }
 
 // associatedData binds a sealed copy to its row.
