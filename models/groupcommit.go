@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -199,7 +200,11 @@ func (g *groupCommit) transaction(batch []*createRequest) (failed int, err error
 	rollback := func() {
 		// A failed statement or COMMIT can leave the transaction open
 		// (a deferred constraint, say); nothing may carry into the next batch.
-		_, _ = conn.ExecContext(ctx, "ROLLBACK") // "no transaction is active" when already gone
+		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			// Already rolled back by SQLite, or the connection is in a state
+			// nobody can tell: either way the next batch gets a new one.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 	}
 	st, err := conn.PrepareContext(ctx, insertStudent)
 	if err != nil {

@@ -185,31 +185,41 @@ func sortedNames(t *testing.T, db *models.DB) string {
 }
 
 // An insert that fails in a batch fails its caller alone; the rest of the
-// batch commits together.
+// batch commits together. RAISE(ABORT) leaves the transaction open for the
+// writer to roll back; RAISE(ROLLBACK) ends it inside SQLite, so the writer's
+// own ROLLBACK fails and it starts over on a fresh connection.
 func TestGroupCommitInsertFailure(t *testing.T) {
-	src := sqliteOnly(t)
-	db := openDB(t, src)
-	if err := rawDB(t, src).Exec(`CREATE TRIGGER refuse BEFORE INSERT ON students WHEN NEW.name = 'boom'
-		BEGIN SELECT RAISE(ABORT, 'refused'); END`).Error; err != nil {
-		t.Fatal(err)
-	}
-	first, rest, release := batchBehindLock(t, db, src, "a", "boom", "b", "c", "boom", "d")
-	release()
-	if got := <-first; got.err != nil {
-		t.Fatalf("first create: %v", got.err)
-	}
-	for i, ch := range rest {
-		got := <-ch
-		if boom := got.student.Name == "boom"; boom != (got.err != nil) {
-			t.Errorf("create %d (%s): %v", i, got.student.Name, got.err)
-		}
-	}
-	// The queued creates reach the writer in no particular order.
-	if got, want := sortedNames(t, db), "a,b,c,d,first"; got != want {
-		t.Errorf("table: %s, want %s", got, want)
-	}
-	if _, _, batches, rows := db.GroupCommitStats(); batches != 2 || rows != 5 {
-		t.Errorf("%d transactions of %d rows, want 2 of 5 (the first alone, then the rest together)", batches, rows)
+	for _, raise := range []string{"ABORT", "ROLLBACK"} {
+		t.Run(raise, func(t *testing.T) {
+			src := sqliteOnly(t)
+			db := openDB(t, src)
+			if err := rawDB(t, src).Exec(`CREATE TRIGGER refuse BEFORE INSERT ON students WHEN NEW.name = 'boom'
+				BEGIN SELECT RAISE(` + raise + `, 'refused'); END`).Error; err != nil {
+				t.Fatal(err)
+			}
+			first, rest, release := batchBehindLock(t, db, src, "a", "boom", "b", "c", "boom", "d")
+			release()
+			if got := <-first; got.err != nil {
+				t.Fatalf("first create: %v", got.err)
+			}
+			for i, ch := range rest {
+				got := <-ch
+				if boom := got.student.Name == "boom"; boom != (got.err != nil) {
+					t.Errorf("create %d (%s): %v", i, got.student.Name, got.err)
+				}
+			}
+			// The queued creates reach the writer in no particular order.
+			if got, want := sortedNames(t, db), "a,b,c,d,first"; got != want {
+				t.Errorf("table: %s, want %s", got, want)
+			}
+			if _, _, batches, rows := db.GroupCommitStats(); batches != 2 || rows != 5 {
+				t.Errorf("%d transactions of %d rows, want 2 of 5 (the first alone, then the rest together)", batches, rows)
+			}
+			after := &models.Student{Name: "after", Roll: 1, City: "Pune"}
+			if err := db.CreateStudent(t.Context(), after); err != nil {
+				t.Fatalf("create after the failures: %v", err)
+			}
+		})
 	}
 }
 
