@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,20 +130,6 @@ func encodings(t *testing.T, key string) map[string][]byte {
 	return out
 }
 
-// readDBFiles returns the bytes of the database file and its WAL, if any.
-func readDBFiles(t *testing.T, path string) []byte {
-	t.Helper()
-	var all []byte
-	for _, p := range []string{path, path + "-wal"} {
-		b, err := os.ReadFile(p)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-		all = append(all, b...)
-	}
-	return all
-}
-
 func TestDatabaseHoldsNoKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db.sqlite") // the files are what is read
 	keys := newKeyring(t, testSecret)
@@ -173,7 +158,7 @@ func TestDatabaseHoldsNoKey(t *testing.T) {
 
 	check := func(when string) {
 		t.Helper()
-		files := readDBFiles(t, path)
+		files := testdb.DB{Driver: "sqlite", Path: path}.Stored(t)
 		// The scan must see what was written, or finding nothing proves nothing.
 		if last := keys.Digest(tokens[len(tokens)-1]); !bytes.Contains(files, []byte(last)) {
 			t.Fatalf("%s: the files do not hold the last digest %s; the scan reads the wrong thing", when, last)

@@ -3,7 +3,6 @@ package models_test
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -345,20 +344,6 @@ func TestOpenRequiresKeys(t *testing.T) {
 	}
 }
 
-// readDBFiles returns the bytes of the database file and of its WAL, if any.
-func readDBFiles(t *testing.T, path string) []byte {
-	t.Helper()
-	var all []byte
-	for _, p := range []string{path, path + "-wal"} {
-		b, err := os.ReadFile(p)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-		all = append(all, b...)
-	}
-	return all
-}
-
 func TestMigrateSealsPlaintextTokens(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db.sqlite")
 	// Not testKeys, whose sealed copies hold the key in the clear: the real
@@ -402,7 +387,7 @@ func TestMigrateSealsPlaintextTokens(t *testing.T) {
 	} else if err := sqlDB.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if b := readDBFiles(t, path); !bytes.Contains(b, []byte(plain[alice.ID])) {
+	if b := (testdb.DB{Driver: "sqlite", Path: path}).Stored(t); !bytes.Contains(b, []byte(plain[alice.ID])) {
 		t.Fatal("the plaintext key is not in the files before migrating: the check below would prove nothing")
 	}
 
@@ -427,7 +412,7 @@ func TestMigrateSealsPlaintextTokens(t *testing.T) {
 
 	check := func(when string) {
 		t.Helper()
-		b := readDBFiles(t, path)
+		b := testdb.DB{Driver: "sqlite", Path: path}.Stored(t)
 		for _, k := range plain {
 			if bytes.Contains(b, []byte(k)) {
 				t.Errorf("%s: the database files still hold the plaintext key %s", when, k)
