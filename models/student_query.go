@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // StudentQuery selects, orders and pages students. Its zero value is every
@@ -50,6 +51,14 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // likePattern is the LIKE pattern of a search term, matched against a lowered column.
 func likePattern(term string) string {
 	return "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
+}
+
+// storable reports whether s could be stored at all: valid UTF-8 without NUL,
+// which every text field is checked for before it is written. A lookup by
+// anything else finds nothing without asking the database, where PostgreSQL
+// would refuse the parameter and SQLite would compare it byte by byte.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // matchesNothing reports whether a text condition can match no stored value

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
@@ -54,12 +53,4 @@ func IsUnavailable(err error) bool {
 	// pgx's errors from before a query reached the server (a connection found
 	// closed, say).
 	return pgconn.SafeToRetry(err)
-}
-
-// storable reports whether s could be stored at all: valid UTF-8 without NUL,
-// which every text field is checked for before it is written. A lookup by
-// anything else finds nothing without asking the database, where PostgreSQL
-// would refuse the parameter and SQLite would compare it byte by byte.
-func storable(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
