@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the real binary against a ceiling: builds the service and
-# scripts/bench (a bare net/http server answering the same bytes from memory),
+# scripts/bench (a bare net/http server answering the same bytes, headers and
+# body, from memory),
 # seeds a user and 100 students, and runs wrk on each endpoint, RUNS times each
 # (default 3), against both. Prints one table of medians: req/s, p50, p99,
 # errors and the ratio to the ceiling; then the login rate beside the raw
@@ -49,7 +50,7 @@ wait_up() {
 
 # BIN=path measures another build of the service (e.g. to compare a change).
 bin=${BIN:-$work/studentapi}
-[ -n "${BIN:-}" ] || go build -o "$bin" .
+[ -n "${BIN:-}" ] || go build -tags nomsgpack -trimpath -o "$bin" .
 go build -o "$work/bench" ./scripts/bench
 export STUDENTAPI_DATABASE_PATH="$work/bench.db"
 export STUDENTAPI_AUTH_BCRYPT_COST=$cost
@@ -74,10 +75,11 @@ for i in $(seq 1 100); do
 done
 first=$(curl -sf -H "Authorization: Token $token" "$base/studentapi/" | sed -E 's/^\[\{"id":([0-9]+).*/\1/')
 
-# Record each endpoint's answer for the ceiling to replay.
+# Record each endpoint's answer, status line, headers and body, for the ceiling
+# to replay byte for byte.
 record() { # NAME curl-args...
   local name=$1; shift
-  curl -s -o "$work/$name.body" -w '%{http_code}' "$@" >"$work/$name.status"
+  curl -s -D "$work/$name.headers" -o "$work/$name.body" "$@"
 }
 auth=(-H "Authorization: Token $token")
 create_body='{"name":"Bench","roll":7,"city":"Pune"}'

@@ -10,18 +10,24 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,8 +65,10 @@ type answer struct {
 }
 
 // ceiling serves, from memory, the answers bench.sh recorded from the real
-// service: DIR/NAME.body with the status in DIR/NAME.status, for NAME one of
-// detail, list, anon, create, token.
+// service: DIR/NAME.headers (status line and headers, as curl -D writes them)
+// and DIR/NAME.body, for NAME one of detail, list, anon, create, token. Every
+// recorded header is sent again except Date and Content-Length, which net/http
+// writes itself, so both servers put the same bytes on the wire.
 func ceiling(args []string) error {
 	fs := flag.NewFlagSet("ceiling", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
@@ -72,19 +80,16 @@ func ceiling(args []string) error {
 		if err != nil {
 			return err
 		}
-		st, err := os.ReadFile(filepath.Join(*dir, name+".status"))
+		head, err := os.ReadFile(filepath.Join(*dir, name+".headers"))
 		if err != nil {
 			return err
 		}
-		status, err := strconv.Atoi(string(trimSpace(st)))
+		a, err := parseHead(head)
 		if err != nil {
-			return fmt.Errorf("%s.status: %w", name, err)
+			return fmt.Errorf("%s.headers: %w", name, err)
 		}
-		h := http.Header{"Content-Type": {"application/json"}}
-		if status == http.StatusUnauthorized {
-			h.Set("WWW-Authenticate", "Token")
-		}
-		answers[name] = answer{status: status, body: body, header: h}
+		a.body = body
+		answers[name] = a
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var name string
@@ -115,11 +120,30 @@ func ceiling(args []string) error {
 	return http.Serve(ln, handler)
 }
 
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
+// parseHead reads a status line and headers as curl -D records them.
+func parseHead(head []byte) (answer, error) {
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
+	line, err := tp.ReadLine()
+	if err != nil {
+		return answer{}, err
 	}
-	return b
+	// "HTTP/1.1 200 OK"
+	fields := strings.Fields(line)
+	if len(fields) < 2 {
+		return answer{}, fmt.Errorf("status line %q", line)
+	}
+	status, err := strconv.Atoi(fields[1])
+	if err != nil {
+		return answer{}, fmt.Errorf("status line %q: %w", line, err)
+	}
+	mime, err := tp.ReadMIMEHeader()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return answer{}, err
+	}
+	h := http.Header(mime)
+	h.Del("Date")
+	h.Del("Content-Length")
+	return answer{status: status, header: h}, nil
 }
 
 // startup runs the command (which must listen on STARTUP_ADDR) and prints the
