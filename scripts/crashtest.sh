@@ -33,7 +33,7 @@ fail() {
   exit 1
 }
 
-go build -o "$work/studentapi" .
+go build -tags nomsgpack -trimpath -o "$work/studentapi" .
 go build -o "$work/crashload" ./scripts/crashload
 bin="$work/studentapi"
 db="$work/crash.db"

@@ -39,7 +39,7 @@ fail() {
 
 pg_start
 
-go build -o "$work/studentapi" . || fail "go build failed"
+go build -tags nomsgpack -trimpath -o "$work/studentapi" . || fail "go build failed"
 bin="$work/studentapi"
 export STUDENTAPI_DATABASE_DRIVER=postgres
 export STUDENTAPI_DATABASE_DSN="$STUDENTAPI_TEST_POSTGRES_DSN"

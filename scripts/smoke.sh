@@ -13,7 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/studentapi" .
+go build -tags nomsgpack -trimpath -o "$work/studentapi" .
 export STUDENTAPI_DATABASE_PATH="$work/smoke.db"
 export STUDENTAPI_AUTH_BCRYPT_COST=4
 bin="$work/studentapi"
