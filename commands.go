@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"studentapi/auth"
+	"studentapi/logbuf"
 	"studentapi/models"
 )
 
@@ -143,14 +144,19 @@ func (f *configFlags) load(getenv func(string) string) (Config, error) {
 	return LoadConfig(f.path, f.explicit, getenv)
 }
 
-// newLogger writes text lines at the configured level.
-func newLogger(w io.Writer, level string) *slog.Logger {
+// newLogger writes text lines at the configured level, held briefly by w.
+func newLogger(w *logbuf.Writer, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	text := slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})
+	return slog.New(logbuf.Handler(text, w, slog.LevelWarn))
 }
+
+// logBufferSize is how much serve's log holds before writing, whatever
+// log_flush_interval says: 64 KiB is some 600 access-log lines.
+const logBufferSize = 64 << 10
 
 // openDB opens the configured database with the keyring made from the secret
 // key (see loadSecretKey), which every command needs to read or write tokens,

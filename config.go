@@ -23,15 +23,18 @@ import (
 // STUDENTAPI_ followed by the dotted key in upper case with dots as
 // underscores (auth.bcrypt_cost is STUDENTAPI_AUTH_BCRYPT_COST).
 type Config struct {
-	Addr       string         `yaml:"addr"`       // listen address, host:port
-	Production bool           `yaml:"production"` // production mode
-	LogLevel   string         `yaml:"log_level"`  // debug, info, warn or error
-	Database   DatabaseConfig `yaml:"database"`
-	Auth       AuthConfig     `yaml:"auth"`
-	TLS        TLSConfig      `yaml:"tls"`
-	HTTP       HTTPConfig     `yaml:"http"`
-	API        APIConfig      `yaml:"api"`
-	Admin      AdminConfig    `yaml:"admin"`
+	Addr       string `yaml:"addr"`       // listen address, host:port
+	Production bool   `yaml:"production"` // production mode
+	LogLevel   string `yaml:"log_level"`  // debug, info, warn or error
+	// How long a log line may be held to be written with others; 0 writes
+	// each line at once.
+	LogFlushInterval time.Duration  `yaml:"log_flush_interval"`
+	Database         DatabaseConfig `yaml:"database"`
+	Auth             AuthConfig     `yaml:"auth"`
+	TLS              TLSConfig      `yaml:"tls"`
+	HTTP             HTTPConfig     `yaml:"http"`
+	API              APIConfig      `yaml:"api"`
+	Admin            AdminConfig    `yaml:"admin"`
 }
 
 // AdminConfig configures the admin site under /admin/.
@@ -131,9 +134,10 @@ const configEnvPrefix = "STUDENTAPI_"
 // the same values; a test keeps the two equal.
 func DefaultConfig() Config {
 	return Config{
-		Addr:       "127.0.0.1:8000",
-		Production: false,
-		LogLevel:   "info",
+		Addr:             "127.0.0.1:8000",
+		Production:       false,
+		LogLevel:         "info",
+		LogFlushInterval: 100 * time.Millisecond,
 		Database: DatabaseConfig{
 			Driver:         "sqlite",
 			Path:           "studentapi.db",
@@ -209,6 +213,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		bad("log_level: unsupported %q (supported: debug, info, warn, error)", c.LogLevel)
+	}
+	if c.LogFlushInterval < 0 || c.LogFlushInterval > time.Minute {
+		bad(`log_flush_interval: must be from 0 to 1m, got %s; use a Go duration, e.g. "100ms", or 0 to write each line at once`, c.LogFlushInterval)
 	}
 
 	switch c.Database.Driver {

@@ -344,6 +344,16 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`log_level: unsupported "verbose" (supported: debug, info, warn, error)`},
 		},
 		{
+			name:    "negative log flush interval",
+			env:     map[string]string{"STUDENTAPI_LOG_FLUSH_INTERVAL": "-1ms"},
+			wantErr: []string{`log_flush_interval: must be from 0 to 1m, got -1ms`},
+		},
+		{
+			name:    "log flush interval over a minute",
+			file:    "log_flush_interval: 2m\n",
+			wantErr: []string{`log_flush_interval: must be from 0 to 1m, got 2m0s`},
+		},
+		{
 			name:    "log level is case sensitive",
 			env:     map[string]string{"STUDENTAPI_LOG_LEVEL": "INFO"},
 			wantErr: []string{`log_level: unsupported "INFO"`},
@@ -602,6 +612,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_ADDR",
 		"STUDENTAPI_PRODUCTION",
 		"STUDENTAPI_LOG_LEVEL",
+		"STUDENTAPI_LOG_FLUSH_INTERVAL",
 		"STUDENTAPI_DATABASE_DRIVER",
 		"STUDENTAPI_DATABASE_PATH",
 		"STUDENTAPI_DATABASE_DSN",

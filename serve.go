@@ -16,6 +16,7 @@ import (
 	"studentapi/admin"
 	"studentapi/api"
 	"studentapi/auth"
+	"studentapi/logbuf"
 	"studentapi/models"
 	"studentapi/proxies"
 	"studentapi/throttle"
@@ -60,8 +61,13 @@ func migrateCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env
 // serve runs the HTTP server until ctx is cancelled (SIGINT or SIGTERM), then
 // lets in-flight requests finish within the shutdown timeout.
 func serve(ctx context.Context, cfg Config, e env) error {
-	log := newLogger(e.stderr, cfg.LogLevel)
-	db, secret, err := openDB(cfg, e.stderr)
+	// Log lines are written in batches (package logbuf): one write per line was a
+	// tenth of the time of the cheapest requests. Warnings and errors are
+	// written at once, and the deferred Close writes out the rest.
+	logw := logbuf.New(e.stderr, cfg.LogFlushInterval, logBufferSize)
+	defer logw.Close()
+	log := newLogger(logw, cfg.LogLevel)
+	db, secret, err := openDB(cfg, logw)
 	if err != nil {
 		return err
 	}
