@@ -105,7 +105,11 @@ func isLoopback(ip string) bool {
 // fails with *http.MaxBytesError, which errors.go answers with 413.
 func limitBody(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		// net/http gives a request without a body http.NoBody, which has
+		// nothing to cap; the reader would only cost an allocation.
+		if c.Request.Body != http.NoBody {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		}
 		c.Next()
 	}
 }
