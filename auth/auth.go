@@ -225,6 +225,8 @@ func callerOf(c *gin.Context) *caller {
 }
 
 // User is the authenticated user of the request (DRF's request.user), or nil.
+// It holds who the user is and what it may do (see models.DB.TokenByKey), not
+// its email, password hash or dates.
 func User(c *gin.Context) *models.User {
 	if t := Token(c); t != nil {
 		return t.User
