@@ -35,6 +35,15 @@ type Config struct {
 	HTTP             HTTPConfig     `yaml:"http"`
 	API              APIConfig      `yaml:"api"`
 	Admin            AdminConfig    `yaml:"admin"`
+	Runtime          RuntimeConfig  `yaml:"runtime"`
+}
+
+// RuntimeConfig tunes the Go runtime of serve, as Prometheus's runtime block
+// does.
+type RuntimeConfig struct {
+	// GOGC is the garbage collector's target percentage (Go's GOGC, which
+	// wins when set in the environment).
+	GOGC int `yaml:"gogc"`
 }
 
 // AdminConfig configures the admin site under /admin/.
@@ -161,7 +170,8 @@ func DefaultConfig() Config {
 		API: APIConfig{
 			Throttle: ThrottleConfig{GetToken: "5/minute", GetTokenUsername: []string{"5/minute", "100/hour"}, Store: "memory"},
 		},
-		Admin: AdminConfig{SessionTTL: 14 * 24 * time.Hour},
+		Admin:   AdminConfig{SessionTTL: 14 * 24 * time.Hour},
+		Runtime: RuntimeConfig{GOGC: 150},
 	}
 }
 
@@ -321,6 +331,9 @@ func (c Config) Validate() error {
 
 	if c.Admin.SessionTTL <= 0 {
 		bad(`admin.session_ttl: must be greater than 0, got %s; use a Go duration, e.g. "336h" (two weeks)`, c.Admin.SessionTTL)
+	}
+	if c.Runtime.GOGC < 10 || c.Runtime.GOGC > 1000 {
+		bad("runtime.gogc: must be from 10 to 1000, got %d; 100 is Go's default, higher uses more memory and less CPU", c.Runtime.GOGC)
 	}
 	if c.API.PageSize < 0 {
 		bad("api.page_size: must be 0 (no pagination) or more, got %d", c.API.PageSize)

@@ -354,6 +354,16 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`log_flush_interval: must be from 0 to 1m, got 2m0s`},
 		},
 		{
+			name:    "gogc too low",
+			env:     map[string]string{"STUDENTAPI_RUNTIME_GOGC": "5"},
+			wantErr: []string{`runtime.gogc: must be from 10 to 1000, got 5`},
+		},
+		{
+			name:    "gogc too high",
+			file:    "runtime:\n  gogc: 5000\n",
+			wantErr: []string{`runtime.gogc: must be from 10 to 1000, got 5000`},
+		},
+		{
 			name:    "log level is case sensitive",
 			env:     map[string]string{"STUDENTAPI_LOG_LEVEL": "INFO"},
 			wantErr: []string{`log_level: unsupported "INFO"`},
@@ -646,6 +656,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_API_THROTTLE_GETTOKEN_USERNAME",
 		"STUDENTAPI_API_THROTTLE_STORE",
 		"STUDENTAPI_ADMIN_SESSION_TTL",
+		"STUDENTAPI_RUNTIME_GOGC",
 	}
 	var got []string
 	for _, s := range configSettings() {
