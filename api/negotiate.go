@@ -37,8 +37,11 @@ func (r renderer) ref() *renderer {
 func negotiate(renderers ...renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		format := c.GetString(formatParamKey)
-		if values := c.QueryArray("format"); format == "" && len(values) > 0 {
-			format = values[len(values)-1] // a QueryDict answers the last value
+		// Without a query string there is no ?format= to parse for.
+		if format == "" && c.Request.URL.RawQuery != "" {
+			if values := c.QueryArray("format"); len(values) > 0 {
+				format = values[len(values)-1] // a QueryDict answers the last value
+			}
 		}
 		candidates := renderers
 		if format != "" {
@@ -91,18 +94,22 @@ func (a acceptedType) matches(mediaType string) bool {
 	return a.main == "*" || a.main == main
 }
 
+// acceptAnything is a missing Accept header, which DRF reads as */*. It is
+// only ever read.
+var acceptAnything = []acceptedType{{main: "*", sub: "*"}}
+
 func parseAccept(values []string) []acceptedType {
 	if len(values) == 0 {
-		values = []string{"*/*"}
+		return acceptAnything
 	}
 	var out []acceptedType
 	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
+		for part := range strings.SplitSeq(v, ",") {
 			// Media types and parameter names ignore case, as Django's
 			// parse_header lower-cases them for DRF's _MediaType.
 			full, rest, _ := strings.Cut(part, ";")
 			var params map[string]string // made for the first parameter
-			for _, p := range strings.Split(rest, ";") {
+			for p := range strings.SplitSeq(rest, ";") {
 				k, val, ok := strings.Cut(p, "=")
 				if k = strings.ToLower(strings.TrimSpace(k)); ok && k != "" && k != "q" {
 					if params == nil {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gin-gonic/gin"
+
 	"studentapi/fields"
 	"studentapi/models"
 )
@@ -30,6 +32,15 @@ var decimalLiteral = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$
 // first use, which cost more than the rest of a detail request when it was
 // built for every request.
 var searchSeparators = strings.NewReplacer("\x00", "", ",", " ")
+
+// queryParams is the request's query string, parsed; nil, which reads as
+// empty, when there is none, so a plain GET parses nothing.
+func queryParams(c *gin.Context) url.Values {
+	if c.Request.URL.RawQuery == "" {
+		return nil
+	}
+	return c.Request.URL.Query()
+}
 
 // studentQuery reads the filter, search and ordering parameters. A filter value
 // that is not a number is a field error, as django-filter reports it.
@@ -71,7 +82,7 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 	if search := last(searchParam); search != "" {
 		q.Search = strings.Fields(searchSeparators.Replace(search))
 	}
-	for _, term := range strings.Split(last(orderingParam), ",") {
+	for term := range strings.SplitSeq(last(orderingParam), ",") {
 		term = strings.TrimSpace(term)
 		column, desc := strings.CutPrefix(term, "-")
 		// Unknown fields are dropped, as OrderingFilter does.

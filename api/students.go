@@ -114,7 +114,7 @@ func toStudentsJSON(students []models.Student) []studentJSON {
 // when pagination is off. A page costs a count and a LIMIT query, never the
 // whole table.
 func (h studentHandlers) list(c *gin.Context) error {
-	params := c.Request.URL.Query()
+	params := queryParams(c)
 	q, err := studentQuery(params)
 	if err != nil {
 		return err
@@ -172,7 +172,7 @@ func (h studentHandlers) lookup(c *gin.Context) (*models.Student, error) {
 	if !ok {
 		return nil, errNotFound
 	}
-	q, err := studentQuery(c.Request.URL.Query())
+	q, err := studentQuery(queryParams(c))
 	if err != nil {
 		return nil, err
 	}

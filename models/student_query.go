@@ -135,6 +135,7 @@ func scanStudent(rows *sql.Rows, s *Student) error {
 // when q has a Limit.
 func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, error) {
 	var s sqlText
+	s.Grow(128) // the common statements in one allocation
 	s.WriteString("SELECT " + studentColumns + " FROM students")
 	scans := q.where(&s)
 	s.WriteString(" ORDER BY ")
