@@ -130,6 +130,7 @@ run() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+runs_lines=()
 printf '\n%-34s %9s %8s %8s %7s %9s %8s\n' endpoint 'req/s' 'p50 ms' 'p99 ms' errors ceiling ratio
 for row in "detail|GET /studentapi/<id>/ (auth)|/studentapi/$first/|" \
            "list|GET /studentapi/ 100 rows (auth)|/studentapi/|" \
@@ -149,8 +150,15 @@ for row in "detail|GET /studentapi/<id>/ (auth)|/studentapi/$first/|" \
   ceil=$(cut -d' ' -f1 "$work/ceil" | median)
   ratio=$(awk -v a="$rps" -v b="$ceil" 'BEGIN { printf "%.1f%%", 100 * a / b }')
   printf '%-34s %9s %8s %8s %7s %9s %8s\n' "$label" "$rps" "$p50" "$p99" "$errs" "$ceil" "$ratio"
+  # Every run, service against the ceiling run right after it, for the spread.
+  runs_line=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil") |
+    awk '{ printf "%s%s/%s (%.1f%%)", (NR > 1 ? ", " : ""), $1, $2, 100 * $1 / $2 }')
+  runs_lines+=("$(printf '  %-32s %s' "$name" "$runs_line")")
   [ "$name" = token ] && login_rps=$rps
 done
+echo
+echo "each run, service/ceiling req/s (ratio):"
+printf '%s\n' "${runs_lines[@]}"
 
 rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status")
 hash_rate=$("$work/bench" bcrypt -cost "$cost" -d 5s)
