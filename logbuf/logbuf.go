@@ -3,9 +3,9 @@
 // service's cheapest requests that call was a tenth of the server's time.
 //
 // What it costs is the last moment of lines when the process is killed
-// outright: up to the delay's worth (100 ms in serve) of access-log lines. A
-// record at Warn or above is written out at once, with everything before it,
-// and Close writes out whatever is held.
+// outright: up to the delay's worth (serve's log_flush_interval, 100 ms by
+// default) of access-log lines. A record at Warn or above is written out at
+// once, with everything before it, and Close writes out whatever is held.
 package logbuf
 
 import (

@@ -13,8 +13,9 @@ import (
 	"studentapi/models"
 )
 
-// The hand-written token query reads every column of the token and its user
-// as GORM wrote them, on both backends.
+// The hand-written token query reads the token and its user's identity and
+// flags as GORM wrote them, on both backends, and leaves the rest (above all
+// the password hash) in the database, as TokenByKey documents.
 func TestTokenByKeyReadsIdentity(t *testing.T) {
 	db, _ := newDB(t)
 	login := time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC)
