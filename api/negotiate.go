@@ -37,11 +37,8 @@ func (r renderer) ref() *renderer {
 func negotiate(renderers ...renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		format := c.GetString(formatParamKey)
-		// Without a query string there is no ?format= to parse for.
-		if format == "" && c.Request.URL.RawQuery != "" {
-			if values := c.QueryArray("format"); len(values) > 0 {
-				format = values[len(values)-1] // a QueryDict answers the last value
-			}
+		if values := queryParams(c)["format"]; format == "" && len(values) > 0 {
+			format = values[len(values)-1] // a QueryDict answers the last value
 		}
 		candidates := renderers
 		if format != "" {

@@ -33,13 +33,23 @@ var decimalLiteral = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$
 // built for every request.
 var searchSeparators = strings.NewReplacer("\x00", "", ",", " ")
 
-// queryParams is the request's query string, parsed; nil, which reads as
-// empty, when there is none, so a plain GET parses nothing.
+type queryKey struct{}
+
+// queryParams is the request's query string, parsed once for negotiation and
+// the view alike; nil, which reads as empty, when there is none, so a plain
+// GET parses nothing.
 func queryParams(c *gin.Context) url.Values {
 	if c.Request.URL.RawQuery == "" {
 		return nil
 	}
-	return c.Request.URL.Query()
+	if v, ok := c.Get(queryKey{}); ok {
+		if params, ok := v.(url.Values); ok {
+			return params
+		}
+	}
+	params := c.Request.URL.Query()
+	c.Set(queryKey{}, params)
+	return params
 }
 
 // studentQuery reads the filter, search and ordering parameters. A filter value
