@@ -38,41 +38,36 @@ func (db DB) storedRows(t testing.TB) []byte {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var tables []string
-	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", db.Schema)
+	tables := queryStrings(ctx, t, conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", db.Schema)
+	var all []byte
+	for _, table := range tables {
+		// The name comes from the catalog of the test's own schema.
+		for _, row := range queryStrings(ctx, t, conn, `SELECT r::text FROM "`+db.Schema+`"."`+table+`" r`) {
+			all = append(all, row...)
+			all = append(all, '\n')
+		}
+	}
+	return all
+}
+
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(ctx context.Context, t testing.TB, conn *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
+	var out []string
 	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
+		var s string
+		if err := rows.Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		tables = append(tables, name)
+		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	rows.Close()
-	var all []byte
-	for _, table := range tables {
-		// The name comes from the catalog of the test's own schema.
-		rows, err := conn.QueryContext(ctx, `SELECT r::text FROM "`+db.Schema+`"."`+table+`" r`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var row string
-			if err := rows.Scan(&row); err != nil {
-				t.Fatal(err)
-			}
-			all = append(all, row...)
-			all = append(all, '\n')
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-	}
-	return all
+	return out
 }
