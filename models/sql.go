@@ -99,10 +99,10 @@ type query struct {
 }
 
 // driverContext is the context q runs under in the driver. On SQLite the
-// driver (mattn/go-sqlite3) starts a goroutine for every row it steps, and for
-// every statement it executes, when the context can be cancelled, so that it
-// can interrupt the step; over a 100-row list that cost more than the rest of
-// the request. A statement that finds its rows through an index returns each
+// driver (mattn/go-sqlite3) arranges to interrupt a statement whose context
+// can be cancelled, and guards every step it takes against that interrupt;
+// measured, that makes a 100-row list about 40% slower and a lookup by id
+// about 60% slower. A statement that finds its rows through an index returns each
 // in microseconds, so it runs on a context that cannot be cancelled, and
 // readRows checks the caller's between rows instead.
 func (db *DB) driverContext(ctx context.Context, q query) context.Context {
