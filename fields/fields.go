@@ -135,7 +135,13 @@ func PythonInt(s string) (int64, bool) {
 	if s == "" {
 		return 0, false
 	}
-	var digits strings.Builder
+	// The magnitude is accumulated in a uint64, bounded by what the sign
+	// allows, so that parsing a key on every request allocates nothing.
+	limit := uint64(math.MaxInt64)
+	if neg {
+		limit++ // -(MinInt64) is one more than MaxInt64
+	}
+	var n uint64
 	prevUnderscore := true // no leading underscore
 	for _, r := range s {
 		if r == '_' {
@@ -149,23 +155,19 @@ func PythonInt(s string) (int64, bool) {
 		if !ok {
 			return 0, false
 		}
-		digits.WriteByte(byte('0' + d))
+		if n > (limit-uint64(d))/10 {
+			return 0, false // beyond 64 bits
+		}
+		n = n*10 + uint64(d)
 		prevUnderscore = false
 	}
 	if prevUnderscore {
 		return 0, false
 	}
-	n, ok := new(big.Int).SetString(digits.String(), 10)
-	if !ok {
-		return 0, false
-	}
 	if neg {
-		n.Neg(n)
+		return int64(-n), true // wraps to MinInt64 for its own magnitude
 	}
-	if !n.IsInt64() {
-		return 0, false
-	}
-	return n.Int64(), true
+	return int64(n), true
 }
 
 // digitValue is the value of a Unicode decimal digit. Every run of decimal

@@ -35,6 +35,9 @@ func TestPythonInt(t *testing.T) {
 		{"٠_١", 1, true},
 		{"9223372036854775807", math.MaxInt64, true},
 		{"-9223372036854775808", math.MinInt64, true},
+		{"-9_223_372_036_854_775_808", math.MinInt64, true},
+		{strings.Repeat("0", 40) + "1", 1, true},
+		{"-" + strings.Repeat("0", 30) + "9223372036854775807", -math.MaxInt64, true},
 
 		{"", 0, false},
 		{"   ", 0, false},
@@ -57,6 +60,10 @@ func TestPythonInt(t *testing.T) {
 		{"9223372036854775808", 0, false},
 		{"-9223372036854775809", 0, false},
 		{strings.Repeat("9", 30), 0, false},
+		{"18446744073709551616", 0, false}, // 2^64: wraps a uint64 to 0
+		{"18446744073709551615", 0, false},
+		{"-18446744073709551616", 0, false},
+		{"92233720368547758070", 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := PythonInt(tt.in)

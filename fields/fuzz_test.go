@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/big"
+	"strings"
 	"testing"
+	"unicode"
 
 	"studentapi/models"
 )
@@ -50,6 +53,64 @@ func FuzzValidateStudent(f *testing.F) {
 			if len([]rune(v)) > 100 || bytes.ContainsRune([]byte(v), 0) || v != pythonStrip(v) {
 				t.Fatalf("accepted %q from %q", v, body)
 			}
+		}
+	})
+}
+
+// pythonIntBig is PythonInt as it was first written, through math/big: the
+// digits normalised to ASCII, then range-checked as a big integer. It is the
+// reference for FuzzPythonInt.
+func pythonIntBig(s string) (int64, bool) {
+	s = strings.TrimFunc(s, unicode.IsSpace)
+	sign := ""
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		sign, s = s[:1], s[1:]
+	}
+	if s == "" {
+		return 0, false
+	}
+	var digits strings.Builder
+	prevUnderscore := true
+	for _, r := range s {
+		if r == '_' {
+			if prevUnderscore {
+				return 0, false
+			}
+			prevUnderscore = true
+			continue
+		}
+		d, ok := digitValue(r)
+		if !ok {
+			return 0, false
+		}
+		digits.WriteByte(byte('0' + d))
+		prevUnderscore = false
+	}
+	if prevUnderscore {
+		return 0, false
+	}
+	n, ok := new(big.Int).SetString(sign+digits.String(), 10)
+	if !ok || !n.IsInt64() {
+		return 0, false
+	}
+	return n.Int64(), true
+}
+
+// FuzzPythonInt: the allocation-free PythonInt agrees with the math/big
+// reference on every input, the 64-bit bounds above all.
+func FuzzPythonInt(f *testing.F) {
+	for _, s := range []string{
+		"0", "-0", "+7", " 12 ", "1_000", "١٢٣", "9223372036854775807", "9223372036854775808",
+		"-9223372036854775808", "-9223372036854775809", "18446744073709551616", "00000000000000000000001",
+		"_1", "1__2", "１２", "\u00a07", "-", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := PythonInt(s)
+		want, wantOK := pythonIntBig(s)
+		if got != want || ok != wantOK {
+			t.Fatalf("PythonInt(%q) = %d, %v; the math/big reference says %d, %v", s, got, ok, want, wantOK)
 		}
 	})
 }
