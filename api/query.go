@@ -56,6 +56,9 @@ func queryParams(c *gin.Context) url.Values {
 // that is not a number is a field error, as django-filter reports it.
 func studentQuery(params url.Values) (models.StudentQuery, error) {
 	var q models.StudentQuery
+	if len(params) == 0 {
+		return q, nil // most requests: nothing to read, and nothing to allocate
+	}
 	last := func(k string) string {
 		v := params[k]
 		if len(v) == 0 {
