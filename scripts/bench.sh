@@ -4,7 +4,8 @@
 # body, from memory),
 # seeds a user and 100 students, and runs wrk on each endpoint, RUNS times each
 # (default 3), against both. Prints one table of medians: req/s, p50, p99,
-# errors and the ratio to the ceiling; then the login rate beside the raw
+# errors and the ratio to the ceiling (the median of each run's ratio to the
+# ceiling run after it); then the login rate beside the raw
 # bcrypt rate, the server's peak RSS and its start-up time to the first answer.
 #
 #   scripts/bench.sh                    # wrk -t2 -c16 -d10s, three runs
@@ -148,7 +149,12 @@ for row in "detail|GET /studentapi/<id>/ (auth)|/studentapi/$first/|" \
   p99=$(cut -d' ' -f3 "$work/svc" | median)
   errs=$(awk '{ s += $4 } END { print s }' "$work/svc")
   ceil=$(cut -d' ' -f1 "$work/ceil" | median)
-  ratio=$(awk -v a="$rps" -v b="$ceil" 'BEGIN { printf "%.1f%%", 100 * a / b }')
+  # The ratio is the median of each run's ratio to the ceiling run right after
+  # it: the two share the machine's state of the moment, which on a shared
+  # machine drifts from one run to the next (a ratio of the two medians can
+  # pair a slow minute of one with a fast minute of the other).
+  ratio=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil") |
+    awk '{ printf "%.4f\n", 100 * $1 / $2 }' | median | awk '{ printf "%.1f%%", $1 }')
   printf '%-34s %9s %8s %8s %7s %9s %8s\n' "$label" "$rps" "$p50" "$p99" "$errs" "$ceil" "$ratio"
   # Every run, service against the ceiling run right after it, for the spread.
   runs_line=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil") |
