@@ -62,9 +62,10 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, key string) (*Token
 // tokenByDigest is the query of TokenByKey: the token with who its user is
 // and what the user may do, which must exist (a token whose user row is gone
 // counts as no token). The digest is compared with CAST($1 AS TEXT), not a
-// bare $1: given a bare parameter in a join, SQLite 3.54's planner looks at
-// the bound value and so re-prepares the statement on every run, which cost
-// more than the lookup itself (see TestTokenQueryIsPreparedOnce).
+// bare $1: given a bare parameter in a join, SQLite 3.54's planner marks it as
+// a value the plan may depend on, and every binding then re-prepares the
+// statement, which cost more than the lookup itself (see
+// TestTokenQueryIsPreparedOnce).
 const tokenByDigest = "SELECT t.digest, t.user_id, t.created, t.refreshed, " +
 	"u.username, u.is_active, u.is_staff, u.is_superuser " +
 	"FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = CAST($1 AS TEXT)"
