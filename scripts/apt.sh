@@ -1,4 +1,4 @@
-# Sourced by the test scripts (scripts/test.sh, scripts/postgres.sh): defines
+# Sourced by the scripts (test.sh, postgres.sh, bench.sh): defines
 # apt_install and nothing else.
 
 # apt_install PACKAGE...: install with apt-get when we may (root on Debian), else

@@ -12,7 +12,8 @@
 #   DURATION=3s RUNS=1 scripts/bench.sh # a quick look
 #   SYNCHRONOUS=normal BCRYPT_COST=10 scripts/bench.sh
 #
-# Needs Go, gcc, curl and wrk (Debian's package, installed as root when missing).
+# Needs Go; gcc, curl, python3 and wrk come from Debian's packages when missing
+# (as root).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,15 +25,13 @@ conns=${CONNS:-16}
 cost=${BCRYPT_COST:-12}
 synchronous=${SYNCHRONOUS:-full}
 
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
-  else
-    echo "bench: wrk is missing; install it (e.g. sudo apt-get install wrk)" >&2
-    exit 1
-  fi
-fi
+# On a fresh machine: what is missing comes from Debian's packages when we may
+# install them (root), else the script says what to install.
+. scripts/apt.sh
+missing=()
+for tool in wrk curl python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+command -v gcc >/dev/null || missing+=(gcc libc6-dev) # cgo, for SQLite
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 work=$(mktemp -d)
 pids=()
