@@ -53,7 +53,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 func recovery(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
 		log.Error("panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
-		writeJSON(c, http.StatusInternalServerError, detailBody{"Internal server error."})
+		writeDetail(c, http.StatusInternalServerError, "Internal server error.")
 		c.Abort()
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"studentapi/auth"
 	"studentapi/models"
 )
 
@@ -36,6 +37,28 @@ func TestStudentJSONByHand(t *testing.T) {
 		}
 		if got := appendStudents(nil, list); string(got) != string(want) {
 			t.Errorf("list of %d:\n got %s\nwant %s", len(list), got, want)
+		}
+	}
+}
+
+// TestDetailJSONByHand: {"detail": ...} appended by hand is what encoding/json
+// writes for DRF's error body, for every detail the service sends and for the
+// strings that need escaping.
+func TestDetailJSONByHand(t *testing.T) {
+	type detailBody struct {
+		Detail string `json:"detail"`
+	}
+	details := append([]string{
+		auth.ErrNotAuthenticated.Detail, auth.ErrInvalidToken.Detail, "Not found.",
+		"Request was throttled. Expected available in 5 seconds.", "",
+	}, jsonTrickyStrings...)
+	for _, d := range details {
+		want, err := marshal(detailBody{d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendDetail(nil, d); string(got) != string(want) {
+			t.Errorf("detail %q:\n got %s\nwant %s", d, got, want)
 		}
 	}
 }
