@@ -57,39 +57,31 @@ func FuzzValidateStudent(f *testing.F) {
 	})
 }
 
-// pythonIntBig is PythonInt as it was first written, through math/big: the
-// digits normalised to ASCII, then range-checked as a big integer. It is the
-// reference for FuzzPythonInt.
+// pythonIntBig is the reference for FuzzPythonInt, written another way than
+// PythonInt so that the two do not share a mistake: the groups between
+// underscores must each be non-empty runs of decimal digits (an underscore
+// byte is never part of a longer UTF-8 sequence, so splitting the bytes splits
+// the runes), and the digits, made ASCII, are range-checked through math/big.
 func pythonIntBig(s string) (int64, bool) {
 	s = strings.TrimFunc(s, unicode.IsSpace)
 	sign := ""
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		sign, s = s[:1], s[1:]
 	}
-	if s == "" {
-		return 0, false
-	}
-	var digits strings.Builder
-	prevUnderscore := true
-	for _, r := range s {
-		if r == '_' {
-			if prevUnderscore {
+	ascii := []byte(sign)
+	for _, group := range strings.Split(s, "_") {
+		if group == "" {
+			return 0, false // empty input, or an underscore leading, trailing or doubled
+		}
+		for _, r := range group {
+			d, ok := digitValue(r)
+			if !ok {
 				return 0, false
 			}
-			prevUnderscore = true
-			continue
+			ascii = append(ascii, byte('0'+d))
 		}
-		d, ok := digitValue(r)
-		if !ok {
-			return 0, false
-		}
-		digits.WriteByte(byte('0' + d))
-		prevUnderscore = false
 	}
-	if prevUnderscore {
-		return 0, false
-	}
-	n, ok := new(big.Int).SetString(sign+digits.String(), 10)
+	n, ok := new(big.Int).SetString(string(ascii), 10)
 	if !ok || !n.IsInt64() {
 		return 0, false
 	}
