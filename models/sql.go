@@ -102,8 +102,8 @@ type query struct {
 // driver (mattn/go-sqlite3) arranges to interrupt a statement whose context
 // can be cancelled, and guards every step it takes against that interrupt;
 // measured, that makes a 100-row list about 40% slower and a lookup by id
-// about 60% slower. A statement that finds its rows through an index returns each
-// in microseconds, so it runs on a context that cannot be cancelled, and
+// about 60% slower. A statement that finds its rows through an index returns
+// each in microseconds, so it runs on a context that cannot be cancelled, and
 // readRows checks the caller's between rows instead.
 func (db *DB) driverContext(ctx context.Context, q query) context.Context {
 	if db.fast.sqlite && !q.scans {

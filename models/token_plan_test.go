@@ -10,8 +10,9 @@ import (
 // SQLite (3.54) re-prepares a join on every run when its WHERE compares a
 // column with a bare parameter: the planner marks the parameter as a value the
 // plan may depend on, every binding, even of the same value, expires the
-// statement, and the driver then reads its column names and types again. tokenByDigest, run on every authenticated
-// request, casts its parameter so that its prepared statement is reused.
+// statement, and the driver then reads its column names and types again.
+// tokenByDigest, run on every authenticated request, casts its parameter so
+// that its prepared statement is reused.
 //
 // A re-prepare shows in what a run allocates. The same text with the digest
 // written in as a literal has nothing to re-prepare for and is the reference;

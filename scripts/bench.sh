@@ -148,16 +148,15 @@ for row in "detail|GET /studentapi/<id>/ (auth)|/studentapi/$first/|" \
   p99=$(cut -d' ' -f3 "$work/svc" | median)
   errs=$(awk '{ s += $4 } END { print s }' "$work/svc")
   ceil=$(cut -d' ' -f1 "$work/ceil" | median)
-  # The ratio is the median of each run's ratio to the ceiling run right after
-  # it: the two share the machine's state of the moment, which on a shared
-  # machine drifts from one run to the next (a ratio of the two medians can
-  # pair a slow minute of one with a fast minute of the other).
-  ratio=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil") |
-    awk '{ printf "%.4f\n", 100 * $1 / $2 }' | median | awk '{ printf "%.1f%%", $1 }')
+  # Each service run's req/s beside the ceiling run right after it. The ratio
+  # is the median of their ratios: the two runs of a pair share the machine's
+  # state of the moment, which on a shared machine drifts from one run to the
+  # next (a ratio of the two medians can pair a slow minute of one with a fast
+  # minute of the other).
+  pairs=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil"))
+  ratio=$(awk '{ printf "%.4f\n", 100 * $1 / $2 }' <<<"$pairs" | median | awk '{ printf "%.1f%%", $1 }')
   printf '%-34s %9s %8s %8s %7s %9s %8s\n' "$label" "$rps" "$p50" "$p99" "$errs" "$ceil" "$ratio"
-  # Every run, service against the ceiling run right after it, for the spread.
-  runs_line=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil") |
-    awk '{ printf "%s%s/%s (%.1f%%)", (NR > 1 ? ", " : ""), $1, $2, 100 * $1 / $2 }')
+  runs_line=$(awk '{ printf "%s%s/%s (%.1f%%)", (NR > 1 ? ", " : ""), $1, $2, 100 * $1 / $2 }' <<<"$pairs")
   runs_lines+=("$(printf '  %-32s %s' "$name" "$runs_line")")
   [ "$name" = token ] && login_rps=$rps
 done
