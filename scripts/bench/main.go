@@ -15,19 +15,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,28 +117,15 @@ func ceiling(args []string) error {
 
 // parseHead reads a status line and headers as curl -D records them.
 func parseHead(head []byte) (answer, error) {
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
-	line, err := tp.ReadLine()
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(head)), nil)
 	if err != nil {
 		return answer{}, err
 	}
-	// "HTTP/1.1 200 OK"
-	fields := strings.Fields(line)
-	if len(fields) < 2 {
-		return answer{}, fmt.Errorf("status line %q", line)
-	}
-	status, err := strconv.Atoi(fields[1])
-	if err != nil {
-		return answer{}, fmt.Errorf("status line %q: %w", line, err)
-	}
-	mime, err := tp.ReadMIMEHeader()
-	if err != nil && !errors.Is(err, io.EOF) {
-		return answer{}, err
-	}
-	h := http.Header(mime)
-	h.Del("Date")
-	h.Del("Content-Length")
-	return answer{status: status, header: h}, nil
+	// Only the head was recorded; the body is in its own file.
+	resp.Body.Close()
+	resp.Header.Del("Date")
+	resp.Header.Del("Content-Length")
+	return answer{status: resp.StatusCode, header: resp.Header}, nil
 }
 
 // startup runs the command (which must listen on STARTUP_ADDR) and prints the
