@@ -76,7 +76,7 @@ func security(trusted *proxies.Trusted, requireHTTPS bool) gin.HandlerFunc {
 		h["Referrer-Policy"] = sameOrigin
 		h["Cross-Origin-Opener-Policy"] = sameOrigin
 		viaProxy := trusted.FromProxy(c.Request)
-		secure := c.Request.TLS != nil || (viaProxy && c.GetHeader("X-Forwarded-Proto") == "https")
+		secure := trusted.Scheme(c.Request) == "https"
 		if secure {
 			h["Strict-Transport-Security"] = hsts
 		}

@@ -91,17 +91,5 @@ func pageLinks(c *gin.Context, trusted *proxies.Trusted, number, count int64, si
 // absoluteURL is the request's own URL with scheme and host, believing
 // X-Forwarded-Proto and X-Forwarded-Host only from a trusted proxy.
 func absoluteURL(c *gin.Context, trusted *proxies.Trusted) *url.URL {
-	scheme, host := "http", c.Request.Host
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	if trusted.FromProxy(c.Request) {
-		if p := c.GetHeader("X-Forwarded-Proto"); p == "http" || p == "https" {
-			scheme = p
-		}
-		if h := c.GetHeader("X-Forwarded-Host"); h != "" {
-			host = h
-		}
-	}
-	return &url.URL{Scheme: scheme, Host: host, Path: c.Request.URL.Path, RawQuery: c.Request.URL.RawQuery}
+	return &url.URL{Scheme: trusted.Scheme(c.Request), Host: trusted.Host(c.Request), Path: c.Request.URL.Path, RawQuery: c.Request.URL.RawQuery}
 }

@@ -69,20 +69,79 @@ func (t *Trusted) FromProxy(r *http.Request) bool {
 // ClientIP names r's client: the connection's address, unless that is a
 // trusted proxy, in which case the nearest address in X-Forwarded-For that is
 // not a trusted proxy (the part left of it could be forged by the client).
+// Every X-Forwarded-For line counts, in order, as one list: a proxy that
+// appends a line of its own (HAProxy's option forwardfor) rather than a value
+// to the client's line leaves the client's forgery in the first line.
 func (t *Trusted) ClientIP(r *http.Request) string {
 	host := remoteHost(r)
 	if _, ok := t.contains(host); !ok {
 		return host
 	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, trusted := t.contains(hops[i])
-		if !a.IsValid() {
-			break // garbage: stop believing the header
-		}
-		if !trusted {
-			return a.String()
+	lines := r.Header.Values("X-Forwarded-For")
+	for i := len(lines) - 1; i >= 0; i-- {
+		// Right to left through the line's values, without splitting it.
+		rest := lines[i]
+		for {
+			hop := rest
+			comma := strings.LastIndexByte(rest, ',')
+			if comma >= 0 {
+				hop, rest = rest[comma+1:], rest[:comma]
+			}
+			a, trusted := t.contains(hop)
+			if !a.IsValid() {
+				return host // garbage: stop believing the header
+			}
+			if !trusted {
+				return a.String()
+			}
+			if comma < 0 {
+				break
+			}
 		}
 	}
 	return host
+}
+
+// Scheme is the scheme the client used: from a trusted proxy, what its
+// X-Forwarded-Proto says when that is "http" or "https"; otherwise "https"
+// over TLS and "http" without.
+func (t *Trusted) Scheme(r *http.Request) string {
+	if t.FromProxy(r) {
+		if p := forwarded(r, "X-Forwarded-Proto"); p == "http" || p == "https" {
+			return p
+		}
+	}
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// Host is the host (and port, if any) the client asked for: from a trusted
+// proxy, its X-Forwarded-Host when set; otherwise the request's Host.
+func (t *Trusted) Host(r *http.Request) string {
+	if t.FromProxy(r) {
+		if h := forwarded(r, "X-Forwarded-Host"); h != "" {
+			return h
+		}
+	}
+	return r.Host
+}
+
+// forwarded is the value of a forwarding header that says one thing (the
+// scheme, the host), not a list of hops: the one the nearest proxy set, which
+// is the last value of the last line. A proxy that replaces the header leaves
+// just its own; one that appends a line or a value leaves the client's before
+// it. Taking the first would let a client that reaches such a proxy say what
+// it likes.
+func forwarded(r *http.Request, name string) string {
+	lines := r.Header.Values(name)
+	if len(lines) == 0 {
+		return ""
+	}
+	last := lines[len(lines)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.TrimSpace(last)
 }
