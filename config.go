@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"studentapi/hosts"
 	"studentapi/throttle"
 )
 
@@ -123,6 +124,11 @@ type HTTPConfig struct {
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
 	TrustedProxies    []string      `yaml:"trusted_proxies"` // IPs or CIDRs; empty trusts no proxy
+	// AllowedHosts are the hosts the server answers for, as Django's
+	// ALLOWED_HOSTS ("api.example.com", ".example.com", "*"); others get 400.
+	// Required in production; empty in development is Config.AllowedHosts'
+	// loopback list.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // The bcrypt work factors golang.org/x/crypto/bcrypt accepts (MinCost, MaxCost),
@@ -208,6 +214,16 @@ func LoadConfig(path string, explicit bool, getenv func(string) string) (Config,
 // TLSEnabled reports whether the server should serve HTTPS.
 func (c Config) TLSEnabled() bool {
 	return c.TLS.CertFile != "" && c.TLS.KeyFile != ""
+}
+
+// AllowedHosts is http.allowed_hosts or, when that is empty outside
+// production, what Django allows with DEBUG on: localhost, the names under it,
+// and the loopback addresses, which is where a development server is reached.
+func (c Config) AllowedHosts() []string {
+	if len(c.HTTP.AllowedHosts) == 0 && !c.Production {
+		return []string{".localhost", "127.0.0.1", "[::1]"}
+	}
+	return c.HTTP.AllowedHosts
 }
 
 // Validate reports every problem with c at once (joined with errors.Join),
@@ -320,6 +336,14 @@ func (c Config) Validate() error {
 			continue
 		}
 		bad(`http.trusted_proxies: %q is not an IP address or CIDR; use e.g. "10.0.0.1" or "10.0.0.0/8"`, p)
+	}
+	// Without the list, links and redirects would name whatever host a client
+	// sent; in development the loopback names stand in for it.
+	if c.Production && len(c.HTTP.AllowedHosts) == 0 {
+		bad(`http.allowed_hosts: must be set in production to the host names clients use, e.g. ["api.example.com"] (STUDENTAPI_HTTP_ALLOWED_HOSTS=api.example.com); ".example.com" allows the domain and its subdomains, "*" any host`)
+	}
+	if _, err := hosts.Parse(c.HTTP.AllowedHosts); err != nil {
+		bad("http.allowed_hosts: %w", err)
 	}
 
 	// Token auth sends bearer secrets: production serves them over TLS, its own

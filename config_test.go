@@ -96,6 +96,7 @@ http:
     - 127.0.0.1
     - 10.0.0.0/8
     - "::1"
+  allowed_hosts: [api.example.com, .example.org]
 `,
 			want: func(c *Config) {
 				c.Addr = ":9000"
@@ -118,6 +119,7 @@ http:
 				c.HTTP.IdleTimeout = 500 * time.Millisecond
 				c.HTTP.ShutdownTimeout = 3 * time.Second
 				c.HTTP.TrustedProxies = []string{"127.0.0.1", "10.0.0.0/8", "::1"}
+				c.HTTP.AllowedHosts = []string{"api.example.com", ".example.org"}
 			},
 		},
 		{
@@ -159,6 +161,7 @@ http:
 				"STUDENTAPI_HTTP_IDLE_TIMEOUT":                "4s",
 				"STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT":            "5s",
 				"STUDENTAPI_HTTP_TRUSTED_PROXIES":             " 10.0.0.1 , ,fd00::/8,",
+				"STUDENTAPI_HTTP_ALLOWED_HOSTS":               "api.example.com,[::1]",
 			},
 			want: func(c *Config) {
 				c.Addr = "0.0.0.0:80"
@@ -182,6 +185,7 @@ http:
 				c.HTTP.IdleTimeout = 4 * time.Second
 				c.HTTP.ShutdownTimeout = 5 * time.Second
 				c.HTTP.TrustedProxies = []string{"10.0.0.1", "fd00::/8"}
+				c.HTTP.AllowedHosts = []string{"api.example.com", "[::1]"}
 			},
 		},
 		{
@@ -531,6 +535,21 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`http.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR`},
 		},
 		{
+			name:    "production without allowed hosts",
+			env:     map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)},
+			wantErr: []string{"http.allowed_hosts: must be set in production", "STUDENTAPI_HTTP_ALLOWED_HOSTS"},
+		},
+		{
+			name:    "allowed host with a port",
+			file:    "http:\n  allowed_hosts: [api.example.com:8000]\n",
+			wantErr: []string{`http.allowed_hosts: allowed host "api.example.com:8000": not a host name`},
+		},
+		{
+			name:    "allowed hosts with a wildcard label",
+			env:     map[string]string{"STUDENTAPI_HTTP_ALLOWED_HOSTS": "*.example.com"},
+			wantErr: []string{`http.allowed_hosts: allowed host "*.example.com": write a domain and its subdomains as ".example.com"`},
+		},
+		{
 			name:    "production refuses plain HTTP on a public address",
 			env:     map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32), "STUDENTAPI_ADDR": "0.0.0.0:8000"},
 			wantErr: []string{"production: refusing plain HTTP on 0.0.0.0:8000"},
@@ -647,6 +666,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_HTTP_IDLE_TIMEOUT",
 		"STUDENTAPI_HTTP_SHUTDOWN_TIMEOUT",
 		"STUDENTAPI_HTTP_TRUSTED_PROXIES",
+		"STUDENTAPI_HTTP_ALLOWED_HOSTS",
 		"STUDENTAPI_API_PAGE_SIZE",
 		"STUDENTAPI_API_PAGE_SIZE_QUERY_PARAM",
 		"STUDENTAPI_API_MAX_PAGE_SIZE",
@@ -741,10 +761,32 @@ func TestTLSEnabled(t *testing.T) {
 	}
 }
 
+// In development an empty http.allowed_hosts is the loopback names; in
+// production, and whenever it is set, it is what it says.
+func TestAllowedHostsDefault(t *testing.T) {
+	tests := []struct {
+		production bool
+		set        []string
+		want       []string
+	}{
+		{false, nil, []string{".localhost", "127.0.0.1", "[::1]"}},
+		{false, []string{"api.example.com"}, []string{"api.example.com"}},
+		{true, []string{"api.example.com"}, []string{"api.example.com"}},
+		{true, nil, nil},
+	}
+	for _, tt := range tests {
+		c := DefaultConfig()
+		c.Production, c.HTTP.AllowedHosts = tt.production, tt.set
+		if got := c.AllowedHosts(); !slices.Equal(got, tt.want) {
+			t.Errorf("production %v, http.allowed_hosts %q: AllowedHosts() = %q, want %q", tt.production, tt.set, got, tt.want)
+		}
+	}
+}
+
 // Production may serve plain HTTP only on loopback or behind a trusted proxy;
 // with TLS anywhere.
 func TestProductionPlainHTTPAllowed(t *testing.T) {
-	base := map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)}
+	base := map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32), "STUDENTAPI_HTTP_ALLOWED_HOSTS": "api.example.com"}
 	for _, extra := range []map[string]string{
 		{"STUDENTAPI_ADDR": "127.0.0.1:8000"},
 		{"STUDENTAPI_ADDR": "[::1]:8000"},

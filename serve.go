@@ -107,7 +107,6 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		Log:            log,
 		BodyLimit:      cfg.HTTP.BodyLimit,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
-		RequireHTTPS:   cfg.Production && !cfg.TLSEnabled(),
 		Pagination: api.Pagination{
 			PageSize:           cfg.API.PageSize,
 			PageSizeQueryParam: cfg.API.PageSizeQueryParam,
@@ -142,8 +141,18 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	if err != nil {
 		return err
 	}
+	// One policy for every route, the admin site's as the API's.
+	handler, err := api.Protect(withAdmin(router, adminSite), api.Policy{
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		AllowedHosts:   cfg.AllowedHosts(),
+		RequireHTTPS:   cfg.Production && !cfg.TLSEnabled(),
+		Log:            log,
+	})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           withAdmin(router, adminSite),
+		Handler:           handler,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,

@@ -6,13 +6,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -163,16 +161,7 @@ var formHeader = http.Header{"Content-Type": {"application/x-www-form-urlencoded
 // getToken logs in through POST /gettoken/ and returns the key.
 func getToken(t *testing.T, client *http.Client, baseURL, username, password string) string {
 	t.Helper()
-	form := url.Values{"username": {username}, "password": {password}}.Encode()
-	resp, body := do(t, client, http.MethodPost, baseURL+"/gettoken/", form, formHeader)
-	checkStatus(t, resp, body, http.StatusOK)
-	var got struct {
-		Token string `json:"token"`
-	}
-	if err := json.Unmarshal([]byte(body), &got); err != nil {
-		t.Fatalf("POST /gettoken/: decode %s: %v", body, err)
-	}
-	return got.Token
+	return getTokenWith(t, client, baseURL, username, password, nil)
 }
 
 func TestServe(t *testing.T) {

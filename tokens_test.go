@@ -110,6 +110,7 @@ func TestConfiguredSecretNeedsNoFile(t *testing.T) {
 
 	// Not even in production, where the file is never a fallback.
 	c.env["STUDENTAPI_PRODUCTION"] = "true"
+	c.env["STUDENTAPI_HTTP_ALLOWED_HOSTS"] = "api.example.com"
 	createToken(t, c, "alice")
 	delete(c.env, "STUDENTAPI_AUTH_SECRET_KEY")
 	_, _, err := c.run(t, "", "drf_create_token", "alice")

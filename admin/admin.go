@@ -129,16 +129,14 @@ var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 }
 
-// securityHeaders sets the headers every admin response carries: no script
-// at all, no framing, no referrer beyond the site, no sniffing, no caching
-// of pages that show keys.
+// securityHeaders sets the headers the site's pages need beyond those the
+// server sets on every answer (api.Protect: no framing, no sniffing, no
+// referrer beyond the site, HSTS): no script at all, and no caching of pages
+// that show keys.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})

@@ -394,10 +394,10 @@ func TestSecurityHeaders(t *testing.T) {
 		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
-		for k, want := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"} {
-			if got := h.Get(k); got != want {
-				t.Errorf("%s: %s = %q, want %q", path, k, got, want)
-			}
+		// X-Frame-Options and the rest come from api.Protect, around the
+		// whole server (the main package's TestProductionHTTPSOnEveryRoute).
+		if got := h.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control = %q, want no-store", path, got)
 		}
 		if strings.Contains(w.Body.String(), "<script") || strings.Contains(w.Body.String(), "http://") {
 			t.Errorf("%s: page has a script or an external link", path)

@@ -236,7 +236,7 @@ func writeBody(c *gin.Context, status int, body []byte) {
 		writeBrowsable(c, status, body) // a browser: the same JSON in a page
 		return
 	}
-	// Assigned as security's headers are, where c.Data would set it.
+	// Assigned as Protect's headers are, where c.Data would set it.
 	if h := c.Writer.Header(); len(h["Content-Type"]) == 0 {
 		h["Content-Type"] = jsonContentType
 	}
@@ -244,3 +244,11 @@ func writeBody(c *gin.Context, status int, body []byte) {
 }
 
 var jsonContentType = []string{"application/json"}
+
+// writeRefusal answers a request that Protect turns away before any route,
+// outside gin: the body and type writeDetail gives the API's JSON clients.
+func writeRefusal(w http.ResponseWriter, e *detailError) {
+	w.Header()["Content-Type"] = jsonContentType
+	w.WriteHeader(e.status)
+	_, _ = w.Write(appendDetail(make([]byte, 0, len(`{"detail":""}`)+len(e.detail)), e.detail)) // a client gone is nothing to report
+}

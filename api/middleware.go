@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"studentapi/proxies"
 
 	"studentapi/fields"
 )
@@ -56,49 +53,6 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 		writeDetail(c, http.StatusInternalServerError, "Internal server error.")
 		c.Abort()
 	})
-}
-
-var errHTTPSRequired = newDetail(http.StatusForbidden,
-	"HTTPS is required. Plain HTTP is accepted only through the trusted proxy, with X-Forwarded-Proto: https.")
-
-// security sets what Django's SecurityMiddleware sets by default, plus HSTS on
-// every answer that went over TLS (here or at a trusted proxy). With
-// requireHTTPS (production without TLS of its own) it refuses a plain-HTTP
-// request, unless it comes straight from this machine's loopback.
-func security(trusted *proxies.Trusted, requireHTTPS bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		// Assigned, not Set: the names are canonical already, and the shared
-		// one-element values are only ever replaced, never appended to in place
-		// (an append to a full slice copies it).
-		h := c.Writer.Header()
-		h["X-Content-Type-Options"] = nosniff
-		h["X-Frame-Options"] = deny
-		h["Referrer-Policy"] = sameOrigin
-		h["Cross-Origin-Opener-Policy"] = sameOrigin
-		viaProxy := trusted.FromProxy(c.Request)
-		secure := trusted.Scheme(c.Request) == "https"
-		if secure {
-			h["Strict-Transport-Security"] = hsts
-		}
-		if requireHTTPS && !secure && (viaProxy || !isLoopback(c.RemoteIP())) {
-			abort(c, errHTTPSRequired)
-			return
-		}
-		c.Next()
-	}
-}
-
-// The values security sets, shared by every response.
-var (
-	nosniff    = []string{"nosniff"}
-	deny       = []string{"DENY"}
-	sameOrigin = []string{"same-origin"}
-	hsts       = []string{"max-age=31536000"}
-)
-
-func isLoopback(ip string) bool {
-	a, err := netip.ParseAddr(ip)
-	return err == nil && a.Unmap().IsLoopback()
 }
 
 // limitBody caps how much of a body any handler can read; reading past the cap

@@ -3,8 +3,10 @@
 // (negotiation, authentication, method, lookup, parsing, validation).
 //
 // What belongs here: routes (this file), views and their request and response
-// types, body parsing, and errors.go, the one place where an error becomes a
-// status and a DRF-shaped body. Queries live in models, identifying callers in
+// types, body parsing, errors.go, the one place where an error becomes a
+// status and a DRF-shaped body, and policy.go, the rules that every request to
+// the server (the admin site's too) meets before any route: allowed hosts,
+// HTTPS, security headers. Queries live in models, identifying callers in
 // auth, field coercion with DRF's messages (shared with the admin) in fields.
 package api
 
@@ -31,9 +33,6 @@ type Deps struct {
 	TrustedProxies []string // IPs or CIDRs whose X-Forwarded-* headers are believed; none by default
 	Pagination     Pagination
 	Throttles      Throttles
-	// RequireHTTPS refuses plain-HTTP requests (403) except straight from
-	// loopback; for production without TLS of its own, behind a TLS proxy.
-	RequireHTTPS bool
 }
 
 // Keys of values that route middleware leaves for views.
@@ -62,8 +61,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The security headers, the HTTPS rule and the allowed hosts are Protect's,
+	// around the whole server, the admin site included.
 	r.Use(recovery(d.Log), accessLog(d.Log), errorResponder(d.Log, d.Auth.Keyword()),
-		security(trusted, d.RequireHTTPS), limitBody(d.BodyLimit))
+		limitBody(d.BodyLimit))
 	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: trusted}
 	userThrottles := anonOrUser(d.Throttles, trusted)
 	root := &view{

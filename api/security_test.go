@@ -9,47 +9,60 @@ import (
 	"studentapi/api"
 )
 
+// protect wraps e's router in the policy, as serve does the whole server.
+func protect(t *testing.T, e *listEnv, p api.Policy) http.Handler {
+	t.Helper()
+	h, err := api.Protect(e.router, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 // Production without TLS of its own: plain HTTP is served only through the
 // trusted proxy that says the client used HTTPS, or straight from loopback.
 func TestRequireHTTPS(t *testing.T) {
-	e := newListEnv(t, func(d *api.Deps) {
-		d.RequireHTTPS = true
-		d.TrustedProxies = []string{"10.0.0.5"}
-	})
+	e := newListEnv(t, nil)
+	h := protect(t, e, api.Policy{RequireHTTPS: true, TrustedProxies: []string{"10.0.0.5"}, AllowedHosts: []string{"example.com"}})
 	const refused = `{"detail":"HTTPS is required. Plain HTTP is accepted only through the trusted proxy, with X-Forwarded-Proto: https."}`
 	tests := []struct {
-		name, remote, proto string
-		wantStatus          int
-		wantHSTS            bool
+		name, remote string
+		proto        []string // X-Forwarded-Proto lines
+		wantStatus   int
+		wantHSTS     bool
 	}{
-		{"direct client on plain HTTP", "192.0.2.1:4000", "", 403, false},
-		{"direct client claiming https is not believed", "192.0.2.1:4000", "https", 403, false},
-		{"proxy forwarding plain http", "10.0.0.5:4000", "http", 403, false},
-		{"proxy without the header", "10.0.0.5:4000", "", 403, false},
-		{"proxy forwarding https", "10.0.0.5:4000", "https", 200, true},
-		{"loopback", "127.0.0.1:4000", "", 200, false},
+		{"direct client on plain HTTP", "192.0.2.1:4000", nil, 403, false},
+		{"direct client claiming https is not believed", "192.0.2.1:4000", []string{"https"}, 403, false},
+		{"proxy forwarding plain http", "10.0.0.5:4000", []string{"http"}, 403, false},
+		{"proxy without the header", "10.0.0.5:4000", nil, 403, false},
+		{"proxy forwarding https", "10.0.0.5:4000", []string{"https"}, 200, true},
+		{"proxy appending http to the client's https", "10.0.0.5:4000", []string{"https", "http"}, 403, false},
+		{"proxy appending http to the client's https on one line", "10.0.0.5:4000", []string{"https, http"}, 403, false},
+		{"loopback", "127.0.0.1:4000", nil, 200, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "/studentapi/", nil)
 			req.RemoteAddr = tt.remote
 			req.Header.Set("Authorization", "Token "+e.token)
-			if tt.proto != "" {
-				req.Header.Set("X-Forwarded-Proto", tt.proto)
+			for _, p := range tt.proto {
+				req.Header.Add("X-Forwarded-Proto", p)
 			}
 			w := httptest.NewRecorder()
-			e.router.ServeHTTP(w, req)
+			h.ServeHTTP(w, req)
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status %d %s, want %d", w.Code, w.Body, tt.wantStatus)
 			}
-			if tt.wantStatus == 403 && w.Body.String() != refused {
-				t.Errorf("body %s, want %s", w.Body, refused)
+			if tt.wantStatus == 403 && (w.Body.String() != refused || w.Header().Get("Content-Type") != "application/json") {
+				t.Errorf("body %s (%s), want %s (application/json)", w.Body, w.Header().Get("Content-Type"), refused)
 			}
 			if got := w.Header().Get("Strict-Transport-Security") == "max-age=31536000"; got != tt.wantHSTS {
 				t.Errorf("HSTS present = %v, want %v", got, tt.wantHSTS)
 			}
-			if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
-				t.Errorf("X-Content-Type-Options %q, want nosniff", got)
+			for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin"} {
+				if got := w.Header().Get(k); got != want {
+					t.Errorf("%s %q, want %q", k, got, want)
+				}
 			}
 		})
 	}
@@ -58,9 +71,48 @@ func TestRequireHTTPS(t *testing.T) {
 // Outside production, plain HTTP is served and no HSTS is sent.
 func TestPlainHTTPOutsideProduction(t *testing.T) {
 	e := newListEnv(t, nil)
-	w := e.get(t, "/studentapi/")
+	h := protect(t, e, api.Policy{AllowedHosts: []string{"example.com"}})
+	req := httptest.NewRequest(http.MethodGet, "/studentapi/", nil)
+	req.Header.Set("Authorization", "Token "+e.token)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
 	if w.Code != 200 || w.Header().Get("Strict-Transport-Security") != "" {
 		t.Errorf("got %d, HSTS %q; want 200 without HSTS", w.Code, w.Header().Get("Strict-Transport-Security"))
+	}
+}
+
+// A host that is not allowed is refused before the API root can put it in a
+// link; the answer does not repeat it.
+func TestDisallowedHost(t *testing.T) {
+	e := newListEnv(t, func(d *api.Deps) { d.TrustedProxies = []string{"10.0.0.5"} })
+	h := protect(t, e, api.Policy{TrustedProxies: []string{"10.0.0.5"}, AllowedHosts: []string{"api.example.com"}})
+	tests := []struct {
+		name, remote, host string
+		fwd                []string // X-Forwarded-Host lines
+		wantStatus         int
+		wantBody           string
+	}{
+		{"allowed", "192.0.2.1:4000", "api.example.com:8000", nil, 200, `{"studentapi":"http://api.example.com:8000/studentapi/"}`},
+		{"evil host", "192.0.2.1:4000", "evil.example", nil, 400, `{"detail":"Invalid Host header."}`},
+		{"forwarded host from a client", "192.0.2.1:4000", "api.example.com", []string{"evil.example"}, 200, `{"studentapi":"http://api.example.com/studentapi/"}`},
+		{"forwarded host from the proxy", "10.0.0.5:4000", "10.0.0.21", []string{"api.example.com"}, 200, `{"studentapi":"http://api.example.com/studentapi/"}`},
+		{"evil forwarded host from the proxy", "10.0.0.5:4000", "api.example.com", []string{"evil.example"}, 400, `{"detail":"Invalid Host header."}`},
+		{"the client's line before the proxy's", "10.0.0.5:4000", "10.0.0.21", []string{"evil.example", "api.example.com"}, 200, `{"studentapi":"http://api.example.com/studentapi/"}`},
+		{"host with a path", "192.0.2.1:4000", "api.example.com/x", nil, 400, `{"detail":"Invalid Host header."}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.RemoteAddr, req.Host = tt.remote, tt.host
+			for _, f := range tt.fwd {
+				req.Header.Add("X-Forwarded-Host", f)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != tt.wantStatus || w.Body.String() != tt.wantBody {
+				t.Errorf("got %d %s, want %d %s", w.Code, w.Body, tt.wantStatus, tt.wantBody)
+			}
+		})
 	}
 }
 

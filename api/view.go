@@ -50,7 +50,7 @@ func (v *view) chain(a *auth.Authenticator) []gin.HandlerFunc {
 	allowValue, varyValue := []string{allow}, []string{"Accept"}
 	headers := func(c *gin.Context) {
 		c.Set(viewKey{}, served)
-		// Shared values, assigned as security's are.
+		// Shared values, assigned as Protect's are.
 		h := c.Writer.Header()
 		h["Allow"] = allowValue
 		if vary {

@@ -62,6 +62,9 @@ func remoteHost(r *http.Request) string {
 // FromProxy reports whether r came straight from a trusted proxy, whose
 // X-Forwarded-* headers may then be believed.
 func (t *Trusted) FromProxy(r *http.Request) bool {
+	if t == nil || len(t.prefixes) == 0 {
+		return false // nothing to parse the address for: every request asks
+	}
 	_, ok := t.contains(remoteHost(r))
 	return ok
 }

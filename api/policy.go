@@ -1,0 +1,104 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+
+	"studentapi/hosts"
+	"studentapi/proxies"
+)
+
+// Policy is what the server asks of every request before any route sees it:
+// the API's, its static files', the health checks' and the admin site's
+// alike. Protect applies it once, at the top of the server's handler, so no
+// part of the server can be left out of it.
+type Policy struct {
+	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-Proto and
+	// X-Forwarded-Host are believed (package proxies).
+	TrustedProxies []string
+	// AllowedHosts are the hosts answered for, in package hosts' patterns
+	// (Django's ALLOWED_HOSTS); any other gets 400. Empty allows none.
+	AllowedHosts []string
+	// RequireHTTPS refuses plain-HTTP requests (403) except straight from
+	// loopback; for production without TLS of its own, behind a TLS proxy.
+	RequireHTTPS bool
+	// Log receives a line for each refused request; nil discards them.
+	Log *slog.Logger
+}
+
+var (
+	errInvalidHost   = &detailError{status: http.StatusBadRequest, detail: "Invalid Host header."}
+	errHTTPSRequired = &detailError{status: http.StatusForbidden,
+		detail: "HTTPS is required. Plain HTTP is accepted only through the trusted proxy, with X-Forwarded-Proto: https."}
+)
+
+// Protect wraps the server's whole handler in p. Every answer gets what
+// Django's SecurityMiddleware sets by default, and HSTS when it went over
+// TLS (here or at a trusted proxy). A request for a host that is not allowed
+// is refused with 400 without naming the host (the host links would be built
+// from, as Django's get_host checks it), and with p.RequireHTTPS a plain-HTTP
+// one with 403, both in DRF's {"detail": ...} form.
+func Protect(next http.Handler, p Policy) (http.Handler, error) {
+	trusted, err := proxies.Parse(p.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	allowed, err := hosts.Parse(p.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	log := p.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	refuse := func(w http.ResponseWriter, r *http.Request, e *detailError, reason string) {
+		writeRefusal(w, e)
+		// Neither the host nor the path: what a client sent is not repeated.
+		log.LogAttrs(context.WithoutCancel(r.Context()), slog.LevelInfo, "request refused",
+			slog.Int("status", e.status), slog.String("reason", reason))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Assigned, not Set: the names are canonical already, and the shared
+		// one-element values are only ever replaced, never appended to in place
+		// (an append to a full slice copies it).
+		h := w.Header()
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = deny
+		h["Referrer-Policy"] = sameOrigin
+		h["Cross-Origin-Opener-Policy"] = sameOrigin
+		if !allowed.Allows(trusted.Host(r)) {
+			refuse(w, r, errInvalidHost, "host not allowed")
+			return
+		}
+		secure := trusted.Scheme(r) == "https"
+		if secure {
+			h["Strict-Transport-Security"] = hsts
+		}
+		if p.RequireHTTPS && !secure && (trusted.FromProxy(r) || !fromLoopback(r)) {
+			refuse(w, r, errHTTPSRequired, "https required")
+			return
+		}
+		next.ServeHTTP(w, r)
+	}), nil
+}
+
+// The values Protect sets, shared by every response.
+var (
+	nosniff    = []string{"nosniff"}
+	deny       = []string{"DENY"}
+	sameOrigin = []string{"same-origin"}
+	hsts       = []string{"max-age=31536000"}
+)
+
+// fromLoopback reports whether r came straight from this machine.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
