@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"studentapi/auth"
+	"studentapi/models"
 )
 
 // CONTRACT section 2: the Authorization header, row by row, on the list
@@ -37,6 +38,25 @@ func TestAuthentication(t *testing.T) {
 			t.Fatalf("replace token: %v", err)
 		}
 		e.keys["alice"] = key
+	}
+	// Someone who can write the database but lacks the secret moves the
+	// row of a key they hold (carol's) to another user (dave).
+	moveRow := func(t *testing.T, e *env) {
+		t.Helper()
+		for _, name := range []string{"carol", "dave"} {
+			e.addUser(t, &models.User{Username: name, Email: name[:1] + "@example.com", IsActive: true}, "pw")
+		}
+		for _, stmt := range []struct {
+			sql  string
+			args []any
+		}{
+			{"DELETE FROM tokens WHERE user_id = $1", []any{e.users["dave"].ID}},
+			{"UPDATE tokens SET user_id = $1 WHERE user_id = $2", []any{e.users["dave"].ID, e.users["carol"].ID}},
+		} {
+			if _, err := e.raw.Exec(stmt.sql, stmt.args...); err != nil {
+				t.Fatalf("%s: %v", stmt.sql, err)
+			}
+		}
 	}
 	tests := []scenario{
 		// Anonymous.
@@ -97,6 +117,10 @@ func TestAuthentication(t *testing.T) {
 				}
 			},
 			wantStatus: 401, wantBody: bodyInvalidToken},
+		{name: "token row moved to another user", path: "/studentapi/", token: "carol", setup: moveRow,
+			wantStatus: 401, wantBody: bodyInvalidToken},
+		{name: "untouched key after a row was moved", path: "/studentapi/1/", token: "alice", setup: moveRow,
+			wantStatus: 200, wantBody: raviJSON},
 
 		// Inactive users.
 		{name: "inactive user", path: "/studentapi/", token: "bob",

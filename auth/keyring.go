@@ -29,6 +29,7 @@ var ErrShortSecret = fmt.Errorf("secret key must be at least %d bytes", MinSecre
 const (
 	digestInfo = "studentapi token digest v1"
 	sealInfo   = "studentapi token seal v1"
+	tagInfo    = "studentapi token user tag v1"
 )
 
 // Keyring protects token keys at rest under the server's secret key; it is the
@@ -37,7 +38,9 @@ const (
 // can neither recover a key nor make one that matches a row. Sealed copies are
 // XChaCha20-Poly1305 under another subkey, with a random 24-byte nonce in front
 // and the row's digest and user as associated data, so a sealed copy opens only
-// in the row it was made for. A Keyring is safe for concurrent use.
+// in the row it was made for. Tags are HMAC-SHA256 under a third subkey over a
+// row's digest and user, checked on every lookup by key, so a row moved to
+// another user matches no key. A Keyring is safe for concurrent use.
 type Keyring struct {
 	mac  []byte
 	aead cipher.AEAD
@@ -45,6 +48,16 @@ type Keyring struct {
 	// time and reset before it goes back: every authenticated request makes a
 	// digest, and a new HMAC allocates two hash states to key.
 	macs sync.Pool
+	// taggers holds *tagger for Tag, for the same reason.
+	taggers sync.Pool
+}
+
+// tagger is an HMAC state keyed for tags, with room for its input and its
+// sum, so that a Tag, made on every authenticated request, allocates nothing.
+type tagger struct {
+	mac hash.Hash
+	in  []byte
+	sum []byte
 }
 
 // NewKeyring derives a Keyring from secret, which must be at least
@@ -65,8 +78,15 @@ func NewKeyring(secret []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
+	tagKey, err := deriveKey(secret, tagInfo, 32)
+	if err != nil {
+		return nil, err
+	}
 	k := &Keyring{mac: mac, aead: aead}
 	k.macs.New = func() any { return hmac.New(sha256.New, k.mac) }
+	k.taggers.New = func() any {
+		return &tagger{mac: hmac.New(sha256.New, tagKey), in: make([]byte, 0, 2*sha256.Size+8), sum: make([]byte, 0, sha256.Size)}
+	}
 	return k, nil
 }
 
@@ -88,6 +108,21 @@ func (k *Keyring) Digest(key string) string {
 	digest := hex.EncodeToString(m.Sum(sum[:0]))
 	k.macs.Put(m)
 	return digest
+}
+
+// Tag returns the HMAC-SHA256, under the tag subkey, of digest followed by
+// userID as 8 big-endian bytes: what binds a token row to its user. (The
+// user id is always the last 8 bytes, so no two pairs share an input.)
+func (k *Keyring) Tag(digest string, userID int64) [sha256.Size]byte {
+	t := k.taggers.Get().(*tagger)
+	t.mac.Reset()
+	t.in = binary.BigEndian.AppendUint64(append(t.in[:0], digest...), uint64(userID))
+	t.mac.Write(t.in)
+	t.sum = t.mac.Sum(t.sum[:0])
+	var tag [sha256.Size]byte
+	copy(tag[:], t.sum)
+	k.taggers.Put(t)
+	return tag
 }
 
 // associatedData binds a sealed copy to its row.

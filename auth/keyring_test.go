@@ -58,6 +58,30 @@ func TestKeyringDigest(t *testing.T) {
 	}
 }
 
+// A tag binds a row's digest to its user under the secret: change any of
+// the three and it changes. Every authenticated request makes one.
+func TestKeyringTag(t *testing.T) {
+	k := newKeyring(t, testSecret)
+	d := k.Digest("a key")
+	tag := k.Tag(d, 7)
+	if again := newKeyring(t, testSecret).Tag(d, 7); again != tag {
+		t.Errorf("Tag under the same secret = %x, want %x", again, tag)
+	}
+	for name, other := range map[string][32]byte{
+		"another user":                       k.Tag(d, 8),
+		"another digest":                     k.Tag(k.Digest("another key"), 7),
+		"another secret":                     newKeyring(t, testSecret+"!").Tag(d, 7),
+		"a digest digit moved into the user": k.Tag(d[:len(d)-1], 7),
+	} {
+		if other == tag {
+			t.Errorf("%s gives the same tag %x", name, tag)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { k.Tag(d, 7) }); n != 0 {
+		t.Errorf("Tag allocates %.0f times", n)
+	}
+}
+
 func TestKeyringSeal(t *testing.T) {
 	k := newKeyring(t, testSecret)
 	key, err := auth.GenerateKey()
@@ -245,6 +269,43 @@ func TestForgedRowAuthenticatesNobody(t *testing.T) {
 				t.Errorf("Authenticate(alice) = %+v, %v; want alice", tok, err)
 			}
 		})
+	}
+}
+
+// Someone who can write the database but not the secret moves the row of a
+// key they hold to another user: the key authenticates nobody, the other
+// user's next login gets a key of its own, and other keys work on.
+func TestMovedRowAuthenticatesNobody(t *testing.T) {
+	path := testdb.New(t)
+	db := openDB(t, path, models.Options{Keys: newKeyring(t, testSecret)})
+	a := auth.New(db, "Token", testCost)
+	alice, bob, carol := newUser(t, db, "alice", true), newUser(t, db, "bob", true), newUser(t, db, "carol", true)
+	aliceKey, carolKey := tokenFor(t, a, alice), tokenFor(t, a, carol)
+	tokenFor(t, a, bob)
+	raw := rawHandle(t, path)
+	for _, stmt := range []struct {
+		sql  string
+		args []any
+	}{
+		{"DELETE FROM tokens WHERE user_id = ?", []any{bob.ID}},
+		{"UPDATE tokens SET user_id = ? WHERE user_id = ?", []any{bob.ID, alice.ID}},
+	} {
+		if err := raw.Exec(stmt.sql, stmt.args...).Error; err != nil {
+			t.Fatalf("%s: %v", stmt.sql, err)
+		}
+	}
+	if tok, err := a.Authenticate(t.Context(), header(aliceKey)); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("Authenticate(key moved to bob) = %+v, %v; want %v", tok, err, auth.ErrInvalidToken)
+	}
+	if tok, err := a.Authenticate(t.Context(), header(carolKey)); err != nil || tok.UserID != carol.ID {
+		t.Errorf("Authenticate(carol's untouched key) = %+v, %v; want carol", tok, err)
+	}
+	bobKey := tokenFor(t, a, bob)
+	if bobKey == aliceKey {
+		t.Error("bob's login handed out the key moved into his row")
+	}
+	if tok, err := a.Authenticate(t.Context(), header(bobKey)); err != nil || tok.UserID != bob.ID {
+		t.Errorf("Authenticate(bob's new key) = %+v, %v; want bob", tok, err)
 	}
 }
 

@@ -37,9 +37,9 @@ func source(src testdb.DB) models.Source {
 	return models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}
 }
 
-// testKeys is the KeyProtector of these tests: HMAC digests and sealed copies
-// that carry an HMAC tag over the key and its row, so that another secret, or
-// a copy moved to another row, fails to open. Unlike auth.Keyring (tested in
+// testKeys is the KeyProtector of these tests: HMAC digests and tags, and
+// sealed copies that carry an HMAC tag over the key and its row, so that
+// another secret, or a copy moved to another row, fails to open. Unlike auth.Keyring (tested in
 // auth) it does not encrypt: these tests are about what models does with a
 // protector, not about the protection.
 type testKeys struct{ secret string }
@@ -67,6 +67,10 @@ func (k testKeys) Open(sealed []byte, digest string, userID int64) (string, erro
 		return "", errors.New("sealed copy does not open")
 	}
 	return key, nil
+}
+
+func (k testKeys) Tag(digest string, userID int64) [32]byte {
+	return [32]byte(k.mac("tag", digest, fmt.Sprint(userID)))
 }
 
 // testSecret is the secret of the testKeys openDB protects keys with.

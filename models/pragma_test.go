@@ -13,6 +13,7 @@ type nopKeys struct{}
 func (nopKeys) Digest(key string) string                              { return key }
 func (nopKeys) Seal(key, _ string, _ int64) ([]byte, error)           { return []byte(key), nil }
 func (nopKeys) Open(sealed []byte, _ string, _ int64) (string, error) { return string(sealed), nil }
+func (nopKeys) Tag(string, int64) (tag [32]byte)                      { return tag }
 
 // TestSQLitePragmasOnEveryConnection holds several pooled connections at once
 // and checks each has the DSN's pragmas, with synchronous as Options asks.

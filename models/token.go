@@ -13,11 +13,16 @@ import (
 )
 
 // Token is a user's API key, as DRF's authtoken.Token: one per user. The row
-// never holds the key: Digest finds it, Sealed gives it back (see KeyProtector).
+// never holds the key: Digest finds it, Sealed gives it back, UserTag binds it
+// to UserID (see KeyProtector).
 type Token struct {
-	Digest    string    `gorm:"primaryKey;size:64"`
-	Sealed    []byte    `gorm:"not null"`
-	UserID    int64     `gorm:"not null;uniqueIndex"`
+	Digest string `gorm:"primaryKey;size:64"`
+	Sealed []byte `gorm:"not null"`
+	UserID int64  `gorm:"not null;uniqueIndex"`
+	// UserTag is KeyProtector.Tag of Digest and UserID, so that a row whose
+	// user_id was changed behind the service's back matches no key. Null only
+	// in rows from before tags, until Migrate tags them.
+	UserTag   []byte
 	User      *User     `gorm:"constraint:OnDelete:CASCADE"`
 	Created   time.Time `gorm:"not null"`
 	Refreshed time.Time `gorm:"not null"` // last sliding refresh; Created until the first
@@ -33,12 +38,21 @@ func (db *DB) newToken(userID int64, key string) (*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal token of user %d: %w", userID, err)
 	}
+	tag := db.keys.Tag(digest, userID)
 	now := db.now()
-	return &Token{Digest: digest, Sealed: sealed, UserID: userID, Created: now, Refreshed: now, Key: key}, nil
+	return &Token{Digest: digest, Sealed: sealed, UserID: userID, UserTag: tag[:], Created: now, Refreshed: now, Key: key}, nil
 }
 
-// open fills t.Key from its sealed copy.
+// errNotBound is a token row whose tag is not that of its digest and user:
+// moved to another user, or written without the secret.
+var errNotBound = errors.New("token row not bound to its user")
+
+// open fills t.Key from its sealed copy, once its tag says the row is its
+// user's (a row TokenByKey would refuse is no token to hand out).
 func (db *DB) open(t *Token) error {
+	if tag := db.keys.Tag(t.Digest, t.UserID); subtle.ConstantTimeCompare(t.UserTag, tag[:]) != 1 {
+		return fmt.Errorf("token of user %d: %w: %w", t.UserID, ErrSealBroken, errNotBound)
+	}
 	key, err := db.keys.Open(t.Sealed, t.Digest, t.UserID)
 	if err != nil {
 		return fmt.Errorf("token of user %d: %w: %w", t.UserID, ErrSealBroken, err)
@@ -66,7 +80,7 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, key string) (*Token
 // a value the plan may depend on, and every binding then re-prepares the
 // statement, which cost more than the lookup itself (see
 // TestTokenQueryIsPreparedOnce).
-const tokenByDigest = "SELECT t.digest, t.user_id, t.created, t.refreshed, " +
+const tokenByDigest = "SELECT t.digest, t.user_id, t.user_tag, t.created, t.refreshed, " +
 	"u.username, u.is_active, u.is_staff, u.is_superuser " +
 	"FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = CAST($1 AS TEXT)"
 
@@ -74,7 +88,9 @@ const tokenByDigest = "SELECT t.digest, t.user_id, t.created, t.refreshed, " +
 // query looks up the key's digest, so whatever its timing reveals is about
 // digests, from which no key can be worked out without the secret. It runs on
 // every authenticated request, and always reads the row: there is no cache, so
-// a token deleted or replaced, by any instance, fails on the next request.
+// a token deleted or replaced, by any instance, fails on the next request. A
+// row whose tag is not that of its digest and user (moved to another user, or
+// untagged) is no token.
 //
 // The user holds what identifying and permitting a request needs: ID,
 // Username, IsActive, IsStaff and IsSuperuser. Its Email, Password, DateJoined
@@ -84,16 +100,23 @@ const tokenByDigest = "SELECT t.digest, t.user_id, t.created, t.refreshed, " +
 // travelling with each request. UserByID loads the whole user.
 func (db *DB) TokenByKey(ctx context.Context, key string) (*Token, error) {
 	digest := db.keys.Digest(key)
-	var (
+	// One variable for everything the scan fills, captured by the closure:
+	// each captured variable would be an allocation of its own.
+	var row struct {
 		t     Token
 		u     User
+		tag   sql.RawBytes // the driver's bytes, valid only until the next row
+		bound bool
 		found bool
-	)
+	}
+	t, u := &row.t, &row.u
 	err := db.readRows(ctx, query{text: tokenByDigest, args: []any{digest}}, func(rows *sql.Rows) error {
-		err := rows.Scan(&t.Digest, &t.UserID, &t.Created, &t.Refreshed,
+		err := rows.Scan(&t.Digest, &t.UserID, &row.tag, &t.Created, &t.Refreshed,
 			&u.Username, &u.IsActive, &u.IsStaff, &u.IsSuperuser)
 		u.ID = t.UserID
-		found = true
+		row.found = true
+		tag := db.keys.Tag(digest, t.UserID)
+		row.bound = subtle.ConstantTimeCompare(row.tag, tag[:]) == 1
 		return err
 	})
 	if err != nil {
@@ -101,12 +124,12 @@ func (db *DB) TokenByKey(ctx context.Context, key string) (*Token, error) {
 	}
 	// The database found the row by equality; compare again in constant time so
 	// this process never branches on how much of a digest matched.
-	if !found || subtle.ConstantTimeCompare([]byte(t.Digest), []byte(digest)) != 1 {
+	if !row.found || !row.bound || subtle.ConstantTimeCompare([]byte(t.Digest), []byte(digest)) != 1 {
 		return nil, fmt.Errorf("token: %w", ErrNotFound)
 	}
-	t.User = &u
+	t.User = u
 	t.Key = key
-	return &t, nil
+	return t, nil
 }
 
 // tokenRow reads the token row of userID without opening it.
@@ -219,7 +242,7 @@ func (db *DB) ReplaceToken(ctx context.Context, userID int64, key string) (*Toke
 	err = db.with(ctx).Omit(clause.Associations).
 		Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "user_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"digest", "sealed", "created", "refreshed"}),
+			DoUpdates: clause.AssignmentColumns([]string{"digest", "sealed", "user_tag", "created", "refreshed"}),
 		}).
 		Create(t).Error
 	if err != nil {
@@ -258,14 +281,18 @@ func (db *DB) TouchToken(ctx context.Context, userID int64, at, staleBefore time
 // migrateTokens brings the tokens table to the current Token. A table from
 // before keys were sealed (a "key" column holding keys in the clear) is
 // rebuilt with every key sealed, so existing tokens keep working, and the file
-// is vacuumed so that the freed pages no longer hold the old keys.
+// is vacuumed so that the freed pages no longer hold the old keys. Rows from
+// before tags are tagged (tagTokens).
 func (db *DB) migrateTokens(ctx context.Context) error {
 	plaintext, err := db.hasColumn(ctx, "tokens", "key")
 	if err != nil {
 		return err
 	}
 	if !plaintext {
-		return db.with(ctx).AutoMigrate(&Token{})
+		if err := db.with(ctx).AutoMigrate(&Token{}); err != nil {
+			return err
+		}
+		return db.tagTokens(ctx)
 	}
 	type plainToken struct {
 		Key     string
@@ -299,6 +326,36 @@ func (db *DB) migrateTokens(ctx context.Context) error {
 		return fmt.Errorf("seal plaintext tokens: %w", err)
 	}
 	return db.purgeFreePages(ctx)
+}
+
+// tagTokens tags the token rows from before tags. The rows are not taken on
+// trust: the sealed copy of a row is bound to the digest and user it was made
+// for, so a row is tagged only when its copy opens for the user_id it has
+// now. One moved to another user before the upgrade (or written without the
+// secret) stays untagged, which TokenByKey refuses and the user's next login
+// replaces. Each row is updated only while still untagged, so instances
+// migrating at once agree.
+func (db *DB) tagTokens(ctx context.Context) error {
+	var untagged []Token
+	err := db.with(ctx).Select("digest", "sealed", "user_id").Where("user_tag IS NULL").Find(&untagged).Error
+	if err != nil {
+		return translate(err, "find untagged tokens")
+	}
+	return db.Transaction(ctx, func(tx *DB) error {
+		for _, t := range untagged {
+			if _, err := tx.keys.Open(t.Sealed, t.Digest, t.UserID); err != nil {
+				continue // not this user's row, or not under this secret
+			}
+			tag := tx.keys.Tag(t.Digest, t.UserID)
+			err := tx.with(ctx).Model(&Token{}).
+				Where("digest = ? AND user_id = ? AND user_tag IS NULL", t.Digest, t.UserID).
+				Update("user_tag", tag[:]).Error
+			if err != nil {
+				return translate(err, fmt.Sprintf("tag token of user %d", t.UserID))
+			}
+		}
+		return nil
+	})
 }
 
 // hasColumn reports whether table exists and has the column. (GORM's SQLite

@@ -149,6 +149,123 @@ func TestSealedCopyBelongsToItsRow(t *testing.T) {
 	}
 }
 
+// Someone who can write the database but lacks the secret moves the row of
+// a key they hold to another user (UPDATE tokens SET user_id = ...): the key
+// must not authenticate as that user. Every way a token row is written binds
+// it to its user.
+func TestTokenRowBoundToItsUser(t *testing.T) {
+	var keys keySource
+	writers := []struct {
+		name  string
+		write func(t *testing.T, db *models.DB, userID int64, k string)
+	}{
+		{"CreateToken", func(t *testing.T, db *models.DB, userID int64, k string) {
+			if _, err := db.CreateToken(t.Context(), userID, k); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"GetOrCreateToken", func(t *testing.T, db *models.DB, userID int64, k string) {
+			if _, _, err := db.GetOrCreateToken(t.Context(), userID, func() (string, error) { return k, nil }, nil); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"ReplaceToken of a row", func(t *testing.T, db *models.DB, userID int64, k string) {
+			old, err := keys.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CreateToken(t.Context(), userID, old); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ReplaceToken(t.Context(), userID, k); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, w := range writers {
+		t.Run(w.name, func(t *testing.T) {
+			db, path := newDB(t)
+			alice, bob, carol := newUser(t, db, "alice"), newUser(t, db, "bob"), newUser(t, db, "carol")
+			for _, u := range []*models.User{alice, bob, carol} {
+				w.write(t, db, u.ID, key(u.Username[:1]))
+			}
+			raw := rawDB(t, path)
+			exec := func(sql string, args ...any) {
+				t.Helper()
+				if err := raw.Exec(sql, args...).Error; err != nil {
+					t.Fatalf("%s: %v", sql, err)
+				}
+			}
+			exec("DELETE FROM tokens WHERE user_id = ?", bob.ID)
+			exec("UPDATE tokens SET user_id = ? WHERE user_id = ?", bob.ID, alice.ID)
+			if got, err := db.TokenByKey(t.Context(), key("a")); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("TokenByKey(alice's key) in a row moved to bob = %+v, %v; want %v", got, err, models.ErrNotFound)
+			}
+			if got, err := db.TokenByKey(t.Context(), key("c")); err != nil || got.UserID != carol.ID {
+				t.Errorf("TokenByKey(carol's untouched key) = %+v, %v; want carol's token", got, err)
+			}
+			// Moved back where it was made, the row works again.
+			exec("UPDATE tokens SET user_id = ? WHERE user_id = ?", alice.ID, bob.ID)
+			if got, err := db.TokenByKey(t.Context(), key("a")); err != nil || got.UserID != alice.ID {
+				t.Errorf("TokenByKey(alice's key) back in alice's row = %+v, %v; want alice's token", got, err)
+			}
+		})
+	}
+}
+
+// Rows from before tags are tagged on Migrate, each only if its sealed copy
+// opens for the user it has now: a row moved to another user before the
+// upgrade stays refused, and that user's next login replaces it.
+func TestMigrateTagsExistingTokens(t *testing.T) {
+	db, path := newDB(t)
+	users := map[string]*models.User{}
+	for _, name := range []string{"alice", "bob", "carol", "dave"} {
+		users[name] = newUser(t, db, name)
+		if _, err := db.CreateToken(t.Context(), users[name].ID, key(name[:1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw := rawDB(t, path)
+	for _, stmt := range []struct {
+		sql  string
+		args []any
+	}{
+		{"UPDATE tokens SET user_tag = NULL", nil},
+		// Before the upgrade, carol's row was moved to dave.
+		{"DELETE FROM tokens WHERE user_id = ?", []any{users["dave"].ID}},
+		{"UPDATE tokens SET user_id = ? WHERE user_id = ?", []any{users["dave"].ID, users["carol"].ID}},
+	} {
+		if err := raw.Exec(stmt.sql, stmt.args...).Error; err != nil {
+			t.Fatalf("%s: %v", stmt.sql, err)
+		}
+	}
+	if got, err := db.TokenByKey(t.Context(), key("a")); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("TokenByKey(untagged row) = %+v, %v; want %v", got, err, models.ErrNotFound)
+	}
+
+	for i := range 2 {
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate #%d: %v", i+1, err)
+		}
+	}
+	for _, name := range []string{"alice", "bob"} {
+		if got, err := db.TokenByKey(t.Context(), key(name[:1])); err != nil || got.UserID != users[name].ID {
+			t.Errorf("TokenByKey(%s's key) after migrating = %+v, %v; want %s's token", name, got, err, name)
+		}
+	}
+	if got, err := db.TokenByKey(t.Context(), key("c")); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("TokenByKey(carol's key, moved to dave before the upgrade) = %+v, %v; want %v", got, err, models.ErrNotFound)
+	}
+	var keys keySource
+	got, created, err := db.GetOrCreateToken(t.Context(), users["dave"].ID, keys.next, nil)
+	if err != nil || !created || got.Key == key("c") {
+		t.Errorf("dave's next login = %+v, created %v, %v; want a new key in place of the moved row", got, created, err)
+	}
+	if _, err := db.TokenByKey(t.Context(), got.Key); err != nil {
+		t.Errorf("TokenByKey(dave's new key): %v", err)
+	}
+}
+
 func TestGetOrCreateTokenReplacesExpired(t *testing.T) {
 	clock := &testClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	path := testdb.New(t)
