@@ -227,6 +227,11 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.with(ctx).AutoMigrate(&Student{}, &Session{}, &ThrottleHit{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// Sessions from before tags would sign nobody in; an upgrade logs their
+	// users out of the admin site instead of trusting the rows.
+	if err := db.with(ctx).Where("user_tag IS NULL").Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("migrate: %w", translate(err, "delete untagged sessions"))
+	}
 	return nil
 }
 

@@ -12,10 +12,14 @@ import (
 // Session is a signed-in admin site visitor, as Django's django_session row.
 // The row never holds the session id the browser sends: Digest is the
 // KeyProtector's keyed hash of it, so whoever reads the table gets nothing to
-// put in a cookie.
+// put in a cookie. UserTag binds it to UserID as a token row is bound.
 type Session struct {
-	Digest  string    `gorm:"primaryKey;size:64"`
-	UserID  int64     `gorm:"not null;index"`
+	Digest string `gorm:"primaryKey;size:64"`
+	UserID int64  `gorm:"not null;index"`
+	// UserTag is KeyProtector.Tag of Digest and UserID, so that a row moved
+	// to another user signs nobody in. Null only in rows from before tags,
+	// which Migrate deletes.
+	UserTag []byte
 	User    *User     `gorm:"constraint:OnDelete:CASCADE"`
 	Created time.Time `gorm:"not null"`
 	Expires time.Time `gorm:"not null;index"`
@@ -32,7 +36,9 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, id string, ttl ti
 	if err := db.with(ctx).Where("expires < ?", now).Delete(&Session{}).Error; err != nil {
 		return nil, translate(err, "sweep expired sessions")
 	}
-	s := &Session{Digest: db.sessionDigest(id), UserID: userID, Created: now, Expires: now.Add(ttl)}
+	digest := db.sessionDigest(id)
+	tag := db.keys.Tag(digest, userID)
+	s := &Session{Digest: digest, UserID: userID, UserTag: tag[:], Created: now, Expires: now.Add(ttl)}
 	if err := db.with(ctx).Omit(clause.Associations).Create(s).Error; err != nil {
 		return nil, translate(err, fmt.Sprintf("create session for user %d", userID))
 	}
@@ -40,7 +46,7 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, id string, ttl ti
 }
 
 // SessionByID finds an unexpired session by the id the browser sent, with its
-// user loaded; ErrNotFound otherwise.
+// user loaded, if the row is still bound to that user; ErrNotFound otherwise.
 func (db *DB) SessionByID(ctx context.Context, id string) (*Session, error) {
 	digest := db.sessionDigest(id)
 	var s Session
@@ -50,7 +56,9 @@ func (db *DB) SessionByID(ctx context.Context, id string) (*Session, error) {
 	if err != nil {
 		return nil, translate(err, "session")
 	}
-	if subtle.ConstantTimeCompare([]byte(s.Digest), []byte(digest)) != 1 || s.User == nil || !db.now().Before(s.Expires) {
+	tag := db.keys.Tag(digest, s.UserID)
+	if subtle.ConstantTimeCompare([]byte(s.Digest), []byte(digest)) != 1 || subtle.ConstantTimeCompare(s.UserTag, tag[:]) != 1 ||
+		s.User == nil || !db.now().Before(s.Expires) {
 		return nil, fmt.Errorf("session: %w", ErrNotFound)
 	}
 	return &s, nil
