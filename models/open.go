@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"log"
 	"net"
 	"net/url"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -142,6 +147,9 @@ func openSQLite(path, synchronous string, opts Options) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("open sqlite %s: unsupported synchronous %q (want %q or %q)", path, synchronous, SyncFull, SyncNormal)
 	}
+	if err := privateSQLiteFiles(path, opts.Log); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	dsn := sqliteDSN(path, pragma)
 	db, err := Open(sqlite.Open(dsn), opts)
 	if err != nil {
@@ -154,6 +162,47 @@ func openSQLite(path, synchronous string, opts Options) (*DB, error) {
 	}
 	db.fast.writer = w
 	return db, nil
+}
+
+// privateSQLiteFiles keeps the database at path, and its -wal and -shm,
+// readable and writable by their owner only, as the secret file is: they hold
+// password hashes and the digests of keys and sessions. A missing file is
+// created empty with mode 0600 before SQLite opens it (an empty file is an
+// empty database), and SQLite gives the -wal and -shm it creates the main
+// file's mode, whatever the umask. Existing files that others may read, left
+// by an older version under a umask of 022, lose those bits, and a line on w
+// says so; one whose mode cannot be changed is an error, with the fix.
+func privateSQLiteFiles(path string, w io.Writer) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create the database file: %w", err)
+	}
+	if runtime.GOOS == "windows" {
+		return nil // no group or other bits to take away
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		perm := info.Mode().Perm()
+		if !info.Mode().IsRegular() || perm&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, perm&0o700); err != nil {
+			return fmt.Errorf("%s is readable by others (mode %04o) and cannot be made private: %w; run chmod 600 %s", p, perm, err, p)
+		}
+		if w != nil {
+			log.New(w, "", log.LstdFlags).Printf("%s was readable by others (mode %04o); now %04o", p, perm, perm&0o700)
+		}
+	}
+	return nil
 }
 
 // openPostgres opens a pool on the server dsn names. Nothing is dialled yet:
