@@ -42,13 +42,21 @@ type Options struct {
 	// replaced at the next login. 0 means forever.
 	TTL time.Duration
 	// Refresh makes the TTL sliding: using a token restarts it. The new time is
-	// written at most once per RefreshInterval, not on every request.
+	// written at most once per RefreshInterval, or half the TTL when that is
+	// shorter, not on every request.
 	Refresh bool
 }
 
 // RefreshInterval is the least time between two writes of a token's refreshed
-// time when Options.Refresh is on.
+// time when Options.Refresh is on, for a TTL of two minutes or more. A shorter
+// TTL refreshes at half of it: a token in use must refresh before it expires.
 const RefreshInterval = time.Minute
+
+// refreshInterval is the least time between two refreshes of a token under
+// opts: min(TTL/2, RefreshInterval).
+func (o Options) refreshInterval() time.Duration {
+	return min(o.TTL/2, RefreshInterval)
+}
 
 // New returns an Authenticator that reads the keyword (e.g. "Token") from the
 // Authorization header and hashes new passwords at bcryptCost.
@@ -138,7 +146,7 @@ func (a *Authenticator) TokenFor(ctx context.Context, u *models.User) (*models.T
 // It returns errAnonymous (see IsAnonymous) when no token is offered, a *Failure
 // when one is offered but is not good (unknown, expired, or its user inactive),
 // and other errors when the database fails. With Options.Refresh it restarts
-// the token's TTL, writing at most once per RefreshInterval.
+// the token's TTL, writing at most once per refresh interval.
 func (a *Authenticator) Authenticate(ctx context.Context, header []string) (*models.Token, error) {
 	key, err := ParseHeader(header, a.keyword)
 	if err != nil {
@@ -170,12 +178,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, header []string) (*mod
 }
 
 // refresh moves t's refreshed time to now when sliding expiry is on and the
-// last refresh is at least RefreshInterval old; other requests write nothing.
+// last refresh is older than the refresh interval; other requests write
+// nothing.
 func (a *Authenticator) refresh(ctx context.Context, t *models.Token, now time.Time) error {
 	if !a.opts.Refresh || a.opts.TTL <= 0 {
 		return nil
 	}
-	staleBefore := now.Add(-RefreshInterval)
+	staleBefore := now.Add(-a.opts.refreshInterval())
 	if !t.Refreshed.Before(staleBefore) {
 		return nil
 	}

@@ -212,3 +212,41 @@ func TestTokenRefresh(t *testing.T) {
 		t.Errorf("Refreshed after the burst = %v, want %v", tok.Refreshed, clock.Now())
 	}
 }
+
+// With a TTL under two minutes, a refresh every minute would come too late
+// (under one minute: never): a token refreshes once it is half its TTL old.
+func TestTokenRefreshShortTTL(t *testing.T) {
+	clock := newFakeClock()
+	db, path := newClockedDB(t, clock)
+	a := auth.NewWithOptions(db, "Token", testCost, auth.Options{TTL: 20 * time.Second, Refresh: true})
+	alice := newUser(t, db, "alice", true)
+	key := tokenFor(t, a, alice)
+	writes := newWriteCounter(t, path)
+
+	steps := []struct {
+		advance   time.Duration
+		wantErr   error
+		wantWrite bool
+	}{
+		{5 * time.Second, nil, false},
+		{5 * time.Second, nil, false}, // half the TTL exactly: not older than that
+		{time.Second, nil, true},      // 11 s: refreshed
+		{15 * time.Second, nil, true}, // 26 s: past the TTL from creation, within it from the refresh
+		{9 * time.Second, nil, false},
+		{11 * time.Second, nil, true},                   // at the TTL since the last refresh: still good
+		{21 * time.Second, auth.ErrInvalidToken, false}, // past it: expired, and nothing written
+		{time.Hour, auth.ErrInvalidToken, false},        // and stays so
+	}
+	var elapsed time.Duration
+	for _, s := range steps {
+		clock.Advance(s.advance)
+		elapsed += s.advance
+		_, err := a.Authenticate(t.Context(), header(key))
+		if !errors.Is(err, s.wantErr) {
+			t.Errorf("at +%v: Authenticate = %v, want %v", elapsed, err, s.wantErr)
+		}
+		if got := writes.wrote(); got != s.wantWrite {
+			t.Errorf("at +%v: wrote = %v, want %v", elapsed, got, s.wantWrite)
+		}
+	}
+}
