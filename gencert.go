@@ -55,8 +55,11 @@ func gencertCommand(fset *flag.FlagSet, _ *configFlags) func(context.Context, en
 	}
 }
 
-// selfSignedCert makes an ECDSA P-256 certificate that signs itself and may act
-// as its own CA, so that curl --cacert and httpie --verify can trust it.
+// selfSignedCert makes an ECDSA P-256 certificate that signs itself, for the
+// server only: a leaf (not a CA, so that trusting it with curl --cacert or
+// httpie --verify trusts nothing else its key might sign), for server
+// authentication alone. An ECDSA key only signs, so DigitalSignature is its
+// whole key usage (KeyEncipherment is for RSA key transport).
 func selfSignedCert(hosts []string, validFor time.Duration) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -72,10 +75,10 @@ func selfSignedCert(hosts []string, validFor time.Duration) (certPEM, keyPEM []b
 		Subject:               pkix.Name{CommonName: "studentapi self-signed", Organization: []string{"studentapi"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(validFor),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
-		IsCA:                  true,
+		IsCA:                  false,
 	}
 	for _, h := range hosts {
 		h = strings.TrimSpace(h)

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"io/fs"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -100,6 +104,52 @@ func TestGencert(t *testing.T) {
 		t.Errorf("LoadX509KeyPair: %v", err)
 	}
 	checkMode(t, keyPath, 0o600)
+}
+
+// The certificate is a server's leaf, not a CA: trusting it (curl --cacert)
+// must not let its key vouch for any other certificate.
+func TestGencertMakesALeaf(t *testing.T) {
+	c := newTestCLI(t)
+	certPath, keyPath := genCert(t, c, t.TempDir())
+	cert := parseCert(t, certPath)
+	if cert.IsCA || !cert.BasicConstraintsValid {
+		t.Errorf("IsCA %v, BasicConstraintsValid %v; want a leaf (false, true)", cert.IsCA, cert.BasicConstraintsValid)
+	}
+	// ECDSA: DigitalSignature alone (KeyEncipherment is for RSA key transport).
+	if cert.KeyUsage != x509.KeyUsageDigitalSignature {
+		t.Errorf("KeyUsage = %b, want DigitalSignature (%b) alone", cert.KeyUsage, x509.KeyUsageDigitalSignature)
+	}
+	if !slices.Equal(cert.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) || len(cert.UnknownExtKeyUsage) != 0 {
+		t.Errorf("ExtKeyUsage = %v (and %v), want ServerAuth alone", cert.ExtKeyUsage, cert.UnknownExtKeyUsage)
+	}
+	if cert.PublicKeyAlgorithm != x509.ECDSA {
+		t.Errorf("key algorithm %v, want ECDSA (the key usage above assumes it)", cert.PublicKeyAlgorithm)
+	}
+
+	// A certificate its key signs is not trusted through it.
+	pair, err := tls.LoadX509KeyPair(certPath, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), DNSNames: []string{"evil.example"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	childKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, cert, &childKey.PublicKey, pair.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	if _, err := child.Verify(x509.VerifyOptions{DNSName: "evil.example", Roots: roots}); err == nil {
+		t.Error("a certificate signed by gencert's key verified against it")
+	}
 }
 
 func TestGencertRefusesToOverwrite(t *testing.T) {

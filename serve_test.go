@@ -353,25 +353,34 @@ func TestServeTLS(t *testing.T) {
 		t.Error("a client without the certificate in its roots connected, want an unknown authority error")
 	}
 
-	// Only the version differs between the refused and the accepted handshake.
+	// Only the version, or the cipher suites a TLS 1.2 client offers, differ
+	// between the refused and the accepted handshakes: TLS 1.2 is spoken only
+	// with ECDHE and an AEAD (AES-GCM or ChaCha20-Poly1305), never CBC.
 	for _, tt := range []struct {
 		name    string
 		max     uint16
-		wantErr bool
+		suites  []uint16
+		wantErr string // in the refused handshake's error
 	}{
-		{"TLS 1.1", tls.VersionTLS11, true},
-		{"TLS 1.2", tls.VersionTLS12, false},
+		{"TLS 1.1", tls.VersionTLS11, nil, "protocol version"},
+		{"TLS 1.2", tls.VersionTLS12, nil, ""},
+		{"TLS 1.2, CBC only", tls.VersionTLS12, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}, "handshake failure"},
+		{"TLS 1.2, AES-256-CBC only", tls.VersionTLS12, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA}, "handshake failure"},
+		{"TLS 1.2, AES-128-GCM", tls.VersionTLS12, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, ""},
+		{"TLS 1.2, AES-256-GCM", tls.VersionTLS12, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}, ""},
+		{"TLS 1.2, ChaCha20-Poly1305", tls.VersionTLS12, []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, ""},
+		{"TLS 1.3", tls.VersionTLS13, nil, ""},
 	} {
-		conn, err := tls.Dial("tcp", s.addr, &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS10, MaxVersion: tt.max})
+		conn, err := tls.Dial("tcp", s.addr, &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS10, MaxVersion: tt.max, CipherSuites: tt.suites})
 		if err == nil {
 			conn.Close()
 		}
 		switch {
-		case tt.wantErr && err == nil:
+		case tt.wantErr != "" && err == nil:
 			t.Errorf("%s handshake succeeded, want it refused", tt.name)
-		case tt.wantErr && !strings.Contains(err.Error(), "protocol version"):
-			t.Errorf("%s handshake error = %v, want a protocol version alert", tt.name, err)
-		case !tt.wantErr && err != nil:
+		case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
+			t.Errorf("%s handshake error = %v, want %q", tt.name, err, tt.wantErr)
+		case tt.wantErr == "" && err != nil:
 			t.Errorf("%s handshake: %v", tt.name, err)
 		}
 	}
