@@ -141,6 +141,32 @@ const (
 // configMinSecretKeyLen repeats auth.MinSecretLen, for the same reason.
 const configMinSecretKeyLen = 32
 
+// configMinSecretKeyDistinct is the fewest distinct bytes a secret key may
+// hold. Random hex holds about 16, random base64 more; a key below it is a
+// pattern or a placeholder ("aaaa...", "abcabc..."), however long, and an
+// attacker's first guesses.
+const configMinSecretKeyDistinct = 8
+
+// weakSecretKey says what makes key too predictable to be a secret, or ""
+// when nothing does. It never quotes the key.
+func weakSecretKey(key []byte) string {
+	var seen [256]bool
+	distinct := 0
+	for _, b := range key {
+		if !seen[b] {
+			seen[b] = true
+			distinct++
+		}
+	}
+	switch {
+	case distinct == 1:
+		return "is one character repeated"
+	case distinct < configMinSecretKeyDistinct:
+		return fmt.Sprintf("has only %d distinct characters, want at least %d", distinct, configMinSecretKeyDistinct)
+	}
+	return ""
+}
+
 // configEnvPrefix starts the environment variable of every config key.
 const configEnvPrefix = "STUDENTAPI_"
 
@@ -296,6 +322,8 @@ func (c Config) Validate() error {
 		bad("auth.secret_key: must be set in production; set STUDENTAPI_AUTH_SECRET_KEY to at least %d random bytes, e.g. the output of `openssl rand -hex 32`", configMinSecretKeyLen)
 	case n > 0 && n < configMinSecretKeyLen:
 		bad("auth.secret_key: is %d bytes, too short to protect tokens; use at least %d, e.g. the output of `openssl rand -hex 32`", n, configMinSecretKeyLen)
+	case n > 0 && weakSecretKey([]byte(c.Auth.SecretKey)) != "":
+		bad("auth.secret_key: %s, too predictable to protect tokens; use random bytes, e.g. the output of `openssl rand -hex 32`", weakSecretKey([]byte(c.Auth.SecretKey)))
 	}
 	if c.Auth.TokenTTL < 0 {
 		bad(`auth.token_ttl: must be 0 (tokens never expire) or more, got %s; use a Go duration, e.g. "24h"`, c.Auth.TokenTTL)

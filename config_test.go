@@ -460,6 +460,21 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{"auth.secret_key: is 7 bytes, too short", "at least 32", "openssl rand -hex 32"},
 		},
 		{
+			name:    "secret key of one repeated character",
+			env:     map[string]string{"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("a", 32)},
+			wantErr: []string{"auth.secret_key: is one character repeated", "openssl rand -hex 32"},
+		},
+		{
+			name:    "long secret key of one repeated character",
+			file:    "auth:\n  secret_key: " + strings.Repeat("x", 100) + "\n",
+			wantErr: []string{"auth.secret_key: is one character repeated"},
+		},
+		{
+			name:    "secret key of a few characters repeated",
+			env:     map[string]string{"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("abc1", 16)},
+			wantErr: []string{"auth.secret_key: has only 4 distinct characters", "want at least 8", "openssl rand -hex 32"},
+		},
+		{
 			name:    "production without a secret key",
 			file:    "production: true\n",
 			wantErr: []string{"auth.secret_key: must be set in production", "STUDENTAPI_AUTH_SECRET_KEY"},
@@ -536,7 +551,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		},
 		{
 			name:    "production without allowed hosts",
-			env:     map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)},
+			env:     map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": configTestSecret},
 			wantErr: []string{"http.allowed_hosts: must be set in production", "STUDENTAPI_HTTP_ALLOWED_HOSTS"},
 		},
 		{
@@ -551,7 +566,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		},
 		{
 			name:    "production refuses plain HTTP on a public address",
-			env:     map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32), "STUDENTAPI_ADDR": "0.0.0.0:8000"},
+			env:     map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": configTestSecret, "STUDENTAPI_ADDR": "0.0.0.0:8000"},
 			wantErr: []string{"production: refusing plain HTTP on 0.0.0.0:8000"},
 		},
 		{
@@ -727,13 +742,16 @@ func TestConfigEnvSetsEveryKey(t *testing.T) {
 	}
 }
 
+// configTestSecret is a valid auth.secret_key.
+const configTestSecret = "a config test secret, 32 bytes or more"
+
 // emptyDefaultExamples are valid settings for keys whose default is empty.
 var emptyDefaultExamples = map[string]map[string]string{
-	"auth.secret_key": {"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32)},
+	"auth.secret_key": {"STUDENTAPI_AUTH_SECRET_KEY": configTestSecret},
 	"database.dsn": {
 		"STUDENTAPI_DATABASE_DRIVER": "postgres",
 		"STUDENTAPI_DATABASE_DSN":    "postgres://u:p@db.internal:5432/studentapi",
-		"STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32),
+		"STUDENTAPI_AUTH_SECRET_KEY": configTestSecret,
 	},
 	"tls.cert_file":             {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
 	"tls.key_file":              {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
@@ -786,7 +804,7 @@ func TestAllowedHostsDefault(t *testing.T) {
 // Production may serve plain HTTP only on loopback or behind a trusted proxy;
 // with TLS anywhere.
 func TestProductionPlainHTTPAllowed(t *testing.T) {
-	base := map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": strings.Repeat("s", 32), "STUDENTAPI_HTTP_ALLOWED_HOSTS": "api.example.com"}
+	base := map[string]string{"STUDENTAPI_PRODUCTION": "true", "STUDENTAPI_AUTH_SECRET_KEY": configTestSecret, "STUDENTAPI_HTTP_ALLOWED_HOSTS": "api.example.com"}
 	for _, extra := range []map[string]string{
 		{"STUDENTAPI_ADDR": "127.0.0.1:8000"},
 		{"STUDENTAPI_ADDR": "[::1]:8000"},

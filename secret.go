@@ -80,6 +80,10 @@ func readSecretFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("secret key file %s: holds %d bytes, want at least %d; delete it to generate a new one (every token is then reissued at its user's next login)",
 			path, len(value), configMinSecretKeyLen)
 	}
+	if weak := weakSecretKey(value); weak != "" {
+		return nil, fmt.Errorf("secret key file %s: its secret %s; delete it to generate a new one (every token is then reissued at its user's next login)",
+			path, weak)
+	}
 	return value, nil
 }
 

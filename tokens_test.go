@@ -77,6 +77,7 @@ func TestSecretFileProblems(t *testing.T) {
 	}{
 		{"readable by others", strings.Repeat("ab", 32), 0o644, "readable by others (mode 0644); run chmod 600"},
 		{"too short", "abc\n", 0o600, "holds 3 bytes, want at least 32; delete it"},
+		{"one character repeated", strings.Repeat("a", 64) + "\n", 0o600, "its secret is one character repeated; delete it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
