@@ -48,8 +48,9 @@ type browsableView struct {
 }
 
 // browsableHeaders are the response headers the page lists: those the view
-// sets. The security headers come from middleware, which in Django runs after
-// the page is rendered, so DRF's page never shows them either.
+// sets. The security headers come from Protect, around the whole server; in
+// Django they come from middleware, which runs after the page is rendered, so
+// DRF's page never shows them either.
 var browsableHeaders = []string{"Allow", "Content-Type", "Retry-After", "Vary", "WWW-Authenticate"}
 
 type browsableData struct {
