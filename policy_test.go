@@ -180,6 +180,17 @@ func TestDisallowedHostRefused(t *testing.T) {
 					t.Errorf("%s: %d %.200s, want it served", what, resp.StatusCode, body)
 				}
 			}
+			if tt.want != 400 {
+				return
+			}
+			// Refusals are logged, without the host a client sent.
+			if err := s.stop(); err != nil {
+				t.Fatal(err)
+			}
+			logs := s.stderr.String()
+			if !strings.Contains(logs, `msg="request refused" status=400 reason="host not allowed"`) || strings.Contains(logs, "evil.example") {
+				t.Errorf("log:\n%s\nwant refusals logged without the host", logs)
+			}
 		})
 	}
 }

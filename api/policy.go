@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,7 +56,7 @@ func Protect(next http.Handler, p Policy) (http.Handler, error) {
 	refuse := func(w http.ResponseWriter, r *http.Request, e *detailError, reason string) {
 		writeRefusal(w, e)
 		// Neither the host nor the path: what a client sent is not repeated.
-		log.LogAttrs(context.WithoutCancel(r.Context()), slog.LevelInfo, "request refused",
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request refused",
 			slog.Int("status", e.status), slog.String("reason", reason))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -45,7 +45,7 @@ func Parse(patterns []string) (*Allowed, error) {
 // Allows reports whether host, a Host header's value (a name or an address,
 // maybe with a port), is one of the allowed hosts.
 func (a *Allowed) Allows(host string) bool {
-	domain, ok := Domain(host)
+	domain, ok := domainOf(host)
 	if !ok {
 		return false
 	}
@@ -65,11 +65,11 @@ func (a *Allowed) Allows(host string) bool {
 	return false
 }
 
-// Domain is host without its port, in lower case and without a final dot, as
+// domainOf is host without its port, in lower case and without a final dot, as
 // Django's split_domain_port makes it; ok is false when host is not a name of
 // letters, digits, dots and hyphens or a bracketed IPv6 address, followed by
 // an optional numeric port. It allocates only for a host with upper case.
-func Domain(host string) (domain string, ok bool) {
+func domainOf(host string) (domain string, ok bool) {
 	domain = host
 	if !strings.HasSuffix(host, "]") {
 		if i := strings.LastIndexByte(host, ':'); i >= 0 && (host[0] != '[' || host[i-1] == ']') {
