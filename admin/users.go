@@ -12,7 +12,7 @@ import (
 const (
 	msgRequired         = "This field is required."
 	msgPasswordMismatch = "The two password fields didn’t match."
-	msgOnlySuperusers   = "Only superusers may grant staff or superuser status, or change a superuser."
+	msgOnlySuperusers   = "Only superusers may grant staff or superuser status, or act on a superuser or its token."
 )
 
 type userListData struct {
@@ -142,14 +142,23 @@ func checkPasswords(r *http.Request, errs fieldErrors) string {
 	return p1
 }
 
-// target loads the user of /admin/users/{id}/…; ok false has answered. Staff
-// who are not superusers may not touch a superuser.
+// mayActOn is the one rule for what a signed-in staff user may do to an
+// account, to its row and to its token alike: only a superuser may act on a
+// superuser. Whoever could set a superuser's password or read its new key
+// would be that superuser.
+func mayActOn(actor, target *models.User) bool {
+	return actor.IsSuperuser || !target.IsSuperuser
+}
+
+// target loads the user whose id is in the path, for a page that acts on it
+// or on its token, or confirms such an act; ok false has answered: 404, or
+// 403 when mayActOn refuses.
 func (s *site) target(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
 	u, ok := loadByID(s, w, r, v, s.DB.UserByID)
 	if !ok {
 		return nil, false
 	}
-	if u.IsSuperuser && !v.user.IsSuperuser && r.Method != http.MethodGet {
+	if !mayActOn(v.user, u) {
 		s.forbidden(w, r, v, msgOnlySuperusers)
 		return nil, false
 	}
@@ -160,8 +169,9 @@ func formOf(u *models.User) userForm {
 	return userForm{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser}
 }
 
+// userEditForm shows any user; only saving it is under mayActOn's rule.
 func (s *site) userEditForm(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, ok := s.target(w, r, v)
+	u, ok := loadByID(s, w, r, v, s.DB.UserByID)
 	if !ok {
 		return
 	}
