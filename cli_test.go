@@ -353,19 +353,39 @@ func TestCreateUserErrors(t *testing.T) {
 }
 
 func TestCreateUserDuplicate(t *testing.T) {
-	c := newTestCLI(t)
-	c.createUser(t, "createuser", "alice", "first")
+	// The full-width "ａlice" is "alice" once normalised (NFKC, as Django's
+	// normalize_username), so it is taken too.
+	for _, name := range []string{"alice", "\uff41lice"} {
+		t.Run(name, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createuser", "alice", "first")
 
-	c.env[passwordEnv] = "second"
-	_, _, err := c.run(t, "", "createsuperuser", "--noinput", "--username", "alice")
-	checkExit(t, err, 1, `that username is already taken: "alice"`)
+			c.env[passwordEnv] = "second"
+			_, _, err := c.run(t, "", "createsuperuser", "--noinput", "--username", name)
+			checkExit(t, err, 1, `that username is already taken: "alice"`)
 
-	// The first user is untouched.
-	u := mustUser(t, c.openDB(t), "alice")
-	if u.IsSuperuser {
-		t.Error("IsSuperuser = true after the refused createsuperuser, want false")
+			// The first user is untouched.
+			db := c.openDB(t)
+			u := mustUser(t, db, "alice")
+			if u.IsSuperuser {
+				t.Error("IsSuperuser = true after the refused createsuperuser, want false")
+			}
+			checkPassword(t, u, "first", true)
+			if n, err := db.CountUsers(context.Background(), models.UserQuery{}); err != nil || n != 1 {
+				t.Errorf("CountUsers = %d, %v; want 1", n, err)
+			}
+		})
 	}
-	checkPassword(t, u, "first", true)
+}
+
+func TestCreateUserNormalizesUsername(t *testing.T) {
+	c := newTestCLI(t)
+	c.env[passwordEnv] = "pw"
+	out := c.mustRun(t, "", "createuser", "--noinput", "--username", "\uff42ob")
+	if want := "User \"bob\" created successfully.\n"; out != want {
+		t.Errorf("stdout = %q, want %q", out, want)
+	}
+	mustUser(t, c.openDB(t), "bob")
 }
 
 func TestCreateSuperuserInteractive(t *testing.T) {

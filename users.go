@@ -59,6 +59,8 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 					return err
 				}
 			}
+			// Checked as CreateUser will store it, before the database is opened.
+			*username = models.NormalizeUsername(*username)
 			if err := models.ValidateUsername(*username); err != nil {
 				return err
 			}

@@ -336,6 +336,18 @@ func TestUserForms(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// "ｂoss" is "boss" in NFKC, as usernames are stored.
+	w = f.do("POST", "/admin/users/add/", url.Values{"csrf": {tok}, "username": {"\uff42oss"}, "password1": {"pw-pw-pw"}, "password2": {"pw-pw-pw"}}, c, nil)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "A user with that username already exists.") {
+		t.Errorf("full-width look-alike of boss: got %d: %s", w.Code, w.Body)
+	}
+	w = f.do("POST", "/admin/users/add/", url.Values{"csrf": {tok}, "username": {"\uff43arol"}, "password1": {"pw-pw-pw"}, "password2": {"pw-pw-pw"}}, c, nil)
+	if w.Code != http.StatusSeeOther {
+		t.Errorf("full-width carol: got %d: %s", w.Code, w.Body)
+	}
+	if _, err := f.db.UserByUsername(context.Background(), "carol"); err != nil {
+		t.Errorf("full-width carol is not stored as carol: %v", err)
+	}
 	plain := f.user("plain", false, false, true)
 	w = f.do("POST", "/admin/users/"+itoa(plain.ID)+"/password/", url.Values{"csrf": {tok}, "password1": {"new password"}, "password2": {"new password"}}, c, nil)
 	if w.Code != http.StatusSeeOther {

@@ -84,7 +84,7 @@ func validEmail(s string) bool {
 func (s *site) userAdd(w http.ResponseWriter, r *http.Request, v *visit) {
 	f := userForm{
 		Adding:      true,
-		Username:    strings.TrimSpace(r.PostForm.Get("username")),
+		Username:    models.NormalizeUsername(strings.TrimSpace(r.PostForm.Get("username"))),
 		Email:       strings.TrimSpace(r.PostForm.Get("email")),
 		IsActive:    true,
 		IsStaff:     checked(r, "is_staff"),

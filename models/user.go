@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -37,6 +38,13 @@ const passwordPrefix = "bcrypt_sha256$"
 var ErrInvalidUsername = errors.New("enter a valid username: at most 150 characters, only letters, numbers and @/./+/-/_")
 
 var usernameRE = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
+
+// NormalizeUsername is the form a username is stored in: NFKC, as Django's
+// AbstractBaseUser.normalize_username, so that a look-alike made of
+// compatibility characters (a full-width "ａdmin") is the same name as the
+// plain one and collides with it. Every way of creating a user goes through
+// CreateUser, which applies it; finding a user stays exact, as in Django.
+func NormalizeUsername(name string) string { return norm.NFKC.String(name) }
 
 // ValidateUsername applies Django's UnicodeUsernameValidator and length limit.
 func ValidateUsername(name string) error {
@@ -94,8 +102,10 @@ func (u *User) AfterCreate(tx *gorm.DB) error {
 	return nil
 }
 
-// CreateUser inserts u; the UserCreated receivers run in the same transaction.
+// CreateUser inserts u, its username normalised by NormalizeUsername first;
+// the UserCreated receivers run in the same transaction.
 func (db *DB) CreateUser(ctx context.Context, u *User) error {
+	u.Username = NormalizeUsername(u.Username)
 	if err := ValidateUsername(u.Username); err != nil {
 		return err
 	}

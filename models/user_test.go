@@ -167,6 +167,50 @@ func TestUsernamesAreCaseSensitive(t *testing.T) {
 	}
 }
 
+// TestCreateUserNormalizesUsername: usernames are stored in NFKC, as Django's
+// normalize_username does, so a full-width "ａdmin" cannot sit beside
+// "admin"; finding a user stays exact, as in Django.
+func TestCreateUserNormalizesUsername(t *testing.T) {
+	tests := []struct {
+		name, username, stored string
+		wantErr                error
+	}{
+		{"full-width look-alike of an existing user", "\uff41dmin", "", models.ErrDuplicate},
+		{"full-width new user", "\uff42ob", "bob", nil},
+		{"compatibility ligature", "\ufb01nn", "finn", nil},
+		{"already normal", "zoë", "zoë", nil},
+		{"decomposed accent composes", "zoe\u0308", "zoë", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := newDB(t)
+			newUser(t, db, "admin")
+			u := &models.User{Username: tt.username, IsActive: true}
+			err := db.CreateUser(t.Context(), u)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("CreateUser(%q) = %v, want %v", tt.username, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if u.Username != tt.stored {
+				t.Errorf("CreateUser(%q) made %q, want %q", tt.username, u.Username, tt.stored)
+			}
+			if _, err := db.UserByUsername(t.Context(), tt.stored); err != nil {
+				t.Errorf("UserByUsername(%q): %v", tt.stored, err)
+			}
+			if tt.username != tt.stored {
+				if _, err := db.UserByUsername(t.Context(), tt.username); !errors.Is(err, models.ErrNotFound) {
+					t.Errorf("UserByUsername(%q) = %v, want %v: lookup is exact", tt.username, err, models.ErrNotFound)
+				}
+			}
+		})
+	}
+	if got := models.NormalizeUsername("\uff41dmin"); got != "admin" {
+		t.Errorf("NormalizeUsername(full-width admin) = %q, want admin", got)
+	}
+}
+
 func TestValidateUsername(t *testing.T) {
 	tests := []struct {
 		name string
