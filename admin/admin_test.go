@@ -48,19 +48,33 @@ func (c *clock) add(d time.Duration) {
 func newFixture(t *testing.T, tweak func(*admin.Deps)) *fixture {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	f := openSite(t, testdb.New(t), clk, nil, tweak)
+	if err := f.db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// twin is the site on a second handle to f's database, as a second server
+// sharing it would be; log, when not nil, receives every statement the
+// twin runs (models.Options.LogQueries).
+func (f *fixture) twin(log io.Writer) *fixture {
+	f.t.Helper()
+	return openSite(f.t, f.src, f.clock, log, nil)
+}
+
+func openSite(t *testing.T, src testdb.DB, clk *clock, log io.Writer, tweak func(*admin.Deps)) *fixture {
+	t.Helper()
 	keys, err := auth.NewKeyring([]byte("a test secret of at least thirty-two bytes"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := testdb.New(t)
-	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}, models.Options{Keys: keys, Now: clk.now})
+	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN},
+		models.Options{Keys: keys, Now: clk.now, Log: log, LogQueries: log != nil})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	auth.ConnectTokenReceiver(db.Signals)
 	a := auth.New(db, "Token", 4)
 	d := admin.Deps{DB: db, Auth: a, BcryptCost: 4, SessionTTL: time.Hour}

@@ -179,7 +179,9 @@ func (s *site) userEditForm(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 // userEdit changes the email, active flag and, for superusers, the staff and
-// superuser flags. Deactivating a user ends its sessions.
+// superuser flags: only those columns are written, so a password set or a
+// login recorded since the user was read stays. Deactivating a user or
+// taking its staff status ends its sessions (models.ChangeUser).
 func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 	u, ok := s.target(w, r, v)
 	if !ok {
@@ -190,8 +192,10 @@ func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 	f.IsActive = checked(r, "is_active")
 	f.Errors = fieldErrors{}
 	staff, super := checked(r, "is_staff"), checked(r, "is_superuser")
+	change := models.UserChange{Email: &f.Email, IsActive: &f.IsActive}
 	if v.user.IsSuperuser {
 		f.IsStaff, f.IsSuperuser = staff || super, super
+		change.IsStaff, change.IsSuperuser = &f.IsStaff, &f.IsSuperuser
 	} else if (staff && !u.IsStaff) || (super && !u.IsSuperuser) {
 		s.forbidden(w, r, v, msgOnlySuperusers)
 		return
@@ -201,17 +205,14 @@ func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.renderUserForm(w, r, v, http.StatusBadRequest, f)
 		return
 	}
-	wasActive := u.IsActive
-	u.Email, u.IsActive, u.IsStaff, u.IsSuperuser = f.Email, f.IsActive, f.IsStaff, f.IsSuperuser
-	if err := s.DB.UpdateUser(r.Context(), u); err != nil {
-		s.serverError(w, r, err)
+	err := s.DB.ChangeUser(r.Context(), u.ID, change)
+	if errors.Is(err, models.ErrNotFound) {
+		s.notFound(w, r, v)
 		return
 	}
-	if wasActive && !u.IsActive {
-		if err := s.DB.DeleteSessionsOf(r.Context(), u.ID); err != nil {
-			s.serverError(w, r, err)
-			return
-		}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	redirectFlash(w, r, "/admin/users/"+itoa(u.ID)+"/", "saved")
 }
@@ -231,9 +232,11 @@ func (s *site) userPasswordForm(w http.ResponseWriter, r *http.Request, v *visit
 		Data: passwordData{ID: u.ID, Username: u.Username}})
 }
 
-// userPassword sets a new password and ends the user's sessions; the
-// visitor's own is started afresh, as Django's update_session_auth_hash keeps
-// the one who changed it signed in.
+// userPassword sets a new password, which ends the user's sessions
+// (models.ChangeUser). An admin who sets their own stays signed in here, as
+// Django's update_session_auth_hash keeps them: under a new session id,
+// created in the transaction that changes the password, while every other
+// session of theirs ends.
 func (s *site) userPassword(w http.ResponseWriter, r *http.Request, v *visit) {
 	u, ok := s.target(w, r, v)
 	if !ok {
@@ -245,24 +248,44 @@ func (s *site) userPassword(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.render(w, r, http.StatusBadRequest, "user_password", page{Title: "Change password", Nav: "users", User: v.user, CSRF: v.csrf, Data: d})
 		return
 	}
-	if err := u.SetPassword(password, s.BcryptCost); err != nil {
+	hash, err := models.HashPassword(password, s.BcryptCost)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	if err := s.DB.UpdateUser(ctx, u); err != nil {
+	change := models.UserChange{Password: &hash}
+	var own *models.Session
+	var ownID string
+	if u.ID != v.user.ID {
+		err = s.DB.ChangeUser(ctx, u.ID, change)
+	} else if ownID, err = newSessionID(); err == nil {
+		err = s.DB.Transaction(ctx, func(tx *models.DB) error {
+			if err := tx.ChangeUser(ctx, u.ID, change); err != nil {
+				return err
+			}
+			u.Password = hash
+			sess, err := tx.CreateSession(ctx, u, ownID, s.SessionTTL)
+			own = sess
+			return err
+		})
+	}
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		s.notFound(w, r, v)
+		return
+	case errors.Is(err, models.ErrUserChanged):
+		// The visitor was deactivated or demoted while asking: nothing
+		// changed, and their session is over.
+		s.clearCookie(w, r)
+		s.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", Data: msgSessionEnded})
+		return
+	case err != nil:
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.DB.DeleteSessionsOf(ctx, u.ID); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if u.ID == v.user.ID {
-		if err := s.startSession(ctx, w, r, u); err != nil {
-			s.serverError(w, r, err)
-			return
-		}
+	if own != nil {
+		s.setSessionCookie(w, r, ownID, own)
 	}
 	redirectFlash(w, r, "/admin/users/"+itoa(u.ID)+"/", "password")
 }
@@ -286,12 +309,8 @@ func (s *site) userDelete(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
-	if err := s.DB.DeleteSessionsOf(ctx, u.ID); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if err := s.DB.DeleteUser(ctx, u.Username); err != nil && !errors.Is(err, models.ErrNotFound) {
+	// Its sessions go with it (models.DeleteUser).
+	if err := s.DB.DeleteUser(r.Context(), u.Username); err != nil && !errors.Is(err, models.ErrNotFound) {
 		s.serverError(w, r, err)
 		return
 	}

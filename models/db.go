@@ -227,6 +227,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.with(ctx).AutoMigrate(&Student{}, &Session{}, &ThrottleHit{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	if err := db.deleteOrphanedSessions(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 
