@@ -320,6 +320,14 @@ func TestCreateUserErrors(t *testing.T) {
 			absent:   "alice",
 		},
 		{
+			name:     "email longer than the column",
+			args:     []string{"createuser", "--noinput", "--username", "alice", "--email", strings.Repeat("a", 250) + "@example.com"},
+			password: "pw",
+			wantCode: 1,
+			wantMsg:  "enter a valid email address",
+			absent:   "alice",
+		},
+		{
 			name:     "positional argument",
 			args:     []string{"createuser", "--noinput", "--username", "alice", "extra"},
 			password: "pw",

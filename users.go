@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/mail"
 	"os"
 	"strings"
 	"time"
@@ -64,7 +63,7 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 			if err := models.ValidateUsername(*username); err != nil {
 				return err
 			}
-			if err := validateEmail(*email); err != nil {
+			if err := models.ValidateEmail(*email); err != nil {
 				return err
 			}
 			return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
@@ -90,16 +89,6 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 			})
 		}
 	}
-}
-
-func validateEmail(email string) error {
-	if email == "" {
-		return nil
-	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return fmt.Errorf("enter a valid email address: %q", email)
-	}
-	return nil
 }
 
 func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {

@@ -350,6 +350,17 @@ func TestUserForms(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// An address longer than the column (Django's 254) is a form error, on
+	// adding and on changing, not a database error.
+	long := strings.Repeat("a", 250) + "@example.com"
+	w = f.do("POST", "/admin/users/add/", url.Values{"csrf": {tok}, "username": {"longmail"}, "email": {long}, "password1": {"pw-pw-pw"}, "password2": {"pw-pw-pw"}}, c, nil)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "Enter a valid email address.") {
+		t.Errorf("add with a %d-byte email: got %d", len(long), w.Code)
+	}
+	w = f.do("POST", "/admin/users/1/", url.Values{"csrf": {tok}, "email": {long}, "is_active": {"on"}, "is_staff": {"on"}, "is_superuser": {"on"}}, c, nil)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "Enter a valid email address.") {
+		t.Errorf("change to a %d-byte email: got %d", len(long), w.Code)
+	}
 	// "ｂoss" is "boss" in NFKC, as usernames are stored.
 	w = f.do("POST", "/admin/users/add/", url.Values{"csrf": {tok}, "username": {"\uff42oss"}, "password1": {"pw-pw-pw"}, "password2": {"pw-pw-pw"}}, c, nil)
 	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "A user with that username already exists.") {

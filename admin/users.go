@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"net/http"
-	"net/mail"
 	"strings"
 
 	"studentapi/models"
@@ -69,15 +68,9 @@ func (s *site) userAddForm(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func checked(r *http.Request, name string) bool { return r.PostForm.Get(name) != "" }
 
-// validEmail accepts an empty address (Django's email is optional) or one
-// address without a display name.
-func validEmail(s string) bool {
-	if s == "" {
-		return true
-	}
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s
-}
+// validEmail is models.ValidateEmail, whose message the form words as
+// Django's.
+func validEmail(s string) bool { return models.ValidateEmail(s) == nil }
 
 // userAdd creates a user through models.CreateUser, so the UserCreated hook
 // gives it its token as for every other way of making a user.

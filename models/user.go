@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -50,6 +51,24 @@ func NormalizeUsername(name string) string { return norm.NFKC.String(name) }
 func ValidateUsername(name string) error {
 	if name == "" || utf8.RuneCountInString(name) > 150 || !usernameRE.MatchString(name) {
 		return fmt.Errorf("username %q: %w", name, ErrInvalidUsername)
+	}
+	return nil
+}
+
+// maxEmailLength is the email column's size, Django's EmailField max_length.
+const maxEmailLength = 254
+
+// ValidateEmail accepts an empty address (the email is optional, as in
+// Django) or one address without a display name that fits the column.
+func ValidateEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	if len(email) > maxEmailLength {
+		return fmt.Errorf("enter a valid email address of at most %d characters", maxEmailLength)
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return fmt.Errorf("enter a valid email address: %q", email)
 	}
 	return nil
 }

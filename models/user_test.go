@@ -420,3 +420,22 @@ func TestDeleteUser(t *testing.T) {
 		t.Errorf("bob after deleting others: %v", err)
 	}
 }
+
+func TestValidateEmail(t *testing.T) {
+	tests := []struct {
+		email string
+		ok    bool
+	}{
+		{"", true},
+		{"alice@example.com", true},
+		{strings.Repeat("a", 242) + "@example.com", true}, // 254
+		{strings.Repeat("a", 243) + "@example.com", false},
+		{"not-an-email", false},
+		{"Alice <alice@example.com>", false},
+	}
+	for _, tt := range tests {
+		if err := models.ValidateEmail(tt.email); (err == nil) != tt.ok {
+			t.Errorf("ValidateEmail(%d bytes %.20q) = %v, want ok=%v", len(tt.email), tt.email, err, tt.ok)
+		}
+	}
+}
