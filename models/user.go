@@ -205,7 +205,8 @@ func (c UserChange) endsSessions() bool {
 // also ends the user's admin sessions, in the same transaction and after the
 // row is written: a login creating a session takes the row first (see
 // CreateSession), so it either sees this change or has its session deleted
-// by it. ErrNotFound if there is no such user.
+// by it. ErrNotFound if there is no such user; an empty change writes
+// nothing and checks nothing.
 func (db *DB) ChangeUser(ctx context.Context, id int64, c UserChange) error {
 	cols := c.columns()
 	if len(cols) == 0 {
