@@ -12,7 +12,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -318,6 +320,14 @@ func TestCreateUserErrors(t *testing.T) {
 			absent:   "alice",
 		},
 		{
+			name:     "email longer than the column",
+			args:     []string{"createuser", "--noinput", "--username", "alice", "--email", strings.Repeat("a", 250) + "@example.com"},
+			password: "pw",
+			wantCode: 1,
+			wantMsg:  "enter a valid email address",
+			absent:   "alice",
+		},
+		{
 			name:     "positional argument",
 			args:     []string{"createuser", "--noinput", "--username", "alice", "extra"},
 			password: "pw",
@@ -353,19 +363,39 @@ func TestCreateUserErrors(t *testing.T) {
 }
 
 func TestCreateUserDuplicate(t *testing.T) {
-	c := newTestCLI(t)
-	c.createUser(t, "createuser", "alice", "first")
+	// The full-width "ａlice" is "alice" once normalised (NFKC, as Django's
+	// normalize_username), so it is taken too.
+	for _, name := range []string{"alice", "\uff41lice"} {
+		t.Run(name, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createuser", "alice", "first")
 
-	c.env[passwordEnv] = "second"
-	_, _, err := c.run(t, "", "createsuperuser", "--noinput", "--username", "alice")
-	checkExit(t, err, 1, `that username is already taken: "alice"`)
+			c.env[passwordEnv] = "second"
+			_, _, err := c.run(t, "", "createsuperuser", "--noinput", "--username", name)
+			checkExit(t, err, 1, `that username is already taken: "alice"`)
 
-	// The first user is untouched.
-	u := mustUser(t, c.openDB(t), "alice")
-	if u.IsSuperuser {
-		t.Error("IsSuperuser = true after the refused createsuperuser, want false")
+			// The first user is untouched.
+			db := c.openDB(t)
+			u := mustUser(t, db, "alice")
+			if u.IsSuperuser {
+				t.Error("IsSuperuser = true after the refused createsuperuser, want false")
+			}
+			checkPassword(t, u, "first", true)
+			if n, err := db.CountUsers(context.Background(), models.UserQuery{}); err != nil || n != 1 {
+				t.Errorf("CountUsers = %d, %v; want 1", n, err)
+			}
+		})
 	}
-	checkPassword(t, u, "first", true)
+}
+
+func TestCreateUserNormalizesUsername(t *testing.T) {
+	c := newTestCLI(t)
+	c.env[passwordEnv] = "pw"
+	out := c.mustRun(t, "", "createuser", "--noinput", "--username", "\uff42ob")
+	if want := "User \"bob\" created successfully.\n"; out != want {
+		t.Errorf("stdout = %q, want %q", out, want)
+	}
+	mustUser(t, c.openDB(t), "bob")
 }
 
 func TestCreateSuperuserInteractive(t *testing.T) {
@@ -632,6 +662,80 @@ func TestChangePasswordErrors(t *testing.T) {
 			_, _, err := c.run(t, tt.stdin, tt.args...)
 			checkExit(t, err, tt.wantCode, tt.wantMsg)
 			checkPassword(t, mustUser(t, c.openDB(t), "alice"), "old pw", true)
+		})
+	}
+}
+
+// readHook runs fn once, before the first read of r: a command that reads
+// the user and then prompts gets fn's change in between.
+type readHook struct {
+	r    io.Reader
+	once sync.Once
+	fn   func()
+}
+
+func (h *readHook) Read(p []byte) (int, error) {
+	h.once.Do(h.fn)
+	return h.r.Read(p)
+}
+
+// TestChangePasswordRacingDeactivation is issue 13 item 3 on the CLI:
+// changepassword reads the user, then waits for the new password; an
+// account deactivated in that time must stay deactivated.
+func TestChangePasswordRacingDeactivation(t *testing.T) {
+	c := newTestCLI(t)
+	c.createUser(t, "createuser", "alice", "old pw")
+	stdin := &readHook{r: strings.NewReader("new pw\nnew pw\n"), fn: func() { c.mustRun(t, "", "deactivate", "alice") }}
+	var out bytes.Buffer
+	if err := run(context.Background(), c.args("changepassword", "alice"), c.getenv, stdin, &out, io.Discard); err != nil {
+		t.Fatalf("changepassword: %v", err)
+	}
+	u := mustUser(t, c.openDB(t), "alice")
+	if u.IsActive {
+		t.Error("alice is active again: changepassword wrote back the row it read before the deactivation")
+	}
+	checkPassword(t, u, "new pw", true)
+}
+
+// TestUserCommandsEndSessions is issue 13 item 4 on the CLI: a new password,
+// a deactivation (even undone) and a deletion end the user's admin sessions,
+// by deleting them; other commands leave them alone.
+func TestUserCommandsEndSessions(t *testing.T) {
+	tests := []struct {
+		name     string
+		commands [][]string
+		stdin    string
+		wantLive bool
+	}{
+		{"changepassword", [][]string{{"changepassword", "--noinput", "alice"}}, "", false},
+		{"changepassword interactive", [][]string{{"changepassword", "alice"}}, "new pw\nnew pw\n", false},
+		{"deactivate", [][]string{{"deactivate", "alice"}}, "", false},
+		{"deactivate then activate", [][]string{{"deactivate", "alice"}, {"activate", "alice"}}, "", false},
+		{"deleteuser", [][]string{{"deleteuser", "alice"}}, "", false},
+		{"activate an active user", [][]string{{"activate", "alice"}}, "", true},
+		{"drf_create_token -r", [][]string{{"drf_create_token", "-r", "alice"}}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createsuperuser", "alice", "old pw")
+			db := c.openDB(t)
+			ctx := context.Background()
+			const sessionID = "a session id of alice's in the admin"
+			if _, err := db.CreateSession(ctx, mustUser(t, db, "alice"), sessionID, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			c.env[passwordEnv] = "new pw"
+			for _, args := range tt.commands {
+				c.mustRun(t, tt.stdin, args...)
+			}
+			_, err := db.SessionByID(ctx, sessionID)
+			if err != nil && !errors.Is(err, models.ErrNotFound) {
+				t.Fatal(err)
+			}
+			if live := err == nil; live != tt.wantLive {
+				t.Errorf("alice's session exists: %v, want %v", live, tt.wantLive)
+			}
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/mail"
 	"os"
 	"strings"
 	"time"
@@ -59,10 +58,12 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 					return err
 				}
 			}
+			// Checked as CreateUser will store it, before the database is opened.
+			*username = models.NormalizeUsername(*username)
 			if err := models.ValidateUsername(*username); err != nil {
 				return err
 			}
-			if err := validateEmail(*email); err != nil {
+			if err := models.ValidateEmail(*email); err != nil {
 				return err
 			}
 			return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
@@ -88,16 +89,6 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 			})
 		}
 	}
-}
-
-func validateEmail(email string) error {
-	if email == "" {
-		return nil
-	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return fmt.Errorf("enter a valid email address: %q", email)
-	}
-	return nil
 }
 
 func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
@@ -164,11 +155,14 @@ func changePasswordCommand(fs *flag.FlagSet, cf *configFlags) func(context.Conte
 					return err
 				}
 			}
-			if err := u.SetPassword(password, cfg.Auth.BcryptCost); err != nil {
+			hash, err := models.HashPassword(password, cfg.Auth.BcryptCost)
+			if err != nil {
 				return err
 			}
-			if err := db.UpdateUser(ctx, u); err != nil {
-				return err
+			// The password alone, whatever else changed while we asked; it
+			// ends the user's admin sessions.
+			if err := db.ChangeUser(ctx, u.ID, models.UserChange{Password: &hash}); err != nil {
+				return userGone(err, u.Username)
 			}
 			fmt.Fprintf(e.stdout, "Password changed successfully for user %q\n", u.Username)
 			return nil
@@ -188,9 +182,9 @@ func setActiveCommand(active bool) func(*flag.FlagSet, *configFlags) func(contex
 				if err != nil {
 					return err
 				}
-				u.IsActive = active
-				if err := db.UpdateUser(ctx, u); err != nil {
-					return err
+				// Deactivating ends the user's admin sessions.
+				if err := db.ChangeUser(ctx, u.ID, models.UserChange{IsActive: &active}); err != nil {
+					return userGone(err, u.Username)
 				}
 				state := "deactivated"
 				if active {
@@ -223,10 +217,19 @@ func deleteUserCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, 
 
 func findUser(ctx context.Context, db *models.DB, username string) (*models.User, error) {
 	u, err := db.UserByUsername(ctx, username)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, fmt.Errorf("user %q does not exist", username)
+	if err != nil {
+		return nil, userGone(err, username)
 	}
-	return u, err
+	return u, nil
+}
+
+// userGone words ErrNotFound from a write to a user found a moment before
+// (deleted meanwhile) as findUser does.
+func userGone(err error, username string) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("user %q does not exist", username)
+	}
+	return err
 }
 
 // prompter asks questions on stdout and reads answers from stdin: passwords

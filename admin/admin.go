@@ -164,6 +164,9 @@ func csrfToken(sessionID string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// msgSessionEnded answers a form posted without a live staff session.
+const msgSessionEnded = "Your session has ended. Log in again."
+
 // staffHandler is a handler for signed-in staff.
 type staffHandler func(w http.ResponseWriter, r *http.Request, v *visit)
 
@@ -182,7 +185,7 @@ func (s *site) staff(h staffHandler) http.Handler {
 				http.Redirect(w, r, "/admin/login/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", Data: "Your session has ended. Log in again."})
+			s.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", Data: msgSessionEnded})
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -219,18 +222,33 @@ func (s *site) visitor(r *http.Request) (*visit, error) {
 	return &visit{user: sess.User, sessionID: c.Value, csrf: csrfToken(c.Value)}, nil
 }
 
-// startSession signs u in: a fresh random id in the cookie, its hash in the
-// table.
-func (s *site) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *models.User) error {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return fmt.Errorf("session id: %w", err)
-	}
-	id := base64.RawURLEncoding.EncodeToString(b)
-	sess, err := s.DB.CreateSession(ctx, u.ID, id, s.SessionTTL)
+// startSession signs u in through create (DB.LogIn or DB.CreateSession): a
+// fresh random id in the cookie, its hash in the table.
+func (s *site) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *models.User,
+	create func(context.Context, *models.User, string, time.Duration) (*models.Session, error)) error {
+	id, err := newSessionID()
 	if err != nil {
 		return err
 	}
+	sess, err := create(ctx, u, id, s.SessionTTL)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, r, id, sess)
+	return nil
+}
+
+// newSessionID is 256 random bits, what the browser holds.
+func newSessionID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("session id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// setSessionCookie hands the browser the id of sess.
+func (s *site) setSessionCookie(w http.ResponseWriter, r *http.Request, id string, sess *models.Session) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     CookieName,
 		Value:    id,
@@ -241,7 +259,6 @@ func (s *site) startSession(ctx context.Context, w http.ResponseWriter, r *http.
 		Secure:   r.TLS != nil || s.SecureCookie,
 		SameSite: http.SameSiteLaxMode,
 	})
-	return nil
 }
 
 func (s *site) clearCookie(w http.ResponseWriter, r *http.Request) {

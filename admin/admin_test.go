@@ -48,19 +48,33 @@ func (c *clock) add(d time.Duration) {
 func newFixture(t *testing.T, tweak func(*admin.Deps)) *fixture {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	f := openSite(t, testdb.New(t), clk, nil, tweak)
+	if err := f.db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// twin is the site on a second handle to f's database, as a second server
+// sharing it would be; log, when not nil, receives every statement the
+// twin runs (models.Options.LogQueries).
+func (f *fixture) twin(log io.Writer) *fixture {
+	f.t.Helper()
+	return openSite(f.t, f.src, f.clock, log, nil)
+}
+
+func openSite(t *testing.T, src testdb.DB, clk *clock, log io.Writer, tweak func(*admin.Deps)) *fixture {
+	t.Helper()
 	keys, err := auth.NewKeyring([]byte("a test secret of at least thirty-two bytes"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := testdb.New(t)
-	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}, models.Options{Keys: keys, Now: clk.now})
+	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN},
+		models.Options{Keys: keys, Now: clk.now, Log: log, LogQueries: log != nil})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	auth.ConnectTokenReceiver(db.Signals)
 	a := auth.New(db, "Token", 4)
 	d := admin.Deps{DB: db, Auth: a, BcryptCost: 4, SessionTTL: time.Hour}
@@ -336,6 +350,29 @@ func TestUserForms(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// An address longer than the column (Django's 254) is a form error, on
+	// adding and on changing, not a database error.
+	long := strings.Repeat("a", 250) + "@example.com"
+	w = f.do("POST", "/admin/users/add/", url.Values{"csrf": {tok}, "username": {"longmail"}, "email": {long}, "password1": {"pw-pw-pw"}, "password2": {"pw-pw-pw"}}, c, nil)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "Enter a valid email address.") {
+		t.Errorf("add with a %d-byte email: got %d", len(long), w.Code)
+	}
+	w = f.do("POST", "/admin/users/1/", url.Values{"csrf": {tok}, "email": {long}, "is_active": {"on"}, "is_staff": {"on"}, "is_superuser": {"on"}}, c, nil)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "Enter a valid email address.") {
+		t.Errorf("change to a %d-byte email: got %d", len(long), w.Code)
+	}
+	// "ｂoss" is "boss" in NFKC, as usernames are stored.
+	w = f.do("POST", "/admin/users/add/", url.Values{"csrf": {tok}, "username": {"\uff42oss"}, "password1": {"pw-pw-pw"}, "password2": {"pw-pw-pw"}}, c, nil)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "A user with that username already exists.") {
+		t.Errorf("full-width look-alike of boss: got %d: %s", w.Code, w.Body)
+	}
+	w = f.do("POST", "/admin/users/add/", url.Values{"csrf": {tok}, "username": {"\uff43arol"}, "password1": {"pw-pw-pw"}, "password2": {"pw-pw-pw"}}, c, nil)
+	if w.Code != http.StatusSeeOther {
+		t.Errorf("full-width carol: got %d: %s", w.Code, w.Body)
+	}
+	if _, err := f.db.UserByUsername(context.Background(), "carol"); err != nil {
+		t.Errorf("full-width carol is not stored as carol: %v", err)
+	}
 	plain := f.user("plain", false, false, true)
 	w = f.do("POST", "/admin/users/"+itoa(plain.ID)+"/password/", url.Values{"csrf": {tok}, "password1": {"new password"}, "password2": {"new password"}}, c, nil)
 	if w.Code != http.StatusSeeOther {
@@ -495,3 +532,139 @@ func TestTokens(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestOnlySuperusersTouchSuperuserTokens is the takeover of issue 13 item 5:
+// a staff user who is not a superuser must not regenerate (and be shown), delete
+// or add a superuser's token, nor reach the pages that confirm it; the rule is
+// the one the users pages apply.
+func TestOnlySuperusersTouchSuperuserTokens(t *testing.T) {
+	type actor int
+	const (
+		staff actor = iota
+		boss
+	)
+	tests := []struct {
+		name       string
+		as         actor
+		method     string
+		path       string // {boss}, {plain} and {staff} stand for those users' ids
+		form       url.Values
+		noToken    bool // the target has no token beforehand
+		wantStatus int
+	}{
+		{"regenerate form", staff, "GET", "/admin/tokens/{boss}/regenerate/", nil, false, http.StatusForbidden},
+		{"regenerate", staff, "POST", "/admin/tokens/{boss}/regenerate/", url.Values{}, false, http.StatusForbidden},
+		{"delete form", staff, "GET", "/admin/tokens/{boss}/delete/", nil, false, http.StatusForbidden},
+		{"delete", staff, "POST", "/admin/tokens/{boss}/delete/", url.Values{}, false, http.StatusForbidden},
+		{"add", staff, "POST", "/admin/tokens/add/", url.Values{"username": {"boss"}}, true, http.StatusForbidden},
+
+		// What the rule leaves allowed.
+		{"staff regenerates a plain user's", staff, "POST", "/admin/tokens/{plain}/regenerate/", url.Values{}, false, http.StatusOK},
+		{"staff regenerates its own", staff, "POST", "/admin/tokens/{staff}/regenerate/", url.Values{}, false, http.StatusOK},
+		{"staff adds a plain user's", staff, "POST", "/admin/tokens/add/", url.Values{"username": {"plain"}}, true, http.StatusCreated},
+		{"superuser regenerates another's", boss, "POST", "/admin/tokens/{boss}/regenerate/", url.Values{}, false, http.StatusOK},
+		{"superuser deletes another's", boss, "POST", "/admin/tokens/{boss}/delete/", url.Values{}, false, http.StatusSeeOther},
+		{"superuser adds another's", boss, "POST", "/admin/tokens/add/", url.Values{"username": {"boss"}}, true, http.StatusCreated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			ctx := context.Background()
+			users := map[string]*models.User{
+				"boss":  f.user("boss", true, true, true),
+				"staff": f.user("staff", true, false, true),
+				"plain": f.user("plain", false, false, true),
+			}
+			f.user("boss2", true, true, true)
+			visitor := "staff"
+			if tt.as == boss {
+				visitor = "boss2"
+			}
+			c, csrf := f.login(visitor)
+			path := tt.path
+			var target *models.User
+			for name, u := range users {
+				if strings.Contains(path, "{"+name+"}") {
+					target = u
+				}
+				path = strings.ReplaceAll(path, "{"+name+"}", itoa(u.ID))
+			}
+			if tt.form != nil {
+				if name := tt.form.Get("username"); name != "" {
+					target = users[name]
+				}
+				tt.form.Set("csrf", csrf)
+			}
+			var oldKey string
+			if tt.noToken {
+				if err := f.db.DeleteToken(ctx, target.ID); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				old, err := f.db.TokenOf(ctx, target.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				oldKey = old.Key
+			}
+
+			w := f.do(tt.method, path, tt.form, c, nil)
+			if w.Code != tt.wantStatus {
+				t.Fatalf("%s %s: got %d, want %d: %s", tt.method, path, w.Code, tt.wantStatus, w.Body)
+			}
+			if tt.wantStatus != http.StatusForbidden {
+				return
+			}
+			if strings.Contains(w.Body.String(), `id="key"`) {
+				t.Errorf("the refusal shows a key: %s", w.Body)
+			}
+			tok, err := f.db.TokenOf(ctx, target.ID)
+			switch {
+			case tt.noToken && !errors.Is(err, models.ErrNotFound):
+				t.Errorf("a refused add left a token: %v, %v", tok, err)
+			case !tt.noToken && err != nil:
+				t.Errorf("the token is gone after a refused %s: %v", tt.name, err)
+			case !tt.noToken && tok.Key != oldKey:
+				t.Errorf("the key changed after a refused %s", tt.name)
+			}
+		})
+	}
+}
+
+// TestOnlySuperusersActOnSuperusers: the rule of the token pages on the users
+// pages, confirmation pages included; a staff user may still look at a
+// superuser.
+func TestOnlySuperusersActOnSuperusers(t *testing.T) {
+	f := newFixture(t, nil)
+	bossUser := f.user("boss", true, true, true)
+	f.user("staff", true, false, true)
+	c, csrf := f.login("staff")
+	boss := "/admin/users/" + itoa(bossUser.ID) + "/"
+	tests := []struct {
+		method, path string
+		form         url.Values
+		wantStatus   int
+	}{
+		{"GET", boss, nil, http.StatusOK},
+		{"POST", boss, url.Values{"csrf": {csrf}, "email": {"x@example.com"}}, http.StatusForbidden},
+		{"GET", boss + "password/", nil, http.StatusForbidden},
+		{"POST", boss + "password/", url.Values{"csrf": {csrf}, "password1": {"taken over"}, "password2": {"taken over"}}, http.StatusForbidden},
+		{"GET", boss + "delete/", nil, http.StatusForbidden},
+		{"POST", boss + "delete/", url.Values{"csrf": {csrf}}, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		if w := f.do(tt.method, tt.path, tt.form, c, nil); w.Code != tt.wantStatus {
+			t.Errorf("%s %s: got %d, want %d", tt.method, tt.path, w.Code, tt.wantStatus)
+		}
+	}
+	u, err := f.db.UserByID(context.Background(), bossUser.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "" || !u.IsActive {
+		t.Errorf("boss after refused changes: email %q active %v", u.Email, u.IsActive)
+	}
+	if _, err := f.auth.Login(context.Background(), "boss", password); err != nil {
+		t.Errorf("boss's password after a refused change: %v", err)
+	}
+}

@@ -85,13 +85,15 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.startSession(r.Context(), w, r, u); err != nil {
-		s.serverError(w, r, err)
+	// LogIn writes last_login alone, and only while u is still what was
+	// checked: a reset, deactivation or demotion since refuses the login.
+	err = s.startSession(r.Context(), w, r, u, s.DB.LogIn)
+	if errors.Is(err, models.ErrUserChanged) {
+		d.Error = msgBadLogin
+		s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: d})
 		return
 	}
-	now := s.DB.Now()
-	u.LastLogin = &now
-	if err := s.DB.UpdateUser(r.Context(), u); err != nil {
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -82,6 +82,9 @@ func (s *site) tokenAdd(w http.ResponseWriter, r *http.Request, v *visit) {
 	} else if err != nil {
 		s.serverError(w, r, err)
 		return
+	} else if !mayActOn(v.user, u) {
+		s.forbidden(w, r, v, msgOnlySuperusers)
+		return
 	}
 	if len(d.Errors) == 0 {
 		key, err := auth.GenerateKey()
@@ -124,10 +127,11 @@ type confirmData struct {
 	Danger   bool
 }
 
-// tokenOwner loads the user of /admin/tokens/{id}/… and its token; ok false
-// has answered.
+// tokenOwner loads the user whose token /admin/tokens/{id}/… acts on (the
+// token itself is not read), under the users pages' rule (see target); ok
+// false has answered.
 func (s *site) tokenOwner(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
-	return loadByID(s, w, r, v, s.DB.UserByID)
+	return s.target(w, r, v)
 }
 
 func (s *site) tokenRegenerateForm(w http.ResponseWriter, r *http.Request, v *visit) {

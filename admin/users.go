@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"net/http"
-	"net/mail"
 	"strings"
 
 	"studentapi/models"
@@ -12,7 +11,7 @@ import (
 const (
 	msgRequired         = "This field is required."
 	msgPasswordMismatch = "The two password fields didn’t match."
-	msgOnlySuperusers   = "Only superusers may grant staff or superuser status, or change a superuser."
+	msgOnlySuperusers   = "Only superusers may grant staff or superuser status, or act on a superuser or its token."
 )
 
 type userListData struct {
@@ -69,22 +68,16 @@ func (s *site) userAddForm(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func checked(r *http.Request, name string) bool { return r.PostForm.Get(name) != "" }
 
-// validEmail accepts an empty address (Django's email is optional) or one
-// address without a display name.
-func validEmail(s string) bool {
-	if s == "" {
-		return true
-	}
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s
-}
+// validEmail is models.ValidateEmail, whose message the form words as
+// Django's.
+func validEmail(s string) bool { return models.ValidateEmail(s) == nil }
 
 // userAdd creates a user through models.CreateUser, so the UserCreated hook
 // gives it its token as for every other way of making a user.
 func (s *site) userAdd(w http.ResponseWriter, r *http.Request, v *visit) {
 	f := userForm{
 		Adding:      true,
-		Username:    strings.TrimSpace(r.PostForm.Get("username")),
+		Username:    models.NormalizeUsername(strings.TrimSpace(r.PostForm.Get("username"))),
 		Email:       strings.TrimSpace(r.PostForm.Get("email")),
 		IsActive:    true,
 		IsStaff:     checked(r, "is_staff"),
@@ -142,14 +135,23 @@ func checkPasswords(r *http.Request, errs fieldErrors) string {
 	return p1
 }
 
-// target loads the user of /admin/users/{id}/…; ok false has answered. Staff
-// who are not superusers may not touch a superuser.
+// mayActOn is the one rule for what a signed-in staff user may do to an
+// account, to its row and to its token alike: only a superuser may act on a
+// superuser. Whoever could set a superuser's password or read its new key
+// would be that superuser.
+func mayActOn(actor, target *models.User) bool {
+	return actor.IsSuperuser || !target.IsSuperuser
+}
+
+// target loads the user whose id is in the path, for a page that acts on it
+// or on its token, or confirms such an act; ok false has answered: 404, or
+// 403 when mayActOn refuses.
 func (s *site) target(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
 	u, ok := loadByID(s, w, r, v, s.DB.UserByID)
 	if !ok {
 		return nil, false
 	}
-	if u.IsSuperuser && !v.user.IsSuperuser && r.Method != http.MethodGet {
+	if !mayActOn(v.user, u) {
 		s.forbidden(w, r, v, msgOnlySuperusers)
 		return nil, false
 	}
@@ -160,8 +162,9 @@ func formOf(u *models.User) userForm {
 	return userForm{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser}
 }
 
+// userEditForm shows any user; only saving it is under mayActOn's rule.
 func (s *site) userEditForm(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, ok := s.target(w, r, v)
+	u, ok := loadByID(s, w, r, v, s.DB.UserByID)
 	if !ok {
 		return
 	}
@@ -169,7 +172,9 @@ func (s *site) userEditForm(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 // userEdit changes the email, active flag and, for superusers, the staff and
-// superuser flags. Deactivating a user ends its sessions.
+// superuser flags: only those columns are written, so a password set or a
+// login recorded since the user was read stays. Deactivating a user or
+// taking its staff status ends its sessions (models.ChangeUser).
 func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 	u, ok := s.target(w, r, v)
 	if !ok {
@@ -180,8 +185,10 @@ func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 	f.IsActive = checked(r, "is_active")
 	f.Errors = fieldErrors{}
 	staff, super := checked(r, "is_staff"), checked(r, "is_superuser")
+	change := models.UserChange{Email: &f.Email, IsActive: &f.IsActive}
 	if v.user.IsSuperuser {
 		f.IsStaff, f.IsSuperuser = staff || super, super
+		change.IsStaff, change.IsSuperuser = &f.IsStaff, &f.IsSuperuser
 	} else if (staff && !u.IsStaff) || (super && !u.IsSuperuser) {
 		s.forbidden(w, r, v, msgOnlySuperusers)
 		return
@@ -191,17 +198,14 @@ func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.renderUserForm(w, r, v, http.StatusBadRequest, f)
 		return
 	}
-	wasActive := u.IsActive
-	u.Email, u.IsActive, u.IsStaff, u.IsSuperuser = f.Email, f.IsActive, f.IsStaff, f.IsSuperuser
-	if err := s.DB.UpdateUser(r.Context(), u); err != nil {
-		s.serverError(w, r, err)
+	err := s.DB.ChangeUser(r.Context(), u.ID, change)
+	if errors.Is(err, models.ErrNotFound) {
+		s.notFound(w, r, v)
 		return
 	}
-	if wasActive && !u.IsActive {
-		if err := s.DB.DeleteSessionsOf(r.Context(), u.ID); err != nil {
-			s.serverError(w, r, err)
-			return
-		}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	redirectFlash(w, r, "/admin/users/"+itoa(u.ID)+"/", "saved")
 }
@@ -221,9 +225,11 @@ func (s *site) userPasswordForm(w http.ResponseWriter, r *http.Request, v *visit
 		Data: passwordData{ID: u.ID, Username: u.Username}})
 }
 
-// userPassword sets a new password and ends the user's sessions; the
-// visitor's own is started afresh, as Django's update_session_auth_hash keeps
-// the one who changed it signed in.
+// userPassword sets a new password, which ends the user's sessions
+// (models.ChangeUser). An admin who sets their own stays signed in here, as
+// Django's update_session_auth_hash keeps them: under a new session id,
+// created in the transaction that changes the password, while every other
+// session of theirs ends.
 func (s *site) userPassword(w http.ResponseWriter, r *http.Request, v *visit) {
 	u, ok := s.target(w, r, v)
 	if !ok {
@@ -235,24 +241,44 @@ func (s *site) userPassword(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.render(w, r, http.StatusBadRequest, "user_password", page{Title: "Change password", Nav: "users", User: v.user, CSRF: v.csrf, Data: d})
 		return
 	}
-	if err := u.SetPassword(password, s.BcryptCost); err != nil {
+	hash, err := models.HashPassword(password, s.BcryptCost)
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	if err := s.DB.UpdateUser(ctx, u); err != nil {
+	change := models.UserChange{Password: &hash}
+	var own *models.Session
+	var ownID string
+	if u.ID != v.user.ID {
+		err = s.DB.ChangeUser(ctx, u.ID, change)
+	} else if ownID, err = newSessionID(); err == nil {
+		err = s.DB.Transaction(ctx, func(tx *models.DB) error {
+			if err := tx.ChangeUser(ctx, u.ID, change); err != nil {
+				return err
+			}
+			u.Password = hash
+			sess, err := tx.CreateSession(ctx, u, ownID, s.SessionTTL)
+			own = sess
+			return err
+		})
+	}
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		s.notFound(w, r, v)
+		return
+	case errors.Is(err, models.ErrUserChanged):
+		// The visitor was deactivated or demoted while asking: nothing
+		// changed, and their session is over.
+		s.clearCookie(w, r)
+		s.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", Data: msgSessionEnded})
+		return
+	case err != nil:
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.DB.DeleteSessionsOf(ctx, u.ID); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if u.ID == v.user.ID {
-		if err := s.startSession(ctx, w, r, u); err != nil {
-			s.serverError(w, r, err)
-			return
-		}
+	if own != nil {
+		s.setSessionCookie(w, r, ownID, own)
 	}
 	redirectFlash(w, r, "/admin/users/"+itoa(u.ID)+"/", "password")
 }
@@ -276,12 +302,8 @@ func (s *site) userDelete(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
-	if err := s.DB.DeleteSessionsOf(ctx, u.ID); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if err := s.DB.DeleteUser(ctx, u.Username); err != nil && !errors.Is(err, models.ErrNotFound) {
+	// Its sessions go with it (models.DeleteUser).
+	if err := s.DB.DeleteUser(r.Context(), u.Username); err != nil && !errors.Is(err, models.ErrNotFound) {
 		s.serverError(w, r, err)
 		return
 	}

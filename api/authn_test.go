@@ -127,9 +127,8 @@ func TestAuthentication(t *testing.T) {
 			wantStatus: 401, wantBody: `{"detail":"User inactive or deleted."}`, wantHeaders: headers("WWW-Authenticate", "Token")},
 		{name: "user deactivated after login", path: "/studentapi/", token: "alice",
 			setup: func(t *testing.T, e *env) {
-				u := e.users["alice"]
-				u.IsActive = false
-				if err := e.db.UpdateUser(context.Background(), u); err != nil {
+				inactive := false
+				if err := e.db.ChangeUser(context.Background(), e.users["alice"].ID, models.UserChange{IsActive: &inactive}); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -159,13 +159,13 @@ func TestAuthenticateFollowsTheDatabase(t *testing.T) {
 	check("old key after replace", oldKey, auth.ErrInvalidToken)
 	check("new key after replace", newKey, nil)
 
-	alice.IsActive = false
-	if err := db.UpdateUser(t.Context(), alice); err != nil {
+	active := false
+	if err := db.ChangeUser(t.Context(), alice.ID, models.UserChange{IsActive: &active}); err != nil {
 		t.Fatal(err)
 	}
 	check("after deactivation", newKey, auth.ErrInactive)
-	alice.IsActive = true
-	if err := db.UpdateUser(t.Context(), alice); err != nil {
+	active = true
+	if err := db.ChangeUser(t.Context(), alice.ID, models.UserChange{IsActive: &active}); err != nil {
 		t.Fatal(err)
 	}
 	check("after reactivation", newKey, nil)

@@ -232,6 +232,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.with(ctx).Where("user_tag IS NULL").Delete(&Session{}).Error; err != nil {
 		return fmt.Errorf("migrate: %w", translate(err, "delete untagged sessions"))
 	}
+	if err := db.deleteOrphanedSessions(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 

@@ -3,9 +3,11 @@ package models
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -29,18 +31,62 @@ type Session struct {
 // from the same KeyProtector.
 func (db *DB) sessionDigest(id string) string { return db.keys.Digest("session\x00" + id) }
 
-// CreateSession stores a session for userID under the random id the caller
-// hands to the browser, good for ttl. Expired sessions are swept on the way.
-func (db *DB) CreateSession(ctx context.Context, userID int64, id string, ttl time.Duration) (*Session, error) {
+// ErrUserChanged means a user is no longer what the caller checked: its
+// password, or its being active staff, changed since it was read.
+var ErrUserChanged = errors.New("the user changed since it was read")
+
+// CreateSession signs u in to the admin site: it stores a session under the
+// random id the caller hands to the browser, good for ttl, but only while u's
+// row still holds the password hash u carries and u is active staff, and
+// returns ErrUserChanged otherwise. The statement that checks this holds the
+// row until the session is stored, so a change that ends sessions (see
+// ChangeUser) either comes first, and is seen here, or waits and then
+// deletes the new session: a password check that raced a reset, a
+// deactivation or a demotion leaves no session behind. Expired sessions are
+// swept on the way.
+func (db *DB) CreateSession(ctx context.Context, u *User, id string, ttl time.Duration) (*Session, error) {
+	return db.createSession(ctx, u, id, ttl, gorm.Expr("last_login"))
+}
+
+// LogIn is CreateSession for a login: it also sets u's last_login, and only
+// that column (Django's update_last_login).
+func (db *DB) LogIn(ctx context.Context, u *User, id string, ttl time.Duration) (*Session, error) {
 	now := db.now()
-	if err := db.with(ctx).Where("expires < ?", now).Delete(&Session{}).Error; err != nil {
-		return nil, translate(err, "sweep expired sessions")
+	s, err := db.createSession(ctx, u, id, ttl, now)
+	if err != nil {
+		return nil, err
 	}
-	digest := db.sessionDigest(id)
-	tag := db.keys.Tag(digest, userID)
-	s := &Session{Digest: digest, UserID: userID, UserTag: tag[:], Created: now, Expires: now.Add(ttl)}
-	if err := db.with(ctx).Omit(clause.Associations).Create(s).Error; err != nil {
-		return nil, translate(err, fmt.Sprintf("create session for user %d", userID))
+	u.LastLogin = &now
+	return s, nil
+}
+
+// createSession is CreateSession, setting last_login to lastLogin.
+func (db *DB) createSession(ctx context.Context, u *User, id string, ttl time.Duration, lastLogin any) (*Session, error) {
+	var s *Session
+	err := db.Transaction(ctx, func(tx *DB) error {
+		res := tx.with(ctx).Model(&User{}).
+			Where("id = ? AND password = ? AND is_active = ? AND is_staff = ?", u.ID, u.Password, true, true).
+			Update("last_login", lastLogin)
+		if res.Error != nil {
+			return translate(res.Error, fmt.Sprintf("check user %d for a session", u.ID))
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("session for user %d: %w", u.ID, ErrUserChanged)
+		}
+		now := tx.now()
+		if err := tx.with(ctx).Where("expires < ?", now).Delete(&Session{}).Error; err != nil {
+			return translate(err, "sweep expired sessions")
+		}
+		digest := tx.sessionDigest(id)
+		tag := tx.keys.Tag(digest, u.ID)
+		s = &Session{Digest: digest, UserID: u.ID, UserTag: tag[:], Created: now, Expires: now.Add(ttl)}
+		if err := tx.with(ctx).Omit(clause.Associations).Create(s).Error; err != nil {
+			return translate(err, fmt.Sprintf("create session for user %d", u.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -73,11 +119,24 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 	return nil
 }
 
-// DeleteSessionsOf ends every session of userID, as a password change or a
-// deactivation should.
-func (db *DB) DeleteSessionsOf(ctx context.Context, userID int64) error {
+// deleteSessionsOf ends every session of userID. Only ChangeUser and
+// DeleteUser call it, after taking the user's row, so that a concurrent
+// login cannot slip a session in behind it (see CreateSession).
+func (db *DB) deleteSessionsOf(ctx context.Context, userID int64) error {
 	if err := db.with(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
 		return translate(err, fmt.Sprintf("delete sessions of user %d", userID))
+	}
+	return nil
+}
+
+// deleteOrphanedSessions deletes the sessions of users who may not sign in
+// (inactive, or not staff), which earlier versions left behind when
+// they deactivated or demoted a user, and which re-activating would have
+// brought back.
+func (db *DB) deleteOrphanedSessions(ctx context.Context) error {
+	barred := db.with(ctx).Model(&User{}).Select("id").Where("is_active = ? OR is_staff = ?", false, false)
+	if err := db.with(ctx).Where("user_id IN (?)", barred).Delete(&Session{}).Error; err != nil {
+		return translate(err, "delete sessions of users who may not sign in")
 	}
 	return nil
 }

@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -38,10 +40,35 @@ var ErrInvalidUsername = errors.New("enter a valid username: at most 150 charact
 
 var usernameRE = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
 
+// NormalizeUsername is the form a username is stored in: NFKC, as Django's
+// AbstractBaseUser.normalize_username, so that a look-alike made of
+// compatibility characters (a full-width "ａdmin") is the same name as the
+// plain one and collides with it. Every way of creating a user goes through
+// CreateUser, which applies it; finding a user stays exact, as in Django.
+func NormalizeUsername(name string) string { return norm.NFKC.String(name) }
+
 // ValidateUsername applies Django's UnicodeUsernameValidator and length limit.
 func ValidateUsername(name string) error {
 	if name == "" || utf8.RuneCountInString(name) > 150 || !usernameRE.MatchString(name) {
 		return fmt.Errorf("username %q: %w", name, ErrInvalidUsername)
+	}
+	return nil
+}
+
+// maxEmailLength is the email column's size, Django's EmailField max_length.
+const maxEmailLength = 254
+
+// ValidateEmail accepts an empty address (the email is optional, as in
+// Django) or one address without a display name that fits the column.
+func ValidateEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	if len(email) > maxEmailLength {
+		return fmt.Errorf("enter a valid email address of at most %d characters", maxEmailLength)
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return fmt.Errorf("enter a valid email address: %q", email)
 	}
 	return nil
 }
@@ -51,13 +78,24 @@ func prehash(password string) []byte {
 	return []byte(hex.EncodeToString(sum[:]))
 }
 
-// SetPassword stores a salted bcrypt hash of password at the given cost.
-func (u *User) SetPassword(password string, cost int) error {
+// HashPassword returns what the password column holds for password: a
+// salted bcrypt hash at the given cost.
+func HashPassword(password string, cost int) (string, error) {
 	hash, err := bcrypt.GenerateFromPassword(prehash(password), cost)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return "", fmt.Errorf("hash password: %w", err)
 	}
-	u.Password = passwordPrefix + string(hash)
+	return passwordPrefix + string(hash), nil
+}
+
+// SetPassword sets u.Password to HashPassword(password, cost), for a user
+// about to be created; a stored user's password is changed with ChangeUser.
+func (u *User) SetPassword(password string, cost int) error {
+	hash, err := HashPassword(password, cost)
+	if err != nil {
+		return err
+	}
+	u.Password = hash
 	return nil
 }
 
@@ -94,8 +132,10 @@ func (u *User) AfterCreate(tx *gorm.DB) error {
 	return nil
 }
 
-// CreateUser inserts u; the UserCreated receivers run in the same transaction.
+// CreateUser inserts u, its username normalised by NormalizeUsername first;
+// the UserCreated receivers run in the same transaction.
 func (db *DB) CreateUser(ctx context.Context, u *User) error {
+	u.Username = NormalizeUsername(u.Username)
 	if err := ValidateUsername(u.Username); err != nil {
 		return err
 	}
@@ -120,31 +160,110 @@ func (db *DB) UserByUsername(ctx context.Context, username string) (*User, error
 	return &u, nil
 }
 
-// UpdateUser writes every column of u.
-func (db *DB) UpdateUser(ctx context.Context, u *User) error {
-	res := db.with(ctx).Select("*").Omit("id", "date_joined").Updates(u)
-	if res.Error != nil {
-		return translate(res.Error, fmt.Sprintf("update user %q", u.Username))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("update user %q: %w", u.Username, ErrNotFound)
-	}
-	return nil
+// UserChange is what ChangeUser writes: each field that is not nil names one
+// column, and the others keep whatever the database holds, not what the
+// caller read earlier.
+type UserChange struct {
+	Email *string
+	// Password is a hash from HashPassword, never a password.
+	Password    *string
+	IsActive    *bool
+	IsStaff     *bool
+	IsSuperuser *bool
 }
 
-// DeleteUser removes a user and its token in one transaction.
+func (c UserChange) columns() map[string]any {
+	cols := map[string]any{}
+	if c.Email != nil {
+		cols["email"] = *c.Email
+	}
+	if c.Password != nil {
+		cols["password"] = *c.Password
+	}
+	if c.IsActive != nil {
+		cols["is_active"] = *c.IsActive
+	}
+	if c.IsStaff != nil {
+		cols["is_staff"] = *c.IsStaff
+	}
+	if c.IsSuperuser != nil {
+		cols["is_superuser"] = *c.IsSuperuser
+	}
+	return cols
+}
+
+// endsSessions reports whether c takes away what an admin session stands on:
+// the password it was opened with, or being active staff.
+func (c UserChange) endsSessions() bool {
+	return c.Password != nil || (c.IsActive != nil && !*c.IsActive) || (c.IsStaff != nil && !*c.IsStaff)
+}
+
+// ChangeUser writes the columns c names of user id, in a statement that names
+// only them. Nothing writes back a whole row read earlier, so no change undoes
+// another made meanwhile: a login's last_login, an admin's deactivation, a
+// password reset. A new password, a deactivation or the loss of staff status
+// also ends the user's admin sessions, in the same transaction and after the
+// row is written: a login creating a session takes the row first (see
+// CreateSession), so it either sees this change or has its session deleted
+// by it. ErrNotFound if there is no such user; an empty change writes
+// nothing and checks nothing.
+func (db *DB) ChangeUser(ctx context.Context, id int64, c UserChange) error {
+	cols := c.columns()
+	if len(cols) == 0 {
+		return nil
+	}
+	return db.Transaction(ctx, func(tx *DB) error {
+		res := tx.with(ctx).Model(&User{}).Where("id = ?", id).Updates(cols)
+		if res.Error != nil {
+			return translate(res.Error, fmt.Sprintf("change user %d", id))
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("change user %d: %w", id, ErrNotFound)
+		}
+		if c.endsSessions() {
+			return tx.deleteSessionsOf(ctx, id)
+		}
+		return nil
+	})
+}
+
+// DeleteUser removes a user with its token and its admin sessions, in one
+// transaction.
 func (db *DB) DeleteUser(ctx context.Context, username string) error {
 	return db.Transaction(ctx, func(tx *DB) error {
 		u, err := tx.UserByUsername(ctx, username)
 		if err != nil {
 			return err
 		}
+		// Take the row before the sessions go, as ChangeUser does, so that
+		// none a concurrent login creates survives (see CreateSession).
+		if err := tx.lockUser(ctx, u.ID); err != nil {
+			return err
+		}
 		if err := tx.with(ctx).Where("user_id = ?", u.ID).Delete(&Token{}).Error; err != nil {
 			return translate(err, fmt.Sprintf("delete token of %q", username))
+		}
+		if err := tx.deleteSessionsOf(ctx, u.ID); err != nil {
+			return err
 		}
 		if err := tx.with(ctx).Delete(u).Error; err != nil {
 			return translate(err, fmt.Sprintf("delete user %q", username))
 		}
 		return nil
 	})
+}
+
+// lockUser holds the write lock on user id's row until the transaction ends,
+// with an UPDATE that changes nothing: SQLite has no SELECT … FOR UPDATE (its
+// immediate transactions lock the whole database anyway). ErrNotFound if
+// there is no such user.
+func (db *DB) lockUser(ctx context.Context, id int64) error {
+	res := db.with(ctx).Model(&User{}).Where("id = ?", id).Update("last_login", gorm.Expr("last_login"))
+	if res.Error != nil {
+		return translate(res.Error, fmt.Sprintf("lock user %d", id))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("lock user %d: %w", id, ErrNotFound)
+	}
+	return nil
 }

@@ -167,6 +167,50 @@ func TestUsernamesAreCaseSensitive(t *testing.T) {
 	}
 }
 
+// TestCreateUserNormalizesUsername: usernames are stored in NFKC, as Django's
+// normalize_username does, so a full-width "ａdmin" cannot sit beside
+// "admin"; finding a user stays exact, as in Django.
+func TestCreateUserNormalizesUsername(t *testing.T) {
+	tests := []struct {
+		name, username, stored string
+		wantErr                error
+	}{
+		{"full-width look-alike of an existing user", "\uff41dmin", "", models.ErrDuplicate},
+		{"full-width new user", "\uff42ob", "bob", nil},
+		{"compatibility ligature", "\ufb01nn", "finn", nil},
+		{"already normal", "zoë", "zoë", nil},
+		{"decomposed accent composes", "zoe\u0308", "zoë", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := newDB(t)
+			newUser(t, db, "admin")
+			u := &models.User{Username: tt.username, IsActive: true}
+			err := db.CreateUser(t.Context(), u)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("CreateUser(%q) = %v, want %v", tt.username, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if u.Username != tt.stored {
+				t.Errorf("CreateUser(%q) made %q, want %q", tt.username, u.Username, tt.stored)
+			}
+			if _, err := db.UserByUsername(t.Context(), tt.stored); err != nil {
+				t.Errorf("UserByUsername(%q): %v", tt.stored, err)
+			}
+			if tt.username != tt.stored {
+				if _, err := db.UserByUsername(t.Context(), tt.username); !errors.Is(err, models.ErrNotFound) {
+					t.Errorf("UserByUsername(%q) = %v, want %v: lookup is exact", tt.username, err, models.ErrNotFound)
+				}
+			}
+		})
+	}
+	if got := models.NormalizeUsername("\uff41dmin"); got != "admin" {
+		t.Errorf("NormalizeUsername(full-width admin) = %q, want admin", got)
+	}
+}
+
 func TestValidateUsername(t *testing.T) {
 	tests := []struct {
 		name string
@@ -289,30 +333,53 @@ func TestPasswordSurvivesStorage(t *testing.T) {
 	}
 }
 
-func TestUpdateUser(t *testing.T) {
-	db, _ := newDB(t)
-	u := newUser(t, db, "alice")
-	joined := u.DateJoined
-
-	u.Email = "new@example.com"
-	u.IsActive = false
-	if err := db.UpdateUser(t.Context(), u); err != nil {
-		t.Fatalf("UpdateUser: %v", err)
-	}
-	got, err := db.UserByUsername(t.Context(), "alice")
+// TestChangeUserWritesOnlyItsColumns: each change names its columns, and
+// whatever else the row holds, set by someone else since it was read, stays.
+func TestChangeUserWritesOnlyItsColumns(t *testing.T) {
+	yes, no := true, false
+	email := "new@example.com"
+	hash, err := models.HashPassword("new password", testCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Email != "new@example.com" || got.IsActive {
-		t.Errorf("after update: email %q active %v, want new@example.com false", got.Email, got.IsActive)
+	tests := []struct {
+		name   string
+		change models.UserChange
+		want   func(u *models.User) bool
+	}{
+		{"email", models.UserChange{Email: &email}, func(u *models.User) bool { return u.Email == email }},
+		{"password", models.UserChange{Password: &hash}, func(u *models.User) bool { return u.Password == hash }},
+		{"deactivate", models.UserChange{IsActive: &no}, func(u *models.User) bool { return !u.IsActive }},
+		{"staff", models.UserChange{IsStaff: &yes}, func(u *models.User) bool { return u.IsStaff }},
+		{"superuser", models.UserChange{IsSuperuser: &yes}, func(u *models.User) bool { return u.IsSuperuser }},
+		{"nothing", models.UserChange{}, func(*models.User) bool { return true }},
 	}
-	if !got.DateJoined.Equal(joined) {
-		t.Errorf("DateJoined = %v, want %v", got.DateJoined, joined)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := newDB(t)
+			stale := newUser(t, db, "alice")
+			if err := db.ChangeUser(t.Context(), stale.ID, tt.change); err != nil {
+				t.Fatalf("ChangeUser: %v", err)
+			}
+			got, err := db.UserByID(t.Context(), stale.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.want(got) {
+				t.Errorf("after ChangeUser(%s): %+v", tt.name, *got)
+			}
+			// What the change did not name is what was stored before.
+			rest := *stale
+			rest.Email, rest.Password, rest.IsActive, rest.IsStaff, rest.IsSuperuser = got.Email, got.Password, got.IsActive, got.IsStaff, got.IsSuperuser
+			if !got.DateJoined.Equal(rest.DateJoined) || got.Username != rest.Username || got.LastLogin != nil {
+				t.Errorf("ChangeUser(%s) touched other columns: %+v", tt.name, *got)
+			}
+		})
 	}
 
-	missing := &models.User{ID: u.ID + 100, Username: "ghost"}
-	if err := db.UpdateUser(t.Context(), missing); !errors.Is(err, models.ErrNotFound) {
-		t.Errorf("UpdateUser(missing) = %v, want %v", err, models.ErrNotFound)
+	db, _ := newDB(t)
+	if err := db.ChangeUser(t.Context(), 4242, models.UserChange{Email: &email}); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("ChangeUser(missing) = %v, want %v", err, models.ErrNotFound)
 	}
 }
 
@@ -351,5 +418,24 @@ func TestDeleteUser(t *testing.T) {
 	}
 	if _, err := db.UserByUsername(t.Context(), "bob"); err != nil {
 		t.Errorf("bob after deleting others: %v", err)
+	}
+}
+
+func TestValidateEmail(t *testing.T) {
+	tests := []struct {
+		email string
+		ok    bool
+	}{
+		{"", true},
+		{"alice@example.com", true},
+		{strings.Repeat("a", 242) + "@example.com", true}, // 254
+		{strings.Repeat("a", 243) + "@example.com", false},
+		{"not-an-email", false},
+		{"Alice <alice@example.com>", false},
+	}
+	for _, tt := range tests {
+		if err := models.ValidateEmail(tt.email); (err == nil) != tt.ok {
+			t.Errorf("ValidateEmail(%d bytes %.20q) = %v, want ok=%v", len(tt.email), tt.email, err, tt.ok)
+		}
 	}
 }
