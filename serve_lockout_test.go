@@ -12,9 +12,17 @@ import (
 // from several addresses stop every new address, as credential stuffing
 // should be stopped, but not the real admin on an address it has logged in
 // from, nor in a browser holding the admin's device cookie; and the limit per
-// address still holds for the trusted address.
+// address still holds for the trusted address. Both stores: with the
+// database's, the trusted logins are shared through it too.
 func TestServeLoginLockout(t *testing.T) {
+	for _, store := range []string{"memory", "database"} {
+		t.Run(store, func(t *testing.T) { serveLoginLockout(t, store) })
+	}
+}
+
+func serveLoginLockout(t *testing.T, store string) {
 	c := newTestCLI(t)
+	c.env["STUDENTAPI_API_THROTTLE_STORE"] = store
 	// The test names its clients in X-Forwarded-For, from a trusted proxy.
 	c.env["STUDENTAPI_HTTP_TRUSTED_PROXIES"] = "127.0.0.1"
 	const password = "the admin's own password"

@@ -148,7 +148,10 @@ func TestLoginLockout(t *testing.T) {
 		}
 	}
 	forged := *device
-	raw, _ := base64.RawURLEncoding.DecodeString(device.Value)
+	raw, err := base64.RawURLEncoding.DecodeString(device.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
 	raw[len(raw)-1] ^= 1
 	forged.Value = base64.RawURLEncoding.EncodeToString(raw)
 	for _, tt := range []struct {
