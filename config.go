@@ -72,6 +72,14 @@ type ThrottleConfig struct {
 	// Store keeps the counts: "memory" (per process) or "database" (shared by
 	// every instance on the database).
 	Store string `yaml:"store"`
+	// MemoryMaxEntries caps the memory store: the most requests it remembers
+	// (the counts and, apart, the trusted logins), forgetting first those
+	// about to expire.
+	MemoryMaxEntries int `yaml:"memory_max_entries"`
+	// TrustedLoginWindow is how long an address that logged in as a user,
+	// and an admin browser's device cookie, are exempt from that username's
+	// limit (they get limits of their own); 0: never.
+	TrustedLoginWindow time.Duration `yaml:"trusted_login_window"`
 }
 
 // DatabaseConfig says which database to open and whether to migrate it.
@@ -200,7 +208,13 @@ func DefaultConfig() Config {
 			ShutdownTimeout:   15 * time.Second,
 		},
 		API: APIConfig{
-			Throttle: ThrottleConfig{GetToken: "5/minute", GetTokenUsername: []string{"5/minute", "100/hour"}, Store: "memory"},
+			Throttle: ThrottleConfig{
+				GetToken:           "5/minute",
+				GetTokenUsername:   []string{"5/minute", "100/hour"},
+				Store:              "memory",
+				MemoryMaxEntries:   throttle.DefaultMaxEntries,
+				TrustedLoginWindow: 30 * 24 * time.Hour,
+			},
 		},
 		Admin:   AdminConfig{SessionTTL: 14 * 24 * time.Hour},
 		Runtime: RuntimeConfig{GOGC: 150},
@@ -409,6 +423,12 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains([]string{"memory", "database"}, c.API.Throttle.Store) {
 		bad(`api.throttle.store: unsupported %q; use "memory" (each process counts on its own) or "database" (every instance counts together)`, c.API.Throttle.Store)
+	}
+	if c.API.Throttle.MemoryMaxEntries < 1000 {
+		bad("api.throttle.memory_max_entries: must be at least 1000, got %d; the default, %d, is some 20 MB at most", c.API.Throttle.MemoryMaxEntries, throttle.DefaultMaxEntries)
+	}
+	if c.API.Throttle.TrustedLoginWindow < 0 {
+		bad(`api.throttle.trusted_login_window: must be 0 (no exemption) or more, got %s; use a Go duration, e.g. "720h" (30 days)`, c.API.Throttle.TrustedLoginWindow)
 	}
 
 	return errors.Join(errs...)

@@ -410,6 +410,17 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`api.throttle.store: unsupported "redis"`},
 		},
 		{
+			name: "throttle memory and trust",
+			env: map[string]string{
+				"STUDENTAPI_API_THROTTLE_MEMORY_MAX_ENTRIES":   "10",
+				"STUDENTAPI_API_THROTTLE_TRUSTED_LOGIN_WINDOW": "-1h",
+			},
+			wantErr: []string{
+				"api.throttle.memory_max_entries: must be at least 1000, got 10",
+				"api.throttle.trusted_login_window: must be 0 (no exemption) or more, got -1h0m0s",
+			},
+		},
+		{
 			name:    "pool without connections",
 			env:     map[string]string{"STUDENTAPI_DATABASE_POOL_MAX_OPEN": "0"},
 			wantErr: []string{"database.pool.max_open: 0; use at least 1"},
@@ -690,6 +701,8 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_API_THROTTLE_GETTOKEN",
 		"STUDENTAPI_API_THROTTLE_GETTOKEN_USERNAME",
 		"STUDENTAPI_API_THROTTLE_STORE",
+		"STUDENTAPI_API_THROTTLE_MEMORY_MAX_ENTRIES",
+		"STUDENTAPI_API_THROTTLE_TRUSTED_LOGIN_WINDOW",
 		"STUDENTAPI_ADMIN_SESSION_TTL",
 		"STUDENTAPI_RUNTIME_GOGC",
 	}

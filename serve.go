@@ -83,23 +83,9 @@ func serve(ctx context.Context, cfg Config, e env) error {
 
 	gin.SetMode(gin.ReleaseMode)
 	authn := auth.NewWithOptions(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
-	// One set of login limiters: /gettoken/ and the admin login share the budget.
-	store := throttle.NewMemory()
-	if cfg.API.Throttle.Store == "database" {
-		store = db.Throttles()
-	}
-	newLimiter := func(rate string) *throttle.Limiter {
-		// Config.Validate has checked the rate; an empty one is no limiter.
-		r, err := throttle.ParseRate(rate)
-		if err != nil || r.Off() {
-			return nil
-		}
-		return throttle.NewWithStore(r, store, nil)
-	}
-	loginLimiter := newLimiter(cfg.API.Throttle.GetToken)
-	var usernameLimiters []*throttle.Limiter
-	for _, rate := range cfg.API.Throttle.GetTokenUsername {
-		usernameLimiters = append(usernameLimiters, newLimiter(rate))
+	limits, err := newLimits(cfg, db, secret.value)
+	if err != nil {
+		return err
 	}
 	router, err := api.NewRouter(api.Deps{
 		DB:             db,
@@ -112,12 +98,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 			PageSizeQueryParam: cfg.API.PageSizeQueryParam,
 			MaxPageSize:        cfg.API.MaxPageSize,
 		},
-		Throttles: api.Throttles{
-			Anon:             newLimiter(cfg.API.Throttle.Anon),
-			User:             newLimiter(cfg.API.Throttle.User),
-			GetToken:         loginLimiter,
-			GetTokenUsername: usernameLimiters,
-		},
+		Throttles: limits.Throttles,
 	})
 	if err != nil {
 		return err
@@ -128,15 +109,17 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		return err
 	}
 	adminSite, err := admin.New(admin.Deps{
-		DB:            db,
-		Auth:          authn,
-		Log:           log,
-		BcryptCost:    cfg.Auth.BcryptCost,
-		SessionTTL:    cfg.Admin.SessionTTL,
-		SecureCookie:  cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
-		Login:         loginLimiter,
-		LoginUsername: usernameLimiters,
-		ClientIP:      trusted.ClientIP,
+		DB:           db,
+		Auth:         authn,
+		Log:          log,
+		BcryptCost:   cfg.Auth.BcryptCost,
+		SessionTTL:   cfg.Admin.SessionTTL,
+		SecureCookie: cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
+		Login:        limits.GetToken,
+		Logins:       limits.Logins,
+		DeviceKey:    limits.deviceKey,
+		DeviceTTL:    cfg.API.Throttle.TrustedLoginWindow,
+		ClientIP:     trusted.ClientIP,
 	})
 	if err != nil {
 		return err
@@ -215,6 +198,66 @@ func tls12CipherSuites() []uint16 {
 		tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 		tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	}
+}
+
+// limits are the throttles of the API and the admin site, and the key of the
+// admin's device cookies.
+type limits struct {
+	api.Throttles
+	deviceKey []byte
+}
+
+// newLimits builds the configured throttles: one set of login limits, so
+// that /gettoken/ and the admin login share one budget, all keyed under a
+// subkey of the secret (every instance on a shared store must agree on it).
+func newLimits(cfg Config, db *models.DB, secret []byte) (limits, error) {
+	tc := cfg.API.Throttle
+	throttleKey, err := auth.ThrottleKey(secret)
+	if err != nil {
+		return limits{}, fmt.Errorf("auth.secret_key: %w", err)
+	}
+	deviceKey, err := auth.DeviceCookieKey(secret)
+	if err != nil {
+		return limits{}, fmt.Errorf("auth.secret_key: %w", err)
+	}
+	// In memory, the marks of trusted logins have a store of their own, so
+	// that a flood of either cannot push the other out.
+	var counts, marks throttle.Store = throttle.NewMemory(tc.MemoryMaxEntries), throttle.NewMemory(tc.MemoryMaxEntries)
+	if tc.Store == "database" {
+		counts, marks = db.Throttles(), db.Throttles()
+	}
+	newLimiter := func(rate string) (*throttle.Limiter, error) {
+		// Config.Validate has checked the rate; an empty one is no limiter.
+		r, err := throttle.ParseRate(rate)
+		if err != nil || r.Off() {
+			return nil, nil
+		}
+		return throttle.NewWithStore(r, counts, throttleKey, nil)
+	}
+	var l limits
+	l.deviceKey = deviceKey
+	for _, p := range []struct {
+		rate string
+		dst  **throttle.Limiter
+	}{{tc.Anon, &l.Anon}, {tc.User, &l.User}, {tc.GetToken, &l.GetToken}} {
+		if *p.dst, err = newLimiter(p.rate); err != nil {
+			return limits{}, err
+		}
+	}
+	var failures []*throttle.Limiter
+	for _, rate := range tc.GetTokenUsername {
+		f, err := newLimiter(rate)
+		if err != nil {
+			return limits{}, err
+		}
+		failures = append(failures, f)
+	}
+	trusted, err := throttle.NewMarks(marks, throttleKey, tc.TrustedLoginWindow, nil)
+	if err != nil {
+		return limits{}, err
+	}
+	l.Logins = throttle.NewGuard(failures, trusted)
+	return l, nil
 }
 
 // setGOGC sets the collector's target percentage for the server's lifetime,

@@ -66,11 +66,17 @@ type Deps struct {
 	// not arrive over TLS here, for a proxy that terminates TLS in front of
 	// the server. Requests over TLS always get a Secure cookie.
 	SecureCookie bool
-	// Login and LoginUsername throttle login attempts per client IP and per
-	// username. Passing the /gettoken/ limiters makes the API and the site
-	// share one budget of attempts. Nil: no throttle.
-	Login         *throttle.Limiter
-	LoginUsername []*throttle.Limiter
+	// Login throttles login attempts per client IP, and Logins the failed
+	// ones per username (see throttle.Guard). Passing the /gettoken/ ones
+	// makes the API and the site share one budget of attempts. Nil: no
+	// throttle.
+	Login  *throttle.Limiter
+	Logins *throttle.Guard
+	// DeviceKey signs the device cookies a successful login sets (see
+	// DeviceCookieName), which last DeviceTTL. Empty, or a DeviceTTL of 0:
+	// no device cookies.
+	DeviceKey []byte
+	DeviceTTL time.Duration
 	// ClientIP names the client for the per-IP throttle; nil uses the
 	// connection's remote address.
 	ClientIP func(*http.Request) string

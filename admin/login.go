@@ -2,10 +2,12 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"studentapi/auth"
 	"studentapi/models"
@@ -52,20 +54,42 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	}
 	username := r.PostForm.Get("username")
 	d := loginData{Username: username, Next: safeNext(r.PostForm.Get("next"))}
+	ctx := r.Context()
+	ip := s.ClientIP(r)
 
-	wait, ok, err := s.allowLogin(r, username)
+	// The limit per address first, with the key /gettoken/ uses, so that
+	// both count against one budget.
+	if s.Login != nil {
+		ok, wait, err := s.Login.Allow(ctx, "gettoken:"+ip)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if !ok {
+			s.tooManyLogins(w, r, d, wait)
+			return
+		}
+	}
+	// Django's form refuses a username longer than any account's before
+	// anything is done with it, here the throttle's count.
+	if n := utf8.RuneCountInString(username); n > models.UsernameMaxLength {
+		d.Username = ""
+		d.Error = fmt.Sprintf("Ensure this value has at most %d characters (it has %d).", models.UsernameMaxLength, n)
+		s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: d})
+		return
+	}
+	// A throttled attempt never reaches the password check; a failed one
+	// keeps the cost it reserved, anything else gives it back.
+	attempt, ok, wait, err := s.Logins.Begin(ctx, username, ip, s.device(r, username))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	if !ok {
-		secs := throttle.Seconds(wait)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		d.Error = "Too many login attempts. Expected available in " + strconv.Itoa(secs) + " seconds."
-		s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in", Data: d})
+		s.tooManyLogins(w, r, d, wait)
 		return
 	}
-	u, err := s.Auth.Login(r.Context(), username, r.PostForm.Get("password"))
+	u, err := s.Auth.Login(ctx, username, r.PostForm.Get("password"))
 	if err == nil && !u.IsStaff {
 		err = auth.ErrBadCredentials
 	}
@@ -75,7 +99,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.serverError(w, r, err)
+		s.serverError(w, r, errors.Join(err, attempt.Cancel(ctx)))
 		return
 	}
 	// A new id at every login, and the old session gone: no fixation.
@@ -94,35 +118,28 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		s.serverError(w, r, errors.Join(err, attempt.Cancel(ctx)))
+		return
+	}
+	// Only a login that signed in is a success: one refused above because
+	// the user changed keeps the cost it reserved and earns no trust.
+	if err := attempt.Succeeded(ctx); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.setDevice(w, r, username); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }
 
-// allowLogin records one attempt on the per-IP and per-username limiters
-// (with the keys /gettoken/ uses, so that both count against one budget) and
-// returns the longest wait when any refuses.
-func (s *site) allowLogin(r *http.Request, username string) (wait time.Duration, ok bool, err error) {
-	ok = true
-	check := func(l *throttle.Limiter, key string) {
-		if l == nil || err != nil {
-			return
-		}
-		allowed, w, lerr := l.Allow(r.Context(), key)
-		switch {
-		case lerr != nil:
-			err = lerr
-		case !allowed:
-			ok = false
-			wait = max(wait, w)
-		}
-	}
-	check(s.Login, "gettoken:"+s.ClientIP(r))
-	for _, l := range s.LoginUsername {
-		check(l, "username:"+username)
-	}
-	return wait, ok, err
+// tooManyLogins answers a throttled login: the form again, with the wait.
+func (s *site) tooManyLogins(w http.ResponseWriter, r *http.Request, d loginData, wait time.Duration) {
+	secs := throttle.Seconds(wait)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	d.Error = "Too many login attempts. Expected available in " + strconv.Itoa(secs) + " seconds."
+	s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in", Data: d})
 }
 
 func (s *site) logout(w http.ResponseWriter, r *http.Request, v *visit) {

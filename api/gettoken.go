@@ -8,7 +8,9 @@ import (
 
 	"studentapi/auth"
 	"studentapi/fields"
+	"studentapi/models"
 	"studentapi/proxies"
+	"studentapi/throttle"
 )
 
 // tokenJSON is the answer of /gettoken/, as the classic CustomAuthToken view.
@@ -19,12 +21,15 @@ type tokenJSON struct {
 }
 
 // DRF's AuthTokenSerializer: username is trimmed, the password is taken as sent.
+// Unlike DRF, a username longer than any account's is a field error, before
+// it is looked up or throttled: no client chooses the size of what a login
+// keeps.
 var (
-	usernameField = fields.Char{}
+	usernameField = fields.Char{MaxLength: models.UsernameMaxLength}
 	passwordField = fields.Char{NoTrim: true}
 )
 
-func obtainToken(a *auth.Authenticator, limits Throttles) handler {
+func obtainToken(a *auth.Authenticator, limits Throttles, trusted *proxies.Trusted) handler {
 	return func(c *gin.Context) error {
 		data, err := parseBody(c)
 		if err != nil {
@@ -50,16 +55,24 @@ func obtainToken(a *auth.Authenticator, limits Throttles) handler {
 		if !errs.Empty() {
 			return errs
 		}
-		// A throttled attempt never reaches the password check.
+		// A throttled attempt never reaches the password check; a failed one
+		// keeps the cost it reserved, anything else gives it back.
 		ctx := c.Request.Context()
-		if err := limits.allowUsername(ctx, creds[0]); err != nil {
+		attempt, ok, wait, err := limits.Logins.Begin(ctx, creds[0], trusted.ClientIP(c.Request), "")
+		if err != nil {
 			return err
+		}
+		if !ok {
+			return &throttledError{seconds: throttle.Seconds(wait)}
 		}
 		user, err := a.Login(ctx, creds[0], creds[1])
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return nonFieldError("Unable to log in with provided credentials.")
 		}
 		if err != nil {
+			return errors.Join(err, attempt.Cancel(ctx))
+		}
+		if err := attempt.Succeeded(ctx); err != nil {
 			return err
 		}
 		token, err := a.TokenFor(ctx, user)

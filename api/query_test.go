@@ -296,7 +296,7 @@ func TestGetTokenThrottle(t *testing.T) {
 
 func TestGetTokenUsernameThrottle(t *testing.T) {
 	e := newListEnv(t, func(d *api.Deps) {
-		d.Throttles.GetTokenUsername = []*throttle.Limiter{limiter(t, "2/minute"), limiter(t, "100/hour")}
+		d.Throttles.Logins = loginGuard(t, throttle.NewMemory(0), "2/minute", "100/hour")
 	})
 	login := func(ip, username, password string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, "/gettoken/", strings.NewReader("username="+username+"&password="+password))

@@ -80,7 +80,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		renderers: []renderer{jsonRenderer},
 		parses:    []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
 		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken", trusted)},
-		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles)},
+		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles, trusted)},
 	}
 	logoutView := &view{
 		name:      "Logout",

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -17,27 +16,10 @@ type Throttles struct {
 	Anon     *throttle.Limiter // anonymous requests, per client IP
 	User     *throttle.Limiter // authenticated requests, per user id
 	GetToken *throttle.Limiter // POST /gettoken/, per client IP
-	// GetTokenUsername limit login attempts per username, whatever their IP,
-	// checked after the body is read and before the password is.
-	GetTokenUsername []*throttle.Limiter
-}
-
-// allowUsername records a login attempt for username on every limiter.
-func (t Throttles) allowUsername(ctx context.Context, username string) error {
-	longest := -1
-	for _, l := range t.GetTokenUsername {
-		ok, wait, err := l.Allow(ctx, "username:"+username)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			longest = max(longest, throttle.Seconds(wait))
-		}
-	}
-	if longest >= 0 {
-		return &throttledError{seconds: longest}
-	}
-	return nil
+	// Logins limits the failed /gettoken/ attempts per username (see
+	// throttle.Guard), checked after the body is read and before the
+	// password is. Nil: no limit per username.
+	Logins *throttle.Guard
 }
 
 // throttleRule picks the limiter and the key for one request; ok false means

@@ -158,3 +158,27 @@ func (k *Keyring) Open(sealed []byte, digest string, userID int64) (string, erro
 	}
 	return string(key), nil
 }
+
+// More HKDF info strings, for the secret's uses beside token storage (see
+// digestInfo and sealInfo): each subkey is independent of the others.
+const (
+	throttleInfo = "studentapi throttle digest v1"
+	deviceInfo   = "studentapi admin device cookie v1"
+)
+
+// ThrottleKey derives from secret the key the throttle makes its digests of
+// usernames and client addresses under (package throttle), so that the
+// throttle's store names no one to whoever lacks the secret, and every
+// instance with the secret counts under the same digests.
+func ThrottleKey(secret []byte) ([]byte, error) { return subkey(secret, throttleInfo) }
+
+// DeviceCookieKey derives from secret the key that signs the admin site's
+// device cookies.
+func DeviceCookieKey(secret []byte) ([]byte, error) { return subkey(secret, deviceInfo) }
+
+func subkey(secret []byte, info string) ([]byte, error) {
+	if len(secret) < MinSecretLen {
+		return nil, fmt.Errorf("keyring: %w, got %d", ErrShortSecret, len(secret))
+	}
+	return deriveKey(secret, info, 32)
+}

@@ -35,6 +35,11 @@ type User struct {
 // 72 bytes and would let any longer password match its prefix.
 const passwordPrefix = "bcrypt_sha256$"
 
+// UsernameMaxLength is Django's max_length for a username, in characters
+// (code points): no account has a longer one, so a longer username can be
+// refused before it is looked up, or used at all.
+const UsernameMaxLength = 150
+
 // ErrInvalidUsername is returned for a username Django would refuse.
 var ErrInvalidUsername = errors.New("enter a valid username: at most 150 characters, only letters, numbers and @/./+/-/_")
 
@@ -49,7 +54,7 @@ func NormalizeUsername(name string) string { return norm.NFKC.String(name) }
 
 // ValidateUsername applies Django's UnicodeUsernameValidator and length limit.
 func ValidateUsername(name string) error {
-	if name == "" || utf8.RuneCountInString(name) > 150 || !usernameRE.MatchString(name) {
+	if name == "" || utf8.RuneCountInString(name) > UsernameMaxLength || !usernameRE.MatchString(name) {
 		return fmt.Errorf("username %q: %w", name, ErrInvalidUsername)
 	}
 	return nil

@@ -8,5 +8,5 @@ import (
 )
 
 func TestMemoryStore(t *testing.T) {
-	throttletest.Run(t, func(*testing.T) throttle.Store { return throttle.NewMemory() })
+	throttletest.Run(t, func(*testing.T) throttle.Store { return throttle.NewMemory(0) })
 }

@@ -4,11 +4,24 @@
 // No rate-limit library reproduces DRF's answers (its sliding log, and the
 // "Expected available in N seconds" it derives from that log), which clients of
 // a DRF service see on the wire; hence this small package.
+//
+// Stores keep keyed digests of the keys, never the keys (a client's address,
+// a username), so that their size is fixed and their contents name no one;
+// the memory store is capped. Guard builds on Limiter to limit failed logins
+// per account without handing attackers a lockout.
 package throttle
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,32 +85,101 @@ type Window struct {
 }
 
 // Store keeps the request log of every key. Memory is the default; a store
-// shared by several instances (the database) makes their limits one.
+// shared by several instances (the database) makes their limits one. Keys
+// are the digests Limiter and Marks make (DigestLen bytes), never what a
+// client sent: a store holds nothing it could give back, and nothing whose
+// size a client chooses.
 type Store interface {
 	// Take forgets key's requests at or before now-window and, if fewer than
 	// limit remain, records one at now, atomically.
 	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (Window, error)
+	// Refund forgets one request of key recorded at at, if the store still
+	// has it: a reservation given back.
+	Refund(ctx context.Context, key string, at time.Time) error
+	// Mark replaces key's requests with one at now, kept for window.
+	Mark(ctx context.Context, key string, window time.Duration, now time.Time) error
+	// Marked reports whether key has a request after now-window.
+	Marked(ctx context.Context, key string, window time.Duration, now time.Time) (bool, error)
+}
+
+// DigestLen is the length of every key a Store is given: hex HMAC-SHA256.
+const DigestLen = 2 * sha256.Size
+
+// MinSecretLen is the shortest secret a Limiter or Marks accepts, in bytes.
+const MinSecretLen = 16
+
+// digester makes store keys: HMAC-SHA256 under a secret, so that neither the
+// keys' size nor their content is the client's, and a store's contents name
+// no client to whoever lacks the secret. It is safe for concurrent use.
+type digester struct{ macs sync.Pool }
+
+func newDigester(secret []byte) (*digester, error) {
+	if len(secret) < MinSecretLen {
+		return nil, fmt.Errorf("throttle: secret of %d bytes, want at least %d", len(secret), MinSecretLen)
+	}
+	return macDigester(bytes.Clone(secret)), nil
+}
+
+// randomDigester is for a store of this process alone: no other process needs
+// to find its keys, so a secret of its own (128 random bits) will do.
+func randomDigester() *digester { return macDigester([]byte(rand.Text())) }
+
+func macDigester(secret []byte) *digester {
+	d := &digester{}
+	// A keyed HMAC allocates two hash states; a limiter on every request
+	// reuses them.
+	d.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	return d
+}
+
+// digest is the store key of key in the space label names (a rate, say), so
+// that different uses of one key never share a log.
+func (d *digester) digest(label, key string) string {
+	m := d.macs.Get().(hash.Hash)
+	m.Reset()
+	// Length-prefixed, so no label and key run into another pair.
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(label)))
+	m.Write(n[:])
+	io.WriteString(m, label)
+	io.WriteString(m, key)
+	var sum [sha256.Size]byte
+	out := hex.EncodeToString(m.Sum(sum[:0]))
+	d.macs.Put(m)
+	return out
 }
 
 // Limiter limits requests per key at one rate. It is safe for concurrent use.
 type Limiter struct {
 	rate  Rate
+	label string // the rate, which keeps its logs apart from other rates' on one store
 	store Store
+	keys  *digester
 	now   func() time.Time
 }
 
-// New returns a Limiter for rate that counts in this process's memory, like
-// DRF's default LocMemCache; now is the clock (time.Now when nil).
+// New returns a Limiter for rate that counts in a memory store of its own,
+// like DRF's default LocMemCache; now is the clock (time.Now when nil).
 func New(rate Rate, now func() time.Time) *Limiter {
-	return NewWithStore(rate, NewMemory(), now)
+	return newLimiter(rate, NewMemory(0), randomDigester(), now)
 }
 
-// NewWithStore returns a Limiter for rate that counts in store.
-func NewWithStore(rate Rate, store Store, now func() time.Time) *Limiter {
+// NewWithStore returns a Limiter for rate that counts in store, under keys
+// made with secret (at least MinSecretLen bytes). Every limiter that shares a
+// store across processes must be given the same secret.
+func NewWithStore(rate Rate, store Store, secret []byte, now func() time.Time) (*Limiter, error) {
+	d, err := newDigester(secret)
+	if err != nil {
+		return nil, err
+	}
+	return newLimiter(rate, store, d, now), nil
+}
+
+func newLimiter(rate Rate, store Store, keys *digester, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{rate: rate, store: store, now: now}
+	return &Limiter{rate: rate, label: "rate " + rate.String(), store: store, keys: keys, now: now}
 }
 
 // Rate is the limiter's rate.
@@ -107,82 +189,49 @@ func (l *Limiter) Rate() Rate { return l.rate }
 // is how long until one more request would be allowed, computed as DRF's wait().
 // An error is the store's: the request can be neither allowed nor refused.
 func (l *Limiter) Allow(ctx context.Context, key string) (ok bool, wait time.Duration, err error) {
+	_, ok, wait, err = l.Reserve(ctx, key)
+	return ok, wait, err
+}
+
+// Reserve is Allow that can be taken back: when ok, Cancel on the
+// reservation forgets the request, as if it had never been made (a login
+// that succeeded, say, when only failures should count).
+func (l *Limiter) Reserve(ctx context.Context, key string) (r Reservation, ok bool, wait time.Duration, err error) {
 	if l.rate.Off() {
-		return true, 0, nil
+		return Reservation{}, true, 0, nil
 	}
 	now := l.now()
-	// The rate is part of the key: limiters at different rates on one key
-	// (5/minute and 100/hour per username) keep separate logs in a shared store.
-	w, err := l.store.Take(ctx, l.rate.String()+" "+key, l.rate.N, l.rate.Per, now)
+	digest := l.keys.digest(l.label, key)
+	w, err := l.store.Take(ctx, digest, l.rate.N, l.rate.Per, now)
 	if err != nil {
-		return false, 0, fmt.Errorf("throttle %s: %w", l.rate, err)
+		return Reservation{}, false, 0, fmt.Errorf("throttle %s: %w", l.rate, err)
 	}
 	if w.Taken {
-		return true, 0, nil
+		return Reservation{store: l.store, key: digest, at: now}, true, 0, nil
 	}
 	remaining := l.rate.Per - now.Sub(w.Oldest)
 	available := max(l.rate.N-w.Count+1, 1)
-	return false, remaining / time.Duration(available), nil
+	return Reservation{}, false, remaining / time.Duration(available), nil
 }
 
-// memory is the Store of one process.
-type memory struct {
-	mu      sync.Mutex
-	logs    map[string]*log
-	sweepAt time.Time
+// Reservation is one request a Limiter recorded. The zero Reservation holds
+// nothing.
+type Reservation struct {
+	store Store
+	key   string
+	at    time.Time
 }
 
-// log is one key's requests, newest first as DRF keeps them, and the window
-// they were taken in.
-type log struct {
-	times  []time.Time
-	window time.Duration
-}
-
-// NewMemory returns a Store in this process's memory.
-func NewMemory() Store { return &memory{logs: map[string]*log{}} }
-
-func (m *memory) Take(_ context.Context, key string, limit int, window time.Duration, now time.Time) (Window, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sweep(now, window)
-	l := m.logs[key]
-	if l == nil {
-		l = &log{}
-		m.logs[key] = l
+// Cancel forgets the reserved request. Call it at most once: a second call
+// could forget another request made at the same instant.
+func (r Reservation) Cancel(ctx context.Context) error {
+	if r.store == nil {
+		return nil
 	}
-	l.window = window
-	h := l.times
-	for len(h) > 0 && !h[len(h)-1].After(now.Add(-window)) {
-		h = h[:len(h)-1]
+	if err := r.store.Refund(ctx, r.key, r.at); err != nil {
+		return fmt.Errorf("throttle: refund: %w", err)
 	}
-	if len(h) >= limit {
-		l.times = h
-		return Window{Count: len(h), Oldest: h[len(h)-1]}, nil
-	}
-	h = append(h, time.Time{})
-	copy(h[1:], h)
-	h[0] = now
-	l.times = h
-	return Window{Count: len(h) - 1, Oldest: h[len(h)-1], Taken: true}, nil
-}
-
-// sweep drops the keys whose whole log has left its window, at most once per
-// shortest window the store serves, so that the map does not grow with every
-// client ever seen.
-func (m *memory) sweep(now time.Time, window time.Duration) {
-	if next := now.Add(window); next.Before(m.sweepAt) {
-		m.sweepAt = next
-	}
-	if now.Before(m.sweepAt) {
-		return
-	}
-	m.sweepAt = now.Add(window)
-	for k, l := range m.logs {
-		if len(l.times) == 0 || !l.times[0].After(now.Add(-l.window)) {
-			delete(m.logs, k)
-		}
-	}
+	return nil
 }
 
 // Seconds rounds a wait up to whole seconds, as DRF's Retry-After and message do.

@@ -3,6 +3,8 @@ package throttle
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,8 +44,19 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
+var testSecret = []byte("a throttle test secret")
+
+func mustLimiter(t *testing.T, r Rate, s Store, now func() time.Time) *Limiter {
+	t.Helper()
+	l, err := NewWithStore(r, s, testSecret, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 func TestOffAllowsEverything(t *testing.T) {
-	l := NewWithStore(Rate{}, failingStore{}, nil)
+	l := mustLimiter(t, Rate{}, failingStore{}, nil)
 	for range 100 {
 		if ok, _, err := l.Allow(t.Context(), "a"); !ok || err != nil {
 			t.Fatalf("zero rate: %v, %v; want allowed without asking the store", ok, err)
@@ -53,22 +66,31 @@ func TestOffAllowsEverything(t *testing.T) {
 
 type failingStore struct{}
 
+var errDown = errors.New("store down")
+
 func (failingStore) Take(context.Context, string, int, time.Duration, time.Time) (Window, error) {
-	return Window{}, errors.New("store down")
+	return Window{}, errDown
+}
+func (failingStore) Refund(context.Context, string, time.Time) error { return errDown }
+func (failingStore) Mark(context.Context, string, time.Duration, time.Time) error {
+	return errDown
+}
+func (failingStore) Marked(context.Context, string, time.Duration, time.Time) (bool, error) {
+	return false, errDown
 }
 
 func TestStoreErrorIsNoAnswer(t *testing.T) {
-	l := NewWithStore(Rate{N: 1, Per: time.Minute}, failingStore{}, nil)
+	l := mustLimiter(t, Rate{N: 1, Per: time.Minute}, failingStore{}, nil)
 	if ok, _, err := l.Allow(t.Context(), "a"); ok || err == nil {
 		t.Errorf("Allow with a failing store = %v, %v; want refused with the error", ok, err)
 	}
 }
 
-func TestSweepForgetsIdleKeys(t *testing.T) {
+func TestExpiredKeysAreForgotten(t *testing.T) {
 	c := newClock()
-	m := NewMemory().(*memory)
-	l := NewWithStore(Rate{1, time.Minute}, m, c.now)
-	long := NewWithStore(Rate{1, time.Hour}, m, c.now)
+	m := NewMemory(0)
+	l := mustLimiter(t, Rate{1, time.Minute}, m, c.now)
+	long := mustLimiter(t, Rate{1, time.Hour}, m, c.now)
 	long.Allow(t.Context(), "h")
 	for _, k := range []string{"a", "b", "c"} {
 		l.Allow(t.Context(), k)
@@ -76,11 +98,103 @@ func TestSweepForgetsIdleKeys(t *testing.T) {
 	c.advance(2 * time.Minute)
 	l.Allow(t.Context(), "d")
 	// d, and h whose hour is not over.
-	if n := len(m.logs); n != 2 {
-		t.Errorf("%d keys kept, want 2", n)
+	if n := len(m.logs); n != 2 || m.Len() != 2 {
+		t.Errorf("%d keys and %d entries kept, want 2 and 2", n, m.Len())
 	}
 	if ok, _, _ := long.Allow(t.Context(), "h"); ok {
-		t.Error("the sweep of the minute's keys forgot the hour's")
+		t.Error("forgetting the minute's keys forgot the hour's")
+	}
+}
+
+func TestSecretIsRequired(t *testing.T) {
+	for _, secret := range [][]byte{nil, []byte("short")} {
+		if _, err := NewWithStore(Rate{1, time.Minute}, NewMemory(0), secret, nil); err == nil {
+			t.Errorf("NewWithStore with a %d-byte secret: no error", len(secret))
+		}
+		if _, err := NewMarks(NewMemory(0), secret, time.Hour, nil); err == nil {
+			t.Errorf("NewMarks with a %d-byte secret: no error", len(secret))
+		}
+	}
+}
+
+// recorder is a Store that keeps the keys it is given.
+type recorder struct {
+	Store
+	keys []string
+}
+
+func (r *recorder) Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (Window, error) {
+	r.keys = append(r.keys, key)
+	return r.Store.Take(ctx, key, limit, window, now)
+}
+
+// Stores are given fixed-size keyed digests, never what the client sent:
+// another secret, another rate or another key makes another digest.
+func TestStoreKeysAreKeyedDigests(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	rec := &recorder{Store: NewMemory(0)}
+	minute, hour := Rate{5, time.Minute}, Rate{5, time.Hour}
+	other, err := NewWithStore(minute, rec, []byte("another secret, as long"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		l   *Limiter
+		key string
+	}{
+		{mustLimiter(t, minute, rec, nil), "username:admin"},
+		{mustLimiter(t, minute, rec, nil), "username:" + long},
+		{mustLimiter(t, hour, rec, nil), "username:admin"},
+		{other, "username:admin"},
+	} {
+		if _, _, err := tt.l.Allow(t.Context(), tt.key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, k := range rec.keys {
+		if len(k) != DigestLen || strings.Contains(k, "admin") || strings.Contains(k, "username") {
+			t.Errorf("store key %.80q: want %d hex digits naming nothing", k, DigestLen)
+		}
+		if seen[k] {
+			t.Errorf("store key %s made twice: another secret, rate or key must give another", k)
+		}
+		seen[k] = true
+	}
+}
+
+// The memory store's cap holds whatever keys arrive, and forgets first the
+// logs that would expire soonest.
+func TestMemoryCap(t *testing.T) {
+	c := newClock()
+	m := NewMemory(100)
+	hour := mustLimiter(t, Rate{3, time.Hour}, m, c.now)
+	minute := mustLimiter(t, Rate{3, time.Minute}, m, c.now)
+	// A long-lived log, then a flood of short-lived ones.
+	for range 3 {
+		hour.Allow(t.Context(), "kept")
+	}
+	for i := range 5000 {
+		if ok, _, err := minute.Allow(t.Context(), "flood"+strconv.Itoa(i)); !ok || err != nil {
+			t.Fatalf("flood %d: %v, %v", i, ok, err)
+		}
+		if n := m.Len(); n > 100 {
+			t.Fatalf("after %d keys the store holds %d entries, cap 100", i+1, n)
+		}
+		c.advance(time.Millisecond)
+	}
+	if ok, _, _ := hour.Allow(t.Context(), "kept"); ok {
+		t.Error("the hour's log, the last to expire, was forgotten before the minute's")
+	}
+	// The newest of the flood is still counted; the oldest is forgotten.
+	for range 2 {
+		minute.Allow(t.Context(), "flood4999")
+	}
+	if ok, _, _ := minute.Allow(t.Context(), "flood4999"); ok {
+		t.Error("the newest key was forgotten")
+	}
+	if ok, _, _ := minute.Allow(t.Context(), "flood0"); !ok {
+		t.Error("the oldest key is still counted past the cap")
 	}
 }
 
