@@ -89,11 +89,14 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 		}
 		f.apply(r)
 	}
-	if !errs.Empty() {
-		return q, errs
-	}
 	if search := last(searchParam); search != "" {
 		q.Search = strings.Fields(searchSeparators.Replace(search))
+		for _, msg := range fields.SearchErrors(q.Search) {
+			errs.Add(searchParam, msg)
+		}
+	}
+	if !errs.Empty() {
+		return q, errs
 	}
 	for term := range strings.SplitSeq(last(orderingParam), ",") {
 		term = strings.TrimSpace(term)
