@@ -6,6 +6,7 @@ package api
 
 import (
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -74,4 +75,75 @@ func TestSearchIsBounded(t *testing.T) {
 		{name: "the limits come after authentication", path: searchPath("/studentapi/", repeatTerms("a", 11)...),
 			wantStatus: 401, wantBody: bodyNotProvided},
 	})
+}
+
+func TestNumbersAreCheap(t *testing.T) {
+	e := newEnv(t)
+	both := "[" + raviJSON + "," + sonamJSON + "]"
+	digits := strings.Repeat("9", 6000)
+	runCostCases(t, e, []costCase{
+		{"6,000 digits are refused before parsing", "/studentapi/?roll=" + digits, "alice", 400,
+			`{"roll":["Ensure this value has at most 100 characters (it has 6000)."]}`},
+		{"every bound is refused alike", "/studentapi/?roll__gte=" + digits + "&roll__lte=-" + digits, "alice", 400,
+			`{"roll__gte":["Ensure this value has at most 100 characters (it has 6000)."],"roll__lte":["Ensure this value has at most 100 characters (it has 6001)."]}`},
+		{"100 characters are a number", "/studentapi/?roll=" + strings.Repeat("0", 98) + "10", "alice", 200, "[" + raviJSON + "]"},
+		{"the detail endpoint refuses too", "/studentapi/1/?roll=" + digits, "alice", 400,
+			`{"roll":["Ensure this value has at most 100 characters (it has 6000)."]}`},
+		// A short literal with a huge exponent once cost 90 ms of big.Rat;
+		// its meaning is kept without computing 10^999999.
+		{"a huge exact value matches nothing", "/studentapi/?roll=1e999999", "alice", 200, "[]"},
+		{"a huge lower bound matches nothing", "/studentapi/?roll__gte=1E%2B999999", "alice", 200, "[]"},
+		{"a huge upper bound is no bound", "/studentapi/?roll__lte=1.5e999999", "alice", 200, both},
+		{"a huge negative upper bound matches nothing", "/studentapi/?roll__lte=-1e999999", "alice", 200, "[]"},
+		{"a huge negative lower bound is no bound", "/studentapi/?roll__gte=-1e999999", "alice", 200, both},
+		{"a tiny positive upper bound is zero", "/studentapi/?roll__lte=1e-999999", "alice", 200, "[]"},
+		{"a tiny negative lower bound is zero", "/studentapi/?roll__gte=-1e-999999", "alice", 200, both},
+		{"a tiny exact value matches nothing", "/studentapi/?roll=1e-999999", "alice", 200, "[]"},
+		{"zero with any exponent is zero", "/studentapi/?roll__gte=0e999999", "alice", 200, both},
+		{"an exponent past big.Rat's", "/studentapi/?roll__lte=1e1000001", "alice", 200, both},
+		// Python's Decimal refuses it too.
+		{"an exponent past 64 bits", "/studentapi/?roll__lte=1e99999999999999999999999", "alice", 400, `{"roll__lte":["Enter a number."]}`},
+		{"a fraction scaled to an integer", "/studentapi/?roll=0.07e2", "alice", 200, "[" + sonamJSON + "]"},
+		{"digits scaled down to an integer", "/studentapi/?roll=" + "7" + strings.Repeat("0", 90) + "e-90", "alice", 200, "[" + sonamJSON + "]"},
+	})
+}
+
+// allocated is how many bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A number's cost does not grow with its exponent: a bound of 1e999999 was a
+// 400 KB big.Rat (10^999999), computed to learn it exceeds 64 bits.
+func TestHugeExponentsAreNotComputed(t *testing.T) {
+	for _, raw := range []string{"1e999999", "-1e999999", "1e-999999", "9.99e999999"} {
+		for _, param := range []string{"roll", "roll__gte", "roll__lte"} {
+			params := url.Values{param: {raw}}
+			if n := allocated(func() { _, _ = studentQuery(params) }); n > 16<<10 {
+				t.Errorf("%s=%s allocated %d bytes, want under 16 KiB", param, raw, n)
+			}
+		}
+	}
+}
+
+// Repeating a column in ?ordering= changes no order, and a repeated list
+// once made an ORDER BY the database refused.
+func TestOrderingRepeatsAreDropped(t *testing.T) {
+	e := newEnv(t)
+	runCostCases(t, e, []costCase{
+		{"twenty thousand repeats", "/studentapi/?ordering=" + strings.Repeat("roll,-name,", 20000), "alice", 200,
+			"[" + sonamJSON + "," + raviJSON + "]"},
+		{"the first direction wins", "/studentapi/?ordering=-roll,roll", "alice", 200, "[" + raviJSON + "," + sonamJSON + "]"},
+	})
+	q, err := studentQuery(url.Values{"ordering": {strings.Repeat("-roll,id,name,city,roll,", 1000)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Ordering) != 4 {
+		t.Errorf("ordering of 5,000 repeated terms: %d columns, want 4", len(q.Ordering))
+	}
 }
