@@ -60,7 +60,8 @@ type Options struct {
 	// auth.Keyring built from its secret key.
 	Keys KeyProtector
 	// Log receives slow-query and error lines, with query parameters left out so
-	// that no password hash or token key is ever written. Nil discards them.
+	// that no password hash or token key is ever written, and each statement
+	// and error cut to a few hundred bytes. Nil discards them.
 	Log io.Writer
 	// LogQueries also writes every statement to Log (still without its
 	// parameters), for log_level: debug.
@@ -157,7 +158,7 @@ func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		DisableAutomaticPing: !ping,
 		TranslateError:       true,
 		NowFunc:              now,
-		Logger: logger.New(log.New(w, "", log.LstdFlags), logger.Config{
+		Logger: logger.New(queryLog{log.New(w, "", log.LstdFlags)}, logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  level,
 			IgnoreRecordNotFoundError: true,
