@@ -81,6 +81,9 @@ type DatabaseConfig struct {
 	MigrateOnStart bool         `yaml:"migrate_on_start"` // apply migrations when serving
 	Pool           PoolConfig   `yaml:"pool"`
 	SQLite         SQLiteConfig `yaml:"sqlite"`
+	// QueryTimeout cuts off any statement that runs longer (its request is
+	// answered 503); 0 is no limit. Migrations have none.
+	QueryTimeout time.Duration `yaml:"query_timeout"`
 }
 
 // PoolConfig sizes the connection pool of either driver.
@@ -153,6 +156,7 @@ func DefaultConfig() Config {
 			MigrateOnStart: true,
 			Pool:           PoolConfig{MaxOpen: 8, MaxIdle: 8, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute},
 			SQLite:         SQLiteConfig{Synchronous: "full"},
+			QueryTimeout:   5 * time.Second,
 		},
 		Auth: AuthConfig{
 			Keyword:                 "Token",
@@ -249,6 +253,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		bad("database.driver: unsupported %q (supported: sqlite, postgres)", c.Database.Driver)
+	}
+	if c.Database.QueryTimeout < 0 {
+		bad(`database.query_timeout: must be 0 (no limit) or more, got %s; use a Go duration, e.g. "5s"`, c.Database.QueryTimeout)
 	}
 	p := c.Database.Pool
 	if p.MaxOpen < 1 {

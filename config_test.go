@@ -396,6 +396,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			},
 		},
 		{
+			name:    "negative query timeout",
+			env:     map[string]string{"STUDENTAPI_DATABASE_QUERY_TIMEOUT": "-1s"},
+			wantErr: []string{"database.query_timeout: must be 0 (no limit) or more, got -1s"},
+		},
+		{
 			name:    "dsn without driver postgres",
 			env:     map[string]string{"STUDENTAPI_DATABASE_DSN": "postgres://u@db/x"},
 			wantErr: []string{`database.dsn: is set but database.driver is "sqlite"`},
@@ -632,6 +637,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME",
 		"STUDENTAPI_DATABASE_POOL_MAX_IDLE_TIME",
 		"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS",
+		"STUDENTAPI_DATABASE_QUERY_TIMEOUT",
 		"STUDENTAPI_AUTH_KEYWORD",
 		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",
 		"STUDENTAPI_AUTH_BCRYPT_COST",
