@@ -119,7 +119,8 @@ type TLSConfig struct {
 
 // HTTPConfig holds the HTTP server's limits and timeouts.
 type HTTPConfig struct {
-	BodyLimit         int64         `yaml:"body_limit"` // bytes
+	BodyLimit         int64         `yaml:"body_limit"`      // bytes
+	MaxConnections    int           `yaml:"max_connections"` // client connections open at once; 0: from the open-file limit
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	ReadTimeout       time.Duration `yaml:"read_timeout"`
 	WriteTimeout      time.Duration `yaml:"write_timeout"`
@@ -304,6 +305,9 @@ func (c Config) Validate() error {
 
 	if c.HTTP.BodyLimit <= 0 {
 		bad("http.body_limit: must be greater than 0, got %d; use a size in bytes, e.g. 1048576 for 1 MiB", c.HTTP.BodyLimit)
+	}
+	if c.HTTP.MaxConnections < 0 {
+		bad("http.max_connections: must be 0 (derived from the open-file limit) or more, got %d", c.HTTP.MaxConnections)
 	}
 	for _, t := range []struct {
 		key string

@@ -396,6 +396,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			},
 		},
 		{
+			name:    "negative connection cap",
+			env:     map[string]string{"STUDENTAPI_HTTP_MAX_CONNECTIONS": "-1"},
+			wantErr: []string{"http.max_connections: must be 0 (derived from the open-file limit) or more, got -1"},
+		},
+		{
 			name:    "negative query timeout",
 			env:     map[string]string{"STUDENTAPI_DATABASE_QUERY_TIMEOUT": "-1s"},
 			wantErr: []string{"database.query_timeout: must be 0 (no limit) or more, got -1s"},
@@ -647,6 +652,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_TLS_CERT_FILE",
 		"STUDENTAPI_TLS_KEY_FILE",
 		"STUDENTAPI_HTTP_BODY_LIMIT",
+		"STUDENTAPI_HTTP_MAX_CONNECTIONS",
 		"STUDENTAPI_HTTP_READ_HEADER_TIMEOUT",
 		"STUDENTAPI_HTTP_READ_TIMEOUT",
 		"STUDENTAPI_HTTP_WRITE_TIMEOUT",
