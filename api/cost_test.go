@@ -116,7 +116,7 @@ func TestNumbersAreCheap(t *testing.T) {
 	})
 }
 
-// allocated is how many bytes f allocates.
+// allocated is how many bytes are allocated while f runs.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -131,8 +131,10 @@ func TestHugeExponentsAreNotComputed(t *testing.T) {
 	for _, raw := range []string{"1e999999", "-1e999999", "1e-999999", "9.99e999999"} {
 		for _, param := range []string{"roll", "roll__gte", "roll__lte"} {
 			params := url.Values{param: {raw}}
-			if n := allocated(func() { _, _ = studentQuery(params) }); n > 16<<10 {
-				t.Errorf("%s=%s allocated %d bytes, want under 16 KiB", param, raw, n)
+			// Some KiB; 10^999999 alone is 400 KiB. The margin is for what
+			// other goroutines allocate meanwhile, which the count includes.
+			if n := allocated(func() { _, _ = studentQuery(params) }); n > 256<<10 {
+				t.Errorf("%s=%s allocated %d bytes, want under 256 KiB", param, raw, n)
 			}
 		}
 	}

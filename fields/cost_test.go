@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// allocated is how many bytes f allocates.
+// allocated is how many bytes are allocated while f runs.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -36,8 +36,10 @@ func TestLongJSONIntegersAreCheap(t *testing.T) {
 			msgs []string
 		)
 		n := allocated(func() { got, msgs = tt.field.Clean(json.Number(digits)) })
-		if n > 64<<10 {
-			t.Errorf("%s: a 1 MB integer allocated %d bytes, want under 64 KiB", tt.name, n)
+		// Nothing, against gigabytes; the margin is for what other
+		// goroutines allocate meanwhile, which the count includes.
+		if n > 256<<10 {
+			t.Errorf("%s: a 1 MB integer allocated %d bytes, want under 256 KiB", tt.name, n)
 		}
 		if strings.Join(msgs, "|") != strings.Join(tt.want, "|") || (msgs == nil && got != digits) {
 			t.Errorf("%s: got %d characters and %q, want the digits and %q", tt.name, len(got), msgs, tt.want)
