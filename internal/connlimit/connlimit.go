@@ -42,9 +42,6 @@ func New(inner net.Listener, max int) *Listener {
 	return l
 }
 
-// Max is the cap.
-func (l *Listener) Max() int { return l.max }
-
 // Accept takes a slot, closing the connection idle longest when there is
 // none free and waiting when none is idle, then accepts a connection on it.
 func (l *Listener) Accept() (net.Conn, error) {
