@@ -73,7 +73,8 @@ func queryParams(c *gin.Context) url.Values {
 }
 
 // studentQuery reads the filter, search and ordering parameters. A filter value
-// that is not a number is a field error, as django-filter reports it.
+// that is not a number is a field error, as django-filter reports it, and so
+// is a search beyond the bounds of fields.SearchErrors.
 func studentQuery(params url.Values) (models.StudentQuery, error) {
 	var q models.StudentQuery
 	if len(params) == 0 {
