@@ -172,7 +172,7 @@ func openDB(cfg Config, logw io.Writer) (*models.DB, secretKey, error) {
 	if err != nil {
 		return nil, secretKey{}, fmt.Errorf("auth.secret_key: %w", err)
 	}
-	db, err := models.Connect(dbSource(cfg), models.Options{Keys: keys, Log: logw, LogQueries: cfg.LogLevel == "debug"})
+	db, err := models.Connect(dbSource(cfg), models.Options{Keys: keys, Log: logw, LogQueries: cfg.LogLevel == "debug", QueryTimeout: cfg.Database.QueryTimeout})
 	if err != nil {
 		return nil, secretKey{}, err
 	}

@@ -90,6 +90,9 @@ type DatabaseConfig struct {
 	MigrateOnStart bool         `yaml:"migrate_on_start"` // apply migrations when serving
 	Pool           PoolConfig   `yaml:"pool"`
 	SQLite         SQLiteConfig `yaml:"sqlite"`
+	// QueryTimeout cuts off any statement that runs longer (its request is
+	// answered 503); 0 is no limit. Migrations have none.
+	QueryTimeout time.Duration `yaml:"query_timeout"`
 }
 
 // PoolConfig sizes the connection pool of either driver.
@@ -125,7 +128,8 @@ type TLSConfig struct {
 
 // HTTPConfig holds the HTTP server's limits and timeouts.
 type HTTPConfig struct {
-	BodyLimit         int64         `yaml:"body_limit"` // bytes
+	BodyLimit         int64         `yaml:"body_limit"`      // bytes
+	MaxConnections    int           `yaml:"max_connections"` // client connections open at once; 0: from the open-file limit
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	ReadTimeout       time.Duration `yaml:"read_timeout"`
 	WriteTimeout      time.Duration `yaml:"write_timeout"`
@@ -193,6 +197,7 @@ func DefaultConfig() Config {
 			MigrateOnStart: true,
 			Pool:           PoolConfig{MaxOpen: 8, MaxIdle: 8, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute},
 			SQLite:         SQLiteConfig{Synchronous: "full"},
+			QueryTimeout:   5 * time.Second,
 		},
 		Auth: AuthConfig{
 			Keyword:                 "Token",
@@ -306,6 +311,9 @@ func (c Config) Validate() error {
 	default:
 		bad("database.driver: unsupported %q (supported: sqlite, postgres)", c.Database.Driver)
 	}
+	if c.Database.QueryTimeout < 0 {
+		bad(`database.query_timeout: must be 0 (no limit) or more, got %s; use a Go duration, e.g. "5s"`, c.Database.QueryTimeout)
+	}
 	p := c.Database.Pool
 	if p.MaxOpen < 1 {
 		bad("database.pool.max_open: %d; use at least 1 (8 by default)", p.MaxOpen)
@@ -355,6 +363,9 @@ func (c Config) Validate() error {
 
 	if c.HTTP.BodyLimit <= 0 {
 		bad("http.body_limit: must be greater than 0, got %d; use a size in bytes, e.g. 1048576 for 1 MiB", c.HTTP.BodyLimit)
+	}
+	if c.HTTP.MaxConnections < 0 {
+		bad("http.max_connections: must be 0 (derived from the open-file limit) or more, got %d", c.HTTP.MaxConnections)
 	}
 	for _, t := range []struct {
 		key string

@@ -400,6 +400,16 @@ func TestLoadConfigErrors(t *testing.T) {
 			},
 		},
 		{
+			name:    "negative connection cap",
+			env:     map[string]string{"STUDENTAPI_HTTP_MAX_CONNECTIONS": "-1"},
+			wantErr: []string{"http.max_connections: must be 0 (derived from the open-file limit) or more, got -1"},
+		},
+		{
+			name:    "negative query timeout",
+			env:     map[string]string{"STUDENTAPI_DATABASE_QUERY_TIMEOUT": "-1s"},
+			wantErr: []string{"database.query_timeout: must be 0 (no limit) or more, got -1s"},
+		},
+		{
 			name:    "dsn without driver postgres",
 			env:     map[string]string{"STUDENTAPI_DATABASE_DSN": "postgres://u@db/x"},
 			wantErr: []string{`database.dsn: is set but database.driver is "sqlite"`},
@@ -677,6 +687,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME",
 		"STUDENTAPI_DATABASE_POOL_MAX_IDLE_TIME",
 		"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS",
+		"STUDENTAPI_DATABASE_QUERY_TIMEOUT",
 		"STUDENTAPI_AUTH_KEYWORD",
 		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",
 		"STUDENTAPI_AUTH_BCRYPT_COST",
@@ -686,6 +697,7 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_TLS_CERT_FILE",
 		"STUDENTAPI_TLS_KEY_FILE",
 		"STUDENTAPI_HTTP_BODY_LIMIT",
+		"STUDENTAPI_HTTP_MAX_CONNECTIONS",
 		"STUDENTAPI_HTTP_READ_HEADER_TIMEOUT",
 		"STUDENTAPI_HTTP_READ_TIMEOUT",
 		"STUDENTAPI_HTTP_WRITE_TIMEOUT",

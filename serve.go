@@ -154,10 +154,11 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		scheme = "https"
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: tls12CipherSuites(), Certificates: []tls.Certificate{cert}}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen(cfg, log)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return err
 	}
+	srv.ConnState = ln.ConnState
 	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), dbSource(cfg))
 
 	served := make(chan error, 1)

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"studentapi/auth"
+	"studentapi/fields"
 	"studentapi/models"
 	"studentapi/throttle"
 )
@@ -384,9 +385,17 @@ func (s *site) paginate(r *http.Request, count int64) (pager, int) {
 	return p, (n - 1) * s.PageSize
 }
 
-// searchTerms splits a search box on spaces and commas, as the API's search.
-func searchTerms(q string) []string {
-	return strings.FieldsFunc(q, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+// searchTerms splits a search box on spaces and commas, as the API's search,
+// within the API's bounds (fields.SearchErrors); beyond them it has answered
+// 400 and ok is false.
+func (s *site) searchTerms(w http.ResponseWriter, r *http.Request, v *visit, q string) (terms []string, ok bool) {
+	terms = strings.FieldsFunc(q, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if msgs := fields.SearchErrors(terms); len(msgs) > 0 {
+		s.render(w, r, http.StatusBadRequest, "error", page{Title: "Search refused", User: v.user, CSRF: v.csrf,
+			Data: "Search: " + strings.Join(msgs, " ")})
+		return nil, false
+	}
+	return terms, true
 }
 
 // fieldErrors are messages shown beside the fields they belong to.

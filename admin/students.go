@@ -68,7 +68,11 @@ func (s *site) studentList(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	q := r.URL.Query().Get("q")
 	o := r.URL.Query().Get("o")
-	query := models.StudentQuery{Search: searchTerms(q)}
+	terms, ok := s.searchTerms(w, r, v, q)
+	if !ok {
+		return
+	}
+	query := models.StudentQuery{Search: terms}
 	col, desc := strings.TrimPrefix(o, "-"), strings.HasPrefix(o, "-")
 	if !slices.Contains(models.StudentColumns, col) {
 		col, desc, o = "id", false, ""

@@ -31,7 +31,11 @@ type tokenListData struct {
 func (s *site) tokenList(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	q := r.URL.Query().Get("q")
-	query := models.TokenQuery{Search: searchTerms(q)}
+	terms, ok := s.searchTerms(w, r, v, q)
+	if !ok {
+		return
+	}
+	query := models.TokenQuery{Search: terms}
 	count, err := s.DB.CountTokens(ctx, query)
 	if err != nil {
 		s.serverError(w, r, err)

@@ -23,7 +23,11 @@ type userListData struct {
 func (s *site) userList(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	q := r.URL.Query().Get("q")
-	query := models.UserQuery{Search: searchTerms(q)}
+	terms, ok := s.searchTerms(w, r, v, q)
+	if !ok {
+		return
+	}
+	query := models.UserQuery{Search: terms}
 	count, err := s.DB.CountUsers(ctx, query)
 	if err != nil {
 		s.serverError(w, r, err)

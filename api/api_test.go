@@ -65,6 +65,7 @@ const (
 
 // env is one test's world: a database file of its own and the router over it.
 type env struct {
+	src     testdb.DB
 	db      *models.DB
 	router  http.Handler
 	keyword string
@@ -131,7 +132,7 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	}
 	t.Cleanup(func() { raw.Close() })
 	auth.ConnectTokenReceiver(db.Signals)
-	e := &env{db: db, raw: raw, log: &lockedBuffer{}, users: map[string]*models.User{}, keys: map[string]string{}}
+	e := &env{src: src, db: db, raw: raw, log: &lockedBuffer{}, users: map[string]*models.User{}, keys: map[string]string{}}
 	for _, u := range []*models.User{
 		{Username: "alice", Email: "a@example.com", IsActive: true},
 		{Username: "bob", Email: "b@example.com", IsActive: false},

@@ -47,8 +47,9 @@ func errUnsupportedMediaType(contentType string) error {
 
 func errParse(detail string) error { return newDetail(http.StatusBadRequest, detail) }
 
-// unavailableError is a database that does not answer: 503 with Retry-After, so
-// clients and load balancers try again instead of treating it as a bug.
+// unavailableError is a database that does not answer, or not within the
+// query timeout: 503 with Retry-After, so clients and load balancers try again
+// instead of treating it as a bug.
 type unavailableError struct{ cause error }
 
 func (e *unavailableError) Error() string { return "service unavailable: " + e.cause.Error() }
@@ -143,7 +144,11 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 	var down *unavailableError
 	switch {
 	case errors.As(err, &down):
-		log.Warn("database unavailable", "route", c.FullPath(), "err", down.cause)
+		msg := "database unavailable"
+		if models.IsTimeout(down.cause) {
+			msg = "database query timed out" // database.query_timeout
+		}
+		log.Warn(msg, "route", c.FullPath(), "err", down.cause)
 		c.Header("Retry-After", "5")
 		writeDetail(c, http.StatusServiceUnavailable, "Service temporarily unavailable.")
 	case errors.As(err, &slowDown):

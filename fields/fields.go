@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -198,16 +197,31 @@ func pythonStrip(s string) string {
 func pythonNumberString(n json.Number) string {
 	s := n.String()
 	if !strings.ContainsAny(s, ".eE") {
-		if i, ok := new(big.Int).SetString(s, 10); ok {
-			return i.String()
-		}
-		return s
+		return integerString(s)
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil && !math.IsInf(f, 0) {
 		return s
 	}
 	return pythonFloatRepr(f)
+}
+
+// integerString is str(int(s)) for a string of digits with an optional minus
+// sign: without leading zeros, and "0" for any zero. It is read in one pass,
+// not through big.Int, whose conversions grow faster than the digits: a 1 MB
+// number took seconds and gigabytes of allocation.
+func integerString(s string) string {
+	digits, neg := strings.CutPrefix(s, "-")
+	trimmed := strings.TrimLeft(digits, "0")
+	switch {
+	case trimmed == "":
+		return "0"
+	case len(trimmed) == len(digits):
+		return s // as JSON writes every integer but -0
+	case neg:
+		return "-" + trimmed
+	}
+	return trimmed
 }
 
 // pythonFloatRepr formats f as Python's repr(float): the shortest round-trip

@@ -42,6 +42,8 @@ func TestIsUnavailable(t *testing.T) {
 		{"postgres syntax error", &pgconn.PgError{Code: "42601"}, false},
 		{"sqlite busy", fmt.Errorf("insert: %w", sqlite3.Error{Code: sqlite3.ErrBusy}), true},
 		{"sqlite constraint", sqlite3.Error{Code: sqlite3.ErrConstraint}, false},
+		{"query timed out", fmt.Errorf("find students: %w", models.ErrQueryTimeout), true},
+		{"postgres statement timeout", &pgconn.PgError{Code: "57014"}, true},
 	} {
 		if got := models.IsUnavailable(tt.err); got != tt.want {
 			t.Errorf("%s: IsUnavailable(%v) = %v, want %v", tt.name, tt.err, got, tt.want)

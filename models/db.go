@@ -28,6 +28,9 @@ var (
 	// ErrSealBroken means a token's sealed key cannot be opened: the secret it
 	// was sealed under has changed, or the row was written by someone without it.
 	ErrSealBroken = errors.New("sealed token key cannot be opened (was the secret key changed?)")
+	// ErrQueryTimeout means a statement ran past Options.QueryTimeout and was
+	// cut off (see IsTimeout).
+	ErrQueryTimeout = errors.New("query timed out")
 )
 
 // Signals are the events models sends from its GORM hooks.
@@ -60,7 +63,8 @@ type Options struct {
 	// auth.Keyring built from its secret key.
 	Keys KeyProtector
 	// Log receives slow-query and error lines, with query parameters left out so
-	// that no password hash or token key is ever written. Nil discards them.
+	// that no password hash or token key is ever written, and each statement
+	// and error cut to a few hundred bytes. Nil discards them.
 	Log io.Writer
 	// LogQueries also writes every statement to Log (still without its
 	// parameters), for log_level: debug.
@@ -72,6 +76,10 @@ type Options struct {
 	// Synchronous is SQLite's durability setting for OpenSQLite: SyncFull (the
 	// default when empty) or SyncNormal. Connect takes Source.Synchronous instead.
 	Synchronous string
+	// QueryTimeout is how long one statement may run before it is cut off
+	// with an error IsTimeout recognises (see timeout.go); 0 is no limit.
+	// Migrations have none.
+	QueryTimeout time.Duration
 }
 
 // SQLite durability settings (PRAGMA synchronous) that Options.Synchronous takes.
@@ -157,7 +165,7 @@ func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		DisableAutomaticPing: !ping,
 		TranslateError:       true,
 		NowFunc:              now,
-		Logger: logger.New(log.New(w, "", log.LstdFlags), logger.Config{
+		Logger: logger.New(queryLog{log.New(w, "", log.LstdFlags)}, logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  level,
 			IgnoreRecordNotFoundError: true,
@@ -168,7 +176,12 @@ func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sweepAt := &atomic.Int64{}
-	fast := newFastPath(dialector.Name() == "sqlite")
+	fast := newFastPath(dialector.Name() == "sqlite", opts.QueryTimeout)
+	if fast.sqlite && opts.QueryTimeout > 0 {
+		if err := registerDeadlines(g, opts.QueryTimeout); err != nil {
+			return nil, err
+		}
+	}
 	if err := g.Use(&handlePlugin{signals: signals, keys: keys, now: now, sweepAt: sweepAt, fast: fast}); err != nil {
 		return nil, fmt.Errorf("register handle plugin: %w", err)
 	}
@@ -212,8 +225,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Migrate creates or updates the tables. Running it again is harmless.
+// Migrate creates or updates the tables. Running it again is harmless. It
+// runs without Options.QueryTimeout: a migration may rewrite whole tables.
 func (db *DB) Migrate(ctx context.Context) error {
+	ctx = withoutTimeout(ctx)
 	return db.serializeMigration(ctx, func(db *DB) error { return db.migrate(ctx) })
 }
 

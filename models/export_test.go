@@ -1,5 +1,10 @@
 package models
 
+import (
+	"context"
+	"database/sql"
+)
+
 // GroupCommitStats reports, for the tests of groupcommit.go, how many creates
 // wait to be taken by the writer, how many it has taken, and how many
 // transactions and rows it has committed; all zero without a writer.
@@ -9,4 +14,17 @@ func (db *DB) GroupCommitStats() (queued, taken, batches, rows int64) {
 		return 0, 0, 0, 0
 	}
 	return w.queued.Load(), w.taken.Load(), w.batches.Load(), w.rows.Load()
+}
+
+// ExecForTest runs text as every GORM statement of the package runs.
+func (db *DB) ExecForTest(ctx context.Context, text string) error {
+	return translate(db.with(ctx).Exec(text).Error, "exec")
+}
+
+// ReadRowsForTest runs text as the hand-written queries of sql.go run and
+// counts its rows; scans is query.scans.
+func (db *DB) ReadRowsForTest(ctx context.Context, text string, scans bool) (int64, error) {
+	var n int64
+	err := db.readRows(ctx, query{text: text, scans: scans}, func(*sql.Rows) error { n++; return nil })
+	return n, err
 }

@@ -219,6 +219,12 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
+	if opts.QueryTimeout > 0 { // the server keeps it (see timeout.go)
+		if cfg.RuntimeParams == nil {
+			cfg.RuntimeParams = map[string]string{}
+		}
+		cfg.RuntimeParams["statement_timeout"] = statementTimeout(opts.QueryTimeout)
+	}
 	db, err := open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts, false)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
@@ -237,17 +243,25 @@ func (db *DB) serializeMigration(ctx context.Context, fn func(db *DB) error) err
 		return fn(db)
 	}
 	// The lock belongs to one session, so fn runs on that same connection: a
-	// pool of one would otherwise wait for itself.
+	// pool of one would otherwise wait for itself. The session has no
+	// statement_timeout while it migrates (or waits for another instance to),
+	// and its own again before it goes back to the pool.
 	return db.with(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SET statement_timeout = 0").Error; err != nil {
+			return fmt.Errorf("migration: lift the query timeout: %w", err)
+		}
 		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLock).Error; err != nil {
 			return fmt.Errorf("migration lock: %w", err)
 		}
 		err := fn(db.on(conn))
+		after := conn.Session(&gorm.Session{NewDB: true, Context: context.WithoutCancel(ctx)})
 		// A session that ends releases the lock too, so a failed unlock only
 		// delays the next instance until this connection closes.
-		if uerr := conn.Session(&gorm.Session{NewDB: true, Context: context.WithoutCancel(ctx)}).
-			Exec("SELECT pg_advisory_unlock(?)", migrationLock).Error; uerr != nil && err == nil {
+		if uerr := after.Exec("SELECT pg_advisory_unlock(?)", migrationLock).Error; uerr != nil && err == nil {
 			err = fmt.Errorf("migration unlock: %w", uerr)
+		}
+		if rerr := after.Exec("RESET statement_timeout").Error; rerr != nil && err == nil {
+			err = fmt.Errorf("migration: restore the query timeout: %w", rerr)
 		}
 		return err
 	})
