@@ -150,7 +150,9 @@ func newLogger(w *logbuf.Writer, level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	text := slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})
+	// Every value is cut to logbuf.MaxValue bytes: no line grows with what a
+	// client sent.
+	text := slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: logbuf.BoundAttr})
 	return slog.New(logbuf.Handler(text, w, slog.LevelWarn))
 }
 

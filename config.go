@@ -15,7 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"studentapi/hosts"
+	"studentapi/internal/hosts"
 	"studentapi/throttle"
 )
 

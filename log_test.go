@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"studentapi/logbuf"
 )
@@ -56,5 +61,63 @@ func TestLoggerWritesWarningsAtOnce(t *testing.T) {
 	}
 	if strings.Contains(got, "not at this level") {
 		t.Errorf("a debug line at level info: %q", got)
+	}
+}
+
+// TestLogLinesBounded: no log line grows with what a client sends. A request
+// with a 20,000-byte method (net/http takes any token as a method, and the
+// access log names it) once wrote a 20 KB line.
+func TestLogLinesBounded(t *testing.T) {
+	c := newTestCLI(t)
+	c.env["STUDENTAPI_LOG_FLUSH_INTERVAL"] = "0s"
+	s := startServer(t, c)
+	method := strings.Repeat("X", 20000)
+	conn, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "%s /studentapi/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", method); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+		t.Errorf("a 20,000-byte method: status %d, want a 4xx", resp.StatusCode)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(s.stderr.String(), "\n")
+	logged := false
+	for _, line := range lines {
+		if len(line) > 1024 {
+			t.Errorf("a log line of %d bytes: %.200s…", len(line), line)
+		}
+		logged = logged || strings.Contains(line, "msg=request")
+	}
+	if !logged {
+		t.Errorf("the request was not logged; stderr:\n%s", s.stderr)
+	}
+}
+
+// TestLoggerBoundsValues: serve's logger cuts every string and error it is
+// given, whoever logs it.
+func TestLoggerBoundsValues(t *testing.T) {
+	var out bytes.Buffer
+	w := logbuf.New(&out, 0, 0)
+	log := newLogger(w, "info")
+	long := strings.Repeat("é", 10000)
+	log.Error("admin", "path", "/admin/"+long, "err", errors.New("lookup "+long))
+	w.Close()
+	got := out.String()
+	if len(got) > 1024 {
+		t.Errorf("a line of %d bytes: %.200s…", len(got), got)
+	}
+	if !strings.Contains(got, "bytes)") || !utf8.ValidString(got) {
+		t.Errorf("the cut values do not say how long they were, or split a character: %.400s", got)
 	}
 }

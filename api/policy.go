@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 
-	"studentapi/hosts"
+	"studentapi/internal/hosts"
 	"studentapi/proxies"
 )
 
