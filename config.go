@@ -74,7 +74,7 @@ type ThrottleConfig struct {
 	Store string `yaml:"store"`
 	// MemoryMaxEntries caps the memory store: the most requests it remembers
 	// (the counts and, apart, the trusted logins), forgetting first those
-	// about to expire.
+	// used least recently.
 	MemoryMaxEntries int `yaml:"memory_max_entries"`
 	// TrustedLoginWindow is how long an address that logged in as a user,
 	// and an admin browser's device cookie, are exempt from that username's

@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"container/heap"
+	"container/list"
 	"context"
 	"sync"
 	"time"
@@ -13,14 +14,19 @@ const DefaultMaxEntries = 100_000
 
 // Memory is the Store of one process. It holds at most its cap of entries,
 // one per request that a key's log holds, and when full forgets first the
-// logs that would expire soonest: so no input, however many clients or keys
-// it brings, grows it without bound. Forgetting a log lets its key through
-// sooner; that is the price of the bound, paid first by the logs that were
-// about to be forgotten anyway.
+// logs used least recently: so no input, however many clients or keys it
+// brings, grows it without bound. Forgetting a log lets its key through
+// sooner; that is the price of the bound, paid by the keys nobody has used
+// for longest. (Forgetting the soonest to expire instead let an attacker who
+// filled the store with hour-long logs make every new minute-long log, such
+// as the count of the address it guesses from, the first to go.) To have a
+// key forgotten, a client must bring a full cap of other requests since its
+// last use.
 type Memory struct {
 	mu       sync.Mutex
 	logs     map[string]*history
-	byExpiry expiryHeap // every log, the soonest to expire first
+	byExpiry expiryHeap // every log, the soonest to expire first, to expire them
+	byUse    list.List  // every log, the least recently used first, to evict them
 	entries  int        // requests held by all logs together
 	max      int
 }
@@ -31,7 +37,8 @@ type history struct {
 	key    string
 	times  []time.Time
 	window time.Duration
-	index  int // in byExpiry
+	index  int           // in byExpiry
+	use    *list.Element // in byUse
 }
 
 // expires is when the whole log has left its window.
@@ -61,6 +68,8 @@ func (m *Memory) Take(_ context.Context, key string, limit int, window time.Dura
 	l := m.logs[key]
 	var h []time.Time
 	if l != nil {
+		// A refused request is a use too: a key being hammered stays.
+		m.byUse.MoveToBack(l.use)
 		h = l.times
 		for len(h) > 0 && !h[len(h)-1].After(now.Add(-window)) {
 			h = h[:len(h)-1]
@@ -112,6 +121,7 @@ func (m *Memory) Mark(_ context.Context, key string, window time.Duration, now t
 	l := m.logs[key]
 	var h []time.Time
 	if l != nil {
+		m.byUse.MoveToBack(l.use)
 		h = l.times[:0]
 	}
 	m.put(key, l, append(h, now), window)
@@ -133,14 +143,17 @@ func (m *Memory) put(key string, l *history, times []time.Time, window time.Dura
 		l = &history{key: key, times: times, window: window}
 		m.logs[key] = l
 		heap.Push(&m.byExpiry, l)
+		l.use = m.byUse.PushBack(l)
 		m.entries += len(times)
 	} else {
 		m.entries += len(times) - len(l.times)
 		l.times, l.window = times, window
 		heap.Fix(&m.byExpiry, l.index)
 	}
-	for m.entries > m.max && len(m.byExpiry) > 0 {
-		m.drop(m.byExpiry[0])
+	// The log just used is the last in byUse, so it goes only when it alone
+	// is over the cap.
+	for m.entries > m.max && m.byUse.Len() > 0 {
+		m.drop(m.byUse.Front().Value.(*history))
 	}
 }
 
@@ -154,6 +167,7 @@ func (m *Memory) expire(now time.Time) {
 
 func (m *Memory) drop(l *history) {
 	heap.Remove(&m.byExpiry, l.index)
+	m.byUse.Remove(l.use)
 	delete(m.logs, l.key)
 	m.entries -= len(l.times)
 }
