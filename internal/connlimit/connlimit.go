@@ -5,9 +5,11 @@
 // At the cap, the listener closes the connection that has been idle longest
 // to make room for the next one, which is what a client that keeps a
 // connection open without using it can expect (net/http's own idle timeout
-// does the same, only later). Only when no connection is idle, every one
-// being in a request, does it stop accepting until one closes or goes idle;
-// new clients then wait in the kernel's accept queue, taking no descriptor.
+// does the same, only later); a connection that has sent nothing since it was
+// accepted is closed, the oldest first, when a new one arrives and none is
+// idle. Only when every connection is in a request does it stop accepting
+// until one closes or goes idle; new clients then wait in the kernel's
+// accept queue, taking no descriptor.
 // golang.org/x/net/netutil.LimitListener only ever waits, so there a few
 // clients holding idle connections keep everyone else out.
 //
@@ -31,8 +33,14 @@ type Listener struct {
 	mu      sync.Mutex
 	changed *sync.Cond // a slot freed, a connection went idle, or the listener closed
 	open    int        // connections accepted and not closed, and the one Accept is taking
-	idle    list.List  // of *conn, longest idle first
-	closed  bool
+	idle    list.List  // of *conn kept alive between requests, longest idle first
+	// fresh holds the connections accepted that have not yet begun a request
+	// (over TLS, nor finished the handshake), oldest first. One that never
+	// sends a byte is as idle as one kept alive, but it cannot be closed
+	// ahead of need as those are: it may be a client about to send its
+	// first request. It is closed when a new connection arrives at the cap.
+	fresh  list.List
+	closed bool
 }
 
 // New returns inner capped at max connections; max must be at least 1.
@@ -49,11 +57,19 @@ func (l *Listener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	c, err := l.Listener.Accept()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err != nil {
-		l.mu.Lock()
 		l.release()
-		l.mu.Unlock()
 		return nil, err
+	}
+	// The last slot is taken and none is idle to free the next: a new
+	// client is here, so the connection that has sent nothing for longest
+	// makes room for the next one.
+	if l.open >= l.max && l.idle.Len() == 0 && l.fresh.Len() > 0 {
+		victim := l.fresh.Front().Value.(*conn)
+		l.forget(victim)
+		_ = victim.Conn.Close()
 	}
 	return &conn{Conn: c, l: l}, nil
 }
@@ -93,11 +109,20 @@ func (l *Listener) forget(c *conn) {
 		return
 	}
 	c.gone = true
+	l.unlist(c)
+	l.release()
+}
+
+// unlist takes c off the idle and fresh lists; l.mu is held.
+func (l *Listener) unlist(c *conn) {
 	if c.idleAt != nil {
 		l.idle.Remove(c.idleAt)
 		c.idleAt = nil
 	}
-	l.release()
+	if c.freshAt != nil {
+		l.fresh.Remove(c.freshAt)
+		c.freshAt = nil
+	}
 }
 
 // Close closes the listener; an Accept waiting for a slot returns.
@@ -110,7 +135,8 @@ func (l *Listener) Close() error {
 }
 
 // ConnState is for http.Server.ConnState: it tells the listener which of its
-// connections are idle, in the order they went idle.
+// connections are idle (kept alive between requests) or fresh (accepted, no
+// request yet), in the order they became so.
 func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
 	c, ok := unwrap(nc)
 	if !ok || c.l != l {
@@ -122,16 +148,14 @@ func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
 		return
 	}
 	switch state {
+	case http.StateNew:
+		c.freshAt = l.fresh.PushBack(c)
 	case http.StateIdle:
-		if c.idleAt == nil {
-			c.idleAt = l.idle.PushBack(c)
-			l.changed.Broadcast() // an Accept at the cap may close it
-		}
+		l.unlist(c)
+		c.idleAt = l.idle.PushBack(c)
+		l.changed.Broadcast() // an Accept at the cap may close it
 	default: // a request arrived, or the connection is leaving the server
-		if c.idleAt != nil {
-			l.idle.Remove(c.idleAt)
-			c.idleAt = nil
-		}
+		l.unlist(c)
 	}
 }
 
@@ -155,8 +179,9 @@ type conn struct {
 	net.Conn
 	l *Listener
 	// Guarded by l.mu.
-	gone   bool          // closed, its slot freed
-	idleAt *list.Element // its place in l.idle while idle
+	gone    bool          // closed, its slot freed
+	idleAt  *list.Element // its place in l.idle while idle
+	freshAt *list.Element // its place in l.fresh until its first request
 }
 
 // Close closes the connection and frees its slot.

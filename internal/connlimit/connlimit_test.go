@@ -74,6 +74,9 @@ func startServer(t *testing.T, useTLS bool, max int, h http.Handler) *server {
 	srv.Config.ConnState = l.ConnState
 	// Closed connections make the server complain; that is the point here.
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	// Long enough that a test passes only if the listener, not the server's
+	// timeout, frees a connection that sends nothing.
+	srv.Config.ReadHeaderTimeout = time.Minute
 	if useTLS {
 		srv.StartTLS()
 	} else {
@@ -172,6 +175,39 @@ func TestIdleConnectionsMakeRoom(t *testing.T) {
 			}
 			if held[clients-1].closedByServer() {
 				t.Errorf("the connection idle shortest was closed")
+			}
+		})
+	}
+}
+
+// Connections that never send a byte (nor, over TLS, a handshake) are as idle
+// as kept-alive ones: thirty of them against a cap of twenty once made a new
+// client wait for the server's read_header_timeout.
+func TestSilentConnectionsMakeRoom(t *testing.T) {
+	const max, clients = 20, 30
+	for _, useTLS := range []bool{false, true} {
+		name := map[bool]string{false: "plain", true: "TLS"}[useTLS]
+		t.Run(name, func(t *testing.T) {
+			s := startServer(t, useTLS, max, ok)
+			for range clients {
+				c, err := net.Dial("tcp", s.Listener.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+			}
+			client := s.Client()
+			client.Timeout = 10 * time.Second
+			resp, err := client.Get(s.URL + "/")
+			if err != nil {
+				t.Fatalf("a new client with %d silent connections held: %v", clients, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("a new client with %d silent connections held: %d, want 200", clients, resp.StatusCode)
+			}
+			if _, peak := s.sockets.counts(); peak > max {
+				t.Errorf("the server held %d connections at once, want at most %d", peak, max)
 			}
 		})
 	}
