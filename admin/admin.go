@@ -318,15 +318,18 @@ func redirectFlash(w http.ResponseWriter, r *http.Request, path, flash string) {
 	http.Redirect(w, r, path+"?flash="+flash, http.StatusSeeOther)
 }
 
+// serverError logs err with the route's pattern (which names the method),
+// never the raw path: as the API's access log, the log says which page, not
+// what a client typed.
 func (s *site) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	if models.IsUnavailable(err) {
 		// Passing, like the API's 503: the page works again once the database does.
-		s.Log.Warn("admin: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Log.Warn("admin: database unavailable", "route", r.Pattern, "err", err)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "Service temporarily unavailable. Try again in a few seconds.", http.StatusServiceUnavailable)
 		return
 	}
-	s.Log.Error("admin", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.Log.Error("admin", "route", r.Pattern, "err", err)
 	http.Error(w, "Server error.", http.StatusInternalServerError)
 }
 
