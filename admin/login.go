@@ -94,8 +94,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 		err = auth.ErrBadCredentials
 	}
 	if errors.Is(err, auth.ErrBadCredentials) {
-		d.Error = msgBadLogin
-		s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: d})
+		s.badLogin(w, r, d)
 		return
 	}
 	if err != nil {
@@ -113,8 +112,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	// checked: a reset, deactivation or demotion since refuses the login.
 	err = s.startSession(r.Context(), w, r, u, s.DB.LogIn)
 	if errors.Is(err, models.ErrUserChanged) {
-		d.Error = msgBadLogin
-		s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: d})
+		s.badLogin(w, r, d)
 		return
 	}
 	if err != nil {
@@ -132,6 +130,12 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+// badLogin answers a refused login: the form again, with the one message.
+func (s *site) badLogin(w http.ResponseWriter, r *http.Request, d loginData) {
+	d.Error = msgBadLogin
+	s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: d})
 }
 
 // tooManyLogins answers a throttled login: the form again, with the wait.
