@@ -256,23 +256,21 @@ func newSessionID() (string, error) {
 
 // setSessionCookie hands the browser the id of sess.
 func (s *site) setSessionCookie(w http.ResponseWriter, r *http.Request, id string, sess *models.Session) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     CookieName,
-		Value:    id,
-		Path:     Prefix,
-		Expires:  sess.Expires,
-		MaxAge:   int(s.SessionTTL / time.Second),
-		HttpOnly: true,
-		Secure:   r.TLS != nil || s.SecureCookie,
-		SameSite: http.SameSiteLaxMode,
-	})
+	http.SetCookie(w, s.cookie(r, CookieName, id, sess.Expires, int(s.SessionTTL/time.Second)))
 }
 
 func (s *site) clearCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: "", Path: Prefix, MaxAge: -1,
+	http.SetCookie(w, s.cookie(r, CookieName, "", time.Time{}, -1))
+}
+
+// cookie is one of the site's cookies (the session's, the device's): on
+// /admin/ only, out of scripts' reach, not sent on cross-site requests, and
+// Secure over TLS or wherever SecureCookie says the client is on HTTPS.
+func (s *site) cookie(r *http.Request, name, value string, expires time.Time, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: Prefix, Expires: expires, MaxAge: maxAge,
 		HttpOnly: true, Secure: r.TLS != nil || s.SecureCookie, SameSite: http.SameSiteLaxMode,
-	})
+	}
 }
 
 // page is what every template gets.

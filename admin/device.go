@@ -72,15 +72,7 @@ func (s *site) setDevice(w http.ResponseWriter, r *http.Request, username string
 	if _, err := rand.Read(head[8:]); err != nil {
 		return fmt.Errorf("device cookie: %w", err)
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     DeviceCookieName,
-		Value:    base64.RawURLEncoding.EncodeToString(append(head, s.deviceMAC(username, head)...)),
-		Path:     Prefix,
-		Expires:  expires,
-		MaxAge:   int(s.DeviceTTL / time.Second),
-		HttpOnly: true,
-		Secure:   r.TLS != nil || s.SecureCookie,
-		SameSite: http.SameSiteLaxMode,
-	})
+	value := base64.RawURLEncoding.EncodeToString(append(head, s.deviceMAC(username, head)...))
+	http.SetCookie(w, s.cookie(r, DeviceCookieName, value, expires, int(s.DeviceTTL/time.Second)))
 	return nil
 }
