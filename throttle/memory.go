@@ -64,12 +64,10 @@ func (m *Memory) Len() int {
 func (m *Memory) Take(_ context.Context, key string, limit int, window time.Duration, now time.Time) (Window, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expire(now)
-	l := m.logs[key]
+	// A refused request is a use too: a key being hammered stays.
+	l := m.use(key, now)
 	var h []time.Time
 	if l != nil {
-		// A refused request is a use too: a key being hammered stays.
-		m.byUse.MoveToBack(l.use)
 		h = l.times
 		for len(h) > 0 && !h[len(h)-1].After(now.Add(-window)) {
 			h = h[:len(h)-1]
@@ -117,11 +115,9 @@ func (m *Memory) Refund(_ context.Context, key string, at time.Time) error {
 func (m *Memory) Mark(_ context.Context, key string, window time.Duration, now time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expire(now)
-	l := m.logs[key]
+	l := m.use(key, now)
 	var h []time.Time
 	if l != nil {
-		m.byUse.MoveToBack(l.use)
 		h = l.times[:0]
 	}
 	m.put(key, l, append(h, now), window)
@@ -134,6 +130,18 @@ func (m *Memory) Marked(_ context.Context, key string, window time.Duration, now
 	defer m.mu.Unlock()
 	l := m.logs[key]
 	return l != nil && l.times[0].After(now.Add(-window)), nil
+}
+
+// use drops the logs that have left their window and returns key's log,
+// moved to the most recently used end (nil for a key it has none of); m.mu
+// is held.
+func (m *Memory) use(key string, now time.Time) *history {
+	m.expire(now)
+	l := m.logs[key]
+	if l != nil {
+		m.byUse.MoveToBack(l.use)
+	}
+	return l
 }
 
 // put stores times as key's log, l (nil for a new key), then evicts down to
