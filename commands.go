@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"studentapi/auth"
-	"studentapi/logbuf"
+	"studentapi/internal/logbuf"
 	"studentapi/models"
 )
 

@@ -16,7 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"studentapi/internal/hosts"
-	"studentapi/throttle"
+	"studentapi/internal/throttle"
 )
 
 // Config is the whole service configuration. The yaml tags are the keys of

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"studentapi/logbuf"
+	"studentapi/internal/logbuf"
 )
 
 // TestServeLogHeldUntilShutdown: with a long log_flush_interval the access

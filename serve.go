@@ -17,10 +17,10 @@ import (
 	"studentapi/admin"
 	"studentapi/api"
 	"studentapi/auth"
-	"studentapi/logbuf"
+	"studentapi/internal/logbuf"
+	"studentapi/internal/proxies"
+	"studentapi/internal/throttle"
 	"studentapi/models"
-	"studentapi/proxies"
-	"studentapi/throttle"
 )
 
 func serveCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {

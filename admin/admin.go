@@ -34,9 +34,9 @@ import (
 	"time"
 
 	"studentapi/auth"
-	"studentapi/fields"
+	"studentapi/internal/fields"
+	"studentapi/internal/throttle"
 	"studentapi/models"
-	"studentapi/throttle"
 )
 
 //go:embed templates/*.html static/admin.css

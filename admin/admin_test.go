@@ -18,8 +18,8 @@ import (
 	"studentapi/admin"
 	"studentapi/auth"
 	"studentapi/internal/testdb"
+	"studentapi/internal/throttle"
 	"studentapi/models"
-	"studentapi/throttle"
 )
 
 const password = "a long enough password"

@@ -10,8 +10,8 @@ import (
 	"unicode/utf8"
 
 	"studentapi/auth"
+	"studentapi/internal/throttle"
 	"studentapi/models"
-	"studentapi/throttle"
 )
 
 // msgBadLogin is the one answer for a wrong password, an unknown user, an

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"studentapi/admin"
-	"studentapi/throttle"
+	"studentapi/internal/throttle"
 )
 
 var (

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"studentapi/fields"
+	"studentapi/internal/fields"
 	"studentapi/models"
 )
 

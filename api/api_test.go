@@ -23,8 +23,8 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/testdb"
+	"studentapi/internal/throttle"
 	"studentapi/models"
-	"studentapi/throttle"
 )
 
 func TestMain(m *testing.M) {

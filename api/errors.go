@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
-	"studentapi/fields"
+	"studentapi/internal/fields"
 	"studentapi/models"
 )
 

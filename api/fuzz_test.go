@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"studentapi/fields"
+	"studentapi/internal/fields"
 )
 
 // parseFuzzBody runs parseBody on one request outside any router.

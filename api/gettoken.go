@@ -7,10 +7,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
-	"studentapi/fields"
+	"studentapi/internal/fields"
+	"studentapi/internal/proxies"
+	"studentapi/internal/throttle"
 	"studentapi/models"
-	"studentapi/proxies"
-	"studentapi/throttle"
 )
 
 // tokenJSON is the answer of /gettoken/, as the classic CustomAuthToken view.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"studentapi/api"
-	"studentapi/throttle"
+	"studentapi/internal/throttle"
 )
 
 var loginSecret = []byte("the login tests' throttle secret")

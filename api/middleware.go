@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"studentapi/fields"
+	"studentapi/internal/fields"
 )
 
 // accessLog logs one line a request. It never logs headers, the query string, a

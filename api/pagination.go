@@ -7,9 +7,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"studentapi/proxies"
+	"studentapi/internal/proxies"
 
-	"studentapi/fields"
+	"studentapi/internal/fields"
 )
 
 // Pagination is DRF's PageNumberPagination. A zero PageSize turns it off.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"studentapi/fields"
+	"studentapi/internal/fields"
 )
 
 // parsedMediaTypes are the request formats every write endpoint accepts, in the

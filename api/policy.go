@@ -7,7 +7,7 @@ import (
 	"net/netip"
 
 	"studentapi/internal/hosts"
-	"studentapi/proxies"
+	"studentapi/internal/proxies"
 )
 
 // Policy is what the server asks of every request before any route sees it:

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"studentapi/fields"
+	"studentapi/internal/fields"
 	"studentapi/models"
 )
 

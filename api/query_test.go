@@ -18,8 +18,8 @@ import (
 	"studentapi/api"
 	"studentapi/auth"
 	"studentapi/internal/testdb"
+	"studentapi/internal/throttle"
 	"studentapi/models"
-	"studentapi/throttle"
 )
 
 // externalKeyring protects token keys in tests as the server's secret does.

@@ -20,8 +20,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/internal/proxies"
 	"studentapi/models"
-	"studentapi/proxies"
 )
 
 // Deps are what the router needs from the rest of the program.

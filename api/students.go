@@ -7,9 +7,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"studentapi/fields"
+	"studentapi/internal/fields"
+	"studentapi/internal/proxies"
 	"studentapi/models"
-	"studentapi/proxies"
 )
 
 // studentJSON is a student on the wire.

@@ -6,8 +6,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
-	"studentapi/proxies"
-	"studentapi/throttle"
+	"studentapi/internal/proxies"
+	"studentapi/internal/throttle"
 )
 
 // Throttles are the rate limits of DRF's AnonRateThrottle, UserRateThrottle and

@@ -15,9 +15,9 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"studentapi/internal/testdb"
+	"studentapi/internal/throttle"
+	"studentapi/internal/throttle/throttletest"
 	"studentapi/models"
-	"studentapi/throttle"
-	"studentapi/throttle/throttletest"
 )
 
 func TestIsUnavailable(t *testing.T) {

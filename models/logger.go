@@ -3,7 +3,7 @@ package models
 import (
 	"log"
 
-	"studentapi/logbuf"
+	"studentapi/internal/logbuf"
 )
 
 // queryLog is where GORM's logger prints (its logger.Writer): every

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"studentapi/throttle"
+	"studentapi/internal/throttle"
 )
 
 // ThrottleHit is one request a shared rate limit counted (DRF's throttle

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"studentapi/throttle"
+	"studentapi/internal/throttle"
 )
 
 // TestThrottleRowsRevealNoClient is issue 13's item 12: whoever reads the

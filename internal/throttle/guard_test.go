@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"studentapi/throttle"
+	"studentapi/internal/throttle"
 )
 
 var guardSecret = []byte("the guard tests' secret")

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"studentapi/throttle"
+	"studentapi/internal/throttle"
 )
 
 // clock is a test clock that moves only when told to; Store tests may run

@@ -3,8 +3,8 @@ package throttle_test
 import (
 	"testing"
 
-	"studentapi/throttle"
-	"studentapi/throttle/throttletest"
+	"studentapi/internal/throttle"
+	"studentapi/internal/throttle/throttletest"
 )
 
 func TestMemoryStore(t *testing.T) {
