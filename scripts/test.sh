@@ -7,7 +7,8 @@
 # (readme.sh), and the service through a stop and restart of its PostgreSQL
 # server (pgrestart.sh, on a cluster of its own). Needs Go, gcc (cgo SQLite),
 # curl, httpie, chromium and PostgreSQL: as root on Debian it installs whatever
-# of them is missing.
+# of them is missing. Every server it starts takes a free port, so it needs no
+# particular port and runs beside a service on 8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -21,6 +22,7 @@ missing=()
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 command -v curl >/dev/null || missing+=(curl ca-certificates)
 command -v http >/dev/null || missing+=(httpie)
+command -v python3 >/dev/null || missing+=(python3)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # The admin site's browser tests drive Debian's chromium; here they must run,
@@ -28,20 +30,40 @@ command -v http >/dev/null || missing+=(httpie)
 command -v chromium >/dev/null || apt_install chromium fonts-liberation
 export STUDENTAPI_REQUIRE_BROWSER=1
 
-# phase NAME COMMAND...: run one step, saying what it is and how long it took.
+# phase NAME COMMAND...: run one step, saying what it is as it starts, that it is
+# still running every minute (go test prints a package only once it finishes, and
+# the root package takes minutes), and how long it took.
 phase_name=""
+heartbeat_pid=""
 timings=()
+heartbeat() {
+  local minutes=0
+  while sleep 60; do
+    minutes=$((minutes + 1))
+    echo "    test.sh: $1: still running ($minutes min)"
+  done
+}
+stop_heartbeat() {
+  [ -n "$heartbeat_pid" ] || return 0
+  kill "$heartbeat_pid" 2>/dev/null || true
+  wait "$heartbeat_pid" 2>/dev/null || true
+  heartbeat_pid=""
+}
 phase() {
   phase_name=$1; shift
   local start=$SECONDS
   echo
   echo "==> test.sh: $phase_name"
+  heartbeat "$phase_name" &
+  heartbeat_pid=$!
   "$@"
+  stop_heartbeat
   timings+=("$(printf '%5ds  %s' $((SECONDS - start)) "$phase_name")")
   echo "<== test.sh: $phase_name: ok ($((SECONDS - start)) s)"
 }
 finish() {
   local rc=$?
+  stop_heartbeat
   pg_destroy
   if [ "$rc" != 0 ]; then echo "test.sh: FAILED in: ${phase_name:-setup} (exit $rc)" >&2; fi
   exit "$rc"
@@ -55,9 +77,9 @@ trap 'exit 143' TERM
 phase "start a throwaway PostgreSQL server" pg_start
 export STUDENTAPI_REQUIRE_POSTGRES=1
 
-phase "go test -race on SQLite, PostgreSQL-only tests on PostgreSQL" \
+phase "go test -race ./... on SQLite, the PostgreSQL-only tests on PostgreSQL (minutes; a package prints when it finishes)" \
   go test -race -count=1 ./...
-phase "go test -race, every test on PostgreSQL (STUDENTAPI_TEST_BACKEND=postgres)" \
+phase "go test -race ./..., every test on PostgreSQL (STUDENTAPI_TEST_BACKEND=postgres; minutes again)" \
   env STUDENTAPI_TEST_BACKEND=postgres go test -race -count=1 ./...
 phase "scripts/smoke.sh" scripts/smoke.sh
 phase "scripts/readme.sh" scripts/readme.sh
