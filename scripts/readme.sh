@@ -19,6 +19,21 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# Every relative link of the README and of docs/ names a file or directory of the
+# repository: a link outside it (such as ../shared/...) is dead in a clone.
+dead=0
+for doc in "$repo/README.md" "$repo"/docs/*.md; do
+  while IFS= read -r target; do
+    case "$target" in http://* | https://* | mailto:* | '#'*) continue ;; esac
+    path=$(cd "$(dirname "$doc")" && realpath -m "${target%%#*}")
+    if [ ! -e "$path" ] || [ "${path#"$repo"/}" = "$path" ]; then
+      echo "readme: ${doc#"$repo"/} links to $target, which is not in the repository" >&2
+      dead=1
+    fi
+  done < <(grep -oE '\]\([^) ]+\)' "$doc" | sed -E 's/^\]\((.*)\)$/\1/')
+done
+[ "$dead" = 0 ] || exit 1
+
 # Three free ports, held open together so they differ, then released for the
 # servers (another process could take one meanwhile: then a server fails to start).
 read -r port8000 port8001 port8443 < <(python3 -c '
