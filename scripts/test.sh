@@ -38,7 +38,9 @@ heartbeat_pid=""
 timings=()
 heartbeat() {
   local minutes=0
-  while sleep 60; do
+  # sleep's output goes nowhere, so a sleep outliving a killed heartbeat does
+  # not hold a pipe that test.sh's output goes into (scripts/test.sh | tee).
+  while sleep 60 </dev/null >/dev/null 2>&1; do
     minutes=$((minutes + 1))
     echo "    test.sh: $1: still running ($minutes min)"
   done
