@@ -9,7 +9,7 @@ import (
 // wait to be taken by the writer, how many it has taken, and how many
 // transactions and rows it has committed; all zero without a writer.
 func (db *DB) GroupCommitStats() (queued, taken, batches, rows int64) {
-	w := db.fast.writer
+	w := db.writer
 	if w == nil {
 		return 0, 0, 0, 0
 	}

@@ -456,8 +456,8 @@ func TestTouchToken(t *testing.T) {
 }
 
 func TestOpenRequiresKeys(t *testing.T) {
-	if _, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{}); err == nil {
-		t.Error("OpenSQLite without Keys succeeded; want an error, so no handle ever stores keys unprotected")
+	if _, err := models.Connect(models.Source{Path: filepath.Join(t.TempDir(), "db.sqlite")}, models.Options{}); err == nil {
+		t.Error("Connect without Keys succeeded; want an error, so no handle ever stores keys unprotected")
 	}
 }
 
