@@ -233,13 +233,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if err := db.with(ctx).AutoMigrate(&User{}); err != nil {
+	if err := db.with(ctx).AutoMigrate(&User{}, &Token{}, &Student{}, &Session{}, &ThrottleHit{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := db.migrateTokens(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if err := db.with(ctx).AutoMigrate(&Student{}, &Session{}, &ThrottleHit{}); err != nil {
+	if err := db.tagTokens(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	// Sessions from before tags would sign nobody in; an upgrade logs their
