@@ -1,7 +1,51 @@
-// Package models holds the GORM models (User, Token, Student, Session), their hooks, and
-// every query the service makes, each taking a context first. It knows nothing of
-// HTTP, gin or configuration files: callers open a DB, connect receivers to its
-// Signals, and call its methods.
+// Package models holds the GORM models (User, Token, Student, Session,
+// ThrottleHit), their hooks, and every query the service makes, each taking a
+// context first. It knows nothing of HTTP, gin or configuration files: callers
+// open a DB with Connect, connect receivers to its Signals, and call its
+// methods, which behave the same on SQLite and PostgreSQL.
+//
+// What a maintainer most needs to know:
+//
+//   - One constructor. Connect(Source, Options) opens either backend; it is
+//     the only way to get a DB. SQLite's pragmas (busy timeout first, WAL,
+//     foreign keys, Source.Synchronous, BEGIN IMMEDIATE) are set in one place,
+//     the DSN every pooled connection opens (sqliteDSN in open.go).
+//
+//   - One handle, shared. A DB is a GORM session plus a pointer to the core
+//     every handle derived from the same Connect shares: a transaction's, the
+//     one a GORM hook runs under, the one a migration holds. A field added to
+//     core reaches them all (db.go).
+//
+//   - Hand-written SQL on the hot paths. The queries every request makes (a
+//     token by its digest with its user in TokenByKey, a student by id, a
+//     list or page of students in student_query.go) are written by hand
+//     against database/sql, not built by GORM: a profile of served requests
+//     (docs/PERFORMANCE.md) put most of their time in GORM building each
+//     statement anew and scanning rows by reflection. Their texts use $1..$n
+//     placeholders, which both drivers take, values only ever as bound
+//     parameters and column names only from fixed lists. Everything else
+//     (writes, the admin site's queries, migrations) goes through GORM
+//     (sql.go).
+//
+//   - The statement cache. Each distinct hand-written text is prepared once
+//     per pooled connection and reused; the first maxPrepared texts are kept,
+//     later ones run unprepared, so the many shapes of a search cannot grow
+//     it without bound (statementCache in sql.go). Close closes it.
+//
+//   - The group-commit writer. On SQLite with synchronous=FULL each commit
+//     waits for an fsync. CreateStudent outside a transaction hands its row
+//     to one writer goroutine with a connection of its own, which commits
+//     every create waiting in one transaction and answers each caller only
+//     after COMMIT: an answer still means the row is on disk, and a burst
+//     costs one fsync. There is no timer; a lone create waits for nothing
+//     (groupcommit.go).
+//
+//   - Timeouts and outages. Every statement but a migration's is cut off after
+//     Options.QueryTimeout (timeout.go); IsUnavailable tells an outage (503)
+//     from a bug (unavailable.go).
+//
+//   - No key at rest. Token and session rows hold a digest, a sealed copy and
+//     a tag made by the KeyProtector the caller passes (keys.go), never a key.
 package models
 
 import (
