@@ -97,8 +97,9 @@ type UserCreated struct {
 // differ only in the session. Deriving a handle copies two words, so a field
 // added to core reaches every handle without a line elsewhere.
 //
-// Signals (a field of the shared core) are the events the handle sends; every
-// handle derived from it sends the same ones.
+// Its Signals field, promoted from the shared core, holds the events the
+// handle sends (db.Signals.UserCreated.Connect(...)); every handle derived
+// from it sends the same ones to the same receivers.
 type DB struct {
 	gorm *gorm.DB
 	*core

@@ -16,7 +16,7 @@ func (nopKeys) Open(sealed []byte, _ string, _ int64) (string, error) { return s
 func (nopKeys) Tag(string, int64) (tag [32]byte)                      { return tag }
 
 // TestSQLitePragmasOnEveryConnection holds several pooled connections at once
-// and checks each has the DSN's pragmas, with synchronous as Options asks.
+// and checks each has the DSN's pragmas, with synchronous as Source asks.
 func TestSQLitePragmasOnEveryConnection(t *testing.T) {
 	for _, tt := range []struct {
 		synchronous string
