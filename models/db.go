@@ -105,10 +105,8 @@ type DB struct {
 	*core
 }
 
-// core is what every handle derived from one Connect shares. It is also the
-// GORM plugin through which a GORM hook finds its handle (handleOf): the
-// plugin map travels with every session and transaction of the *gorm.DB, and
-// keeps the core off package-level state.
+// core is what every handle derived from one Connect shares. A GORM hook
+// finds it through the plugin map (handleOf).
 type core struct {
 	// Signals are sent from GORM hooks; receivers connect to them.
 	Signals *Signals
@@ -156,20 +154,26 @@ const (
 	SyncNormal = "normal"
 )
 
+// corePlugin puts the core in GORM's plugin map, which travels with every
+// session and transaction of the *gorm.DB: that is how a hook finds its
+// handle without package-level state. (Not methods of core itself: DB
+// embeds core, and would export them.)
+type corePlugin struct{ core *core }
+
 // pluginName names the core in GORM's plugin map.
 const pluginName = "studentapi:handle"
 
-func (c *core) Name() string              { return pluginName }
-func (c *core) Initialize(*gorm.DB) error { return nil }
+func (corePlugin) Name() string              { return pluginName }
+func (corePlugin) Initialize(*gorm.DB) error { return nil }
 
 // handleOf is the DB a GORM hook runs under, or nil when tx did not come
 // from Connect.
 func handleOf(tx *gorm.DB) *DB {
-	c, ok := tx.Config.Plugins[pluginName].(*core)
+	p, ok := tx.Config.Plugins[pluginName].(corePlugin)
 	if !ok {
 		return nil
 	}
-	return &DB{gorm: tx, core: c}
+	return &DB{gorm: tx, core: p.core}
 }
 
 // on is db working through g: another session or a transaction of the same pool.
@@ -177,10 +181,10 @@ func (db *DB) on(g *gorm.DB) *DB {
 	return &DB{gorm: g, core: db.core}
 }
 
-// open builds the handle on dialector; Connect calls it for either driver.
+// newDB builds the handle on dialector; Connect calls it for either driver.
 // ping false leaves the first connection to the first query, so that a server
 // that is down does not stop the process from starting.
-func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
+func newDB(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 	keys := opts.Keys
 	if keys == nil {
 		return nil, errors.New("open database: Options.Keys is required (an auth.Keyring)")
@@ -227,7 +231,7 @@ func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 			return nil, err
 		}
 	}
-	if err := g.Use(c); err != nil {
+	if err := g.Use(corePlugin{core: c}); err != nil {
 		return nil, fmt.Errorf("register handle plugin: %w", err)
 	}
 	return &DB{gorm: g, core: c}, nil

@@ -172,7 +172,7 @@ func openSQLite(path, synchronous string, opts Options) (*DB, error) {
 	if err := privateSQLiteFiles(path, opts.Log); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db, err := open(sqlite.Open(dsn), opts, true)
+	db, err := newDB(sqlite.Open(dsn), opts, true)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -246,7 +246,7 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 		}
 		cfg.RuntimeParams["statement_timeout"] = statementTimeout(opts.QueryTimeout)
 	}
-	db, err := open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts, false)
+	db, err := newDB(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts, false)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
 	}

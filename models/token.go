@@ -46,9 +46,9 @@ func (db *DB) newToken(userID int64, key string) (*Token, error) {
 // moved to another user, or written without the secret.
 var errNotBound = errors.New("token row not bound to its user")
 
-// open fills t.Key from its sealed copy, once its tag says the row is its
+// unseal fills t.Key from its sealed copy, once its tag says the row is its
 // user's (a row TokenByKey would refuse is no token to hand out).
-func (db *DB) open(t *Token) error {
+func (db *DB) unseal(t *Token) error {
 	if tag := db.keys.Tag(t.Digest, t.UserID); subtle.ConstantTimeCompare(t.UserTag, tag[:]) != 1 {
 		return fmt.Errorf("token of user %d: %w: %w", t.UserID, ErrSealBroken, errNotBound)
 	}
@@ -150,7 +150,7 @@ func (db *DB) TokenOf(ctx context.Context, userID int64) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.open(t); err != nil {
+	if err := db.unseal(t); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -176,7 +176,7 @@ func (db *DB) GetOrCreateToken(ctx context.Context, userID int64, newKey func() 
 		case err != nil:
 			return nil, false, err
 		default:
-			err := db.open(row)
+			err := db.unseal(row)
 			if err == nil && (expired == nil || !expired(row)) {
 				return row, false, nil
 			}
