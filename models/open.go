@@ -142,8 +142,9 @@ func SQLiteDSN(path string) string {
 }
 
 // sqliteDSN is the one place the pragmas every pooled connection (and the
-// group-commit writer's) needs are set: the busy timeout first, so that the
-// pragmas after it wait for a lock instead of failing; WAL so readers never
+// group-commit writer's) needs are set: the busy timeout first, as
+// mattn/go-sqlite3 applies it (so that the pragmas after it wait for a lock
+// instead of failing); WAL so readers never
 // block the writer; foreign keys so a user's token goes with it; the
 // durability synchronous names (SyncFull when empty); and BEGIN IMMEDIATE so
 // that a read-then-write transaction takes the write lock up front instead of
