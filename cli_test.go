@@ -517,7 +517,7 @@ func TestCreateTokenReset(t *testing.T) {
 			if got := mustToken(t, db, mustUser(t, db, "alice")); got != key {
 				t.Errorf("stored token = %s, want the printed %s", got, key)
 			}
-			a := auth.New(db, "Token", 4)
+			a := auth.New(db, "Token", 4, auth.Options{})
 			if _, err := a.Authenticate(context.Background(), []string{"Token " + old}); !errors.Is(err, auth.ErrInvalidToken) {
 				t.Errorf("Authenticate(old key) error = %v, want ErrInvalidToken", err)
 			}
@@ -745,7 +745,7 @@ func TestActivateDeactivate(t *testing.T) {
 	c.createUser(t, "createuser", "alice", "pw")
 	db := c.openDB(t)
 	key := mustToken(t, db, mustUser(t, db, "alice"))
-	a := auth.New(db, "Token", 4)
+	a := auth.New(db, "Token", 4, auth.Options{})
 
 	steps := []struct {
 		command, wantOut string

@@ -82,7 +82,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	authn := auth.NewWithOptions(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
+	authn := auth.New(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
 	limits, err := newLimits(cfg, db, secret.value)
 	if err != nil {
 		return err

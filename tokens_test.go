@@ -160,7 +160,7 @@ func TestCreateTokenAfterSecretChange(t *testing.T) {
 				t.Errorf("second drf_create_token = %s, want %s", again, key)
 			}
 			db := c.openDB(t)
-			a := auth.New(db, "Token", 4)
+			a := auth.New(db, "Token", 4, auth.Options{})
 			if _, err := a.Authenticate(context.Background(), []string{"Token " + old}); !errors.Is(err, auth.ErrInvalidToken) {
 				t.Errorf("Authenticate(old key) = %v, want %v", err, auth.ErrInvalidToken)
 			}

@@ -76,7 +76,7 @@ func openSite(t *testing.T, src testdb.DB, clk *clock, log io.Writer, tweak func
 	}
 	t.Cleanup(func() { db.Close() })
 	auth.ConnectTokenReceiver(db.Signals)
-	a := auth.New(db, "Token", 4)
+	a := auth.New(db, "Token", 4, auth.Options{})
 	d := admin.Deps{DB: db, Auth: a, BcryptCost: 4, SessionTTL: time.Hour}
 	if tweak != nil {
 		tweak(&d)

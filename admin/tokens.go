@@ -131,15 +131,8 @@ type confirmData struct {
 	Danger   bool
 }
 
-// tokenOwner loads the user whose token /admin/tokens/{id}/… acts on (the
-// token itself is not read), under the users pages' rule (see target); ok
-// false has answered.
-func (s *site) tokenOwner(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
-	return s.target(w, r, v)
-}
-
 func (s *site) tokenRegenerateForm(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, ok := s.tokenOwner(w, r, v)
+	u, ok := s.target(w, r, v)
 	if !ok {
 		return
 	}
@@ -154,7 +147,7 @@ func (s *site) tokenRegenerateForm(w http.ResponseWriter, r *http.Request, v *vi
 // tokenRegenerate is drf_create_token -r: the old key is gone the moment the
 // new one exists.
 func (s *site) tokenRegenerate(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, ok := s.tokenOwner(w, r, v)
+	u, ok := s.target(w, r, v)
 	if !ok {
 		return
 	}
@@ -172,7 +165,7 @@ func (s *site) tokenRegenerate(w http.ResponseWriter, r *http.Request, v *visit)
 }
 
 func (s *site) tokenDeleteForm(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, ok := s.tokenOwner(w, r, v)
+	u, ok := s.target(w, r, v)
 	if !ok {
 		return
 	}
@@ -186,7 +179,7 @@ func (s *site) tokenDeleteForm(w http.ResponseWriter, r *http.Request, v *visit)
 }
 
 func (s *site) tokenDelete(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, ok := s.tokenOwner(w, r, v)
+	u, ok := s.target(w, r, v)
 	if !ok {
 		return
 	}

@@ -148,8 +148,9 @@ func mayActOn(actor, target *models.User) bool {
 }
 
 // target loads the user whose id is in the path, for a page that acts on it
-// or on its token, or confirms such an act; ok false has answered: 404, or
-// 403 when mayActOn refuses.
+// or on its token, or confirms such an act (the {id} of /admin/tokens/{id}/…
+// is the user's: a user has one token, and the token itself is not read);
+// ok false has answered: 404, or 403 when mayActOn refuses.
 func (s *site) target(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
 	u, ok := loadByID(s, w, r, v, s.DB.UserByID)
 	if !ok {

@@ -99,7 +99,7 @@ func (b *lockedBuffer) String() string {
 
 // withKeyword builds the router with another Authorization keyword.
 func withKeyword(keyword string) func(*Deps) {
-	return func(d *Deps) { d.Auth = auth.New(d.DB, keyword, 4) }
+	return func(d *Deps) { d.Auth = auth.New(d.DB, keyword, 4, auth.Options{}) }
 }
 
 // withBodyLimit builds the router with a small body limit.
@@ -149,7 +149,7 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	}
 	d := Deps{
 		DB:        db,
-		Auth:      auth.New(db, "Token", 4),
+		Auth:      auth.New(db, "Token", 4, auth.Options{}),
 		Log:       slog.New(slog.NewTextHandler(e.log, nil)),
 		BodyLimit: 1 << 20,
 	}
@@ -535,7 +535,7 @@ func TestInternalError(t *testing.T) {
 // at the first query.
 func TestPanicIsInternalError(t *testing.T) {
 	var log lockedBuffer
-	r, err := NewRouter(Deps{Auth: auth.New(nil, "Token", 4), Log: slog.New(slog.NewTextHandler(&log, nil)), BodyLimit: 1 << 20})
+	r, err := NewRouter(Deps{Auth: auth.New(nil, "Token", 4, auth.Options{}), Log: slog.New(slog.NewTextHandler(&log, nil)), BodyLimit: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -180,7 +180,7 @@ func TestSlowQueryAnswers503(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	router, err := NewRouter(Deps{DB: db, Auth: auth.New(db, "Token", 4), Log: slog.New(slog.NewTextHandler(e.log, nil)), BodyLimit: 1 << 20})
+	router, err := NewRouter(Deps{DB: db, Auth: auth.New(db, "Token", 4, auth.Options{}), Log: slog.New(slog.NewTextHandler(e.log, nil)), BodyLimit: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func newSeededEnv(t *testing.T, username string, students []models.Student, tune
 			t.Fatal(err)
 		}
 	}
-	deps := api.Deps{DB: db, Auth: auth.New(db, "Token", 4), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20}
+	deps := api.Deps{DB: db, Auth: auth.New(db, "Token", 4, auth.Options{}), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20}
 	if tune != nil {
 		tune(&deps)
 	}

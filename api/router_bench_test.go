@@ -31,7 +31,7 @@ func benchRouter(b *testing.B) (http.Handler, string, int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := models.OpenSQLite(filepath.Join(b.TempDir(), "bench.db"), models.Options{Keys: keys})
+	db, err := models.Connect(models.Source{Path: filepath.Join(b.TempDir(), "bench.db")}, models.Options{Keys: keys})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func benchRouter(b *testing.B) (http.Handler, string, int64) {
 	if err := db.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
 	}
-	a := auth.New(db, "Token", 4)
+	a := auth.New(db, "Token", 4, auth.Options{})
 	tok, err := a.TokenFor(ctx, u)
 	if err != nil {
 		b.Fatal(err)

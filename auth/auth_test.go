@@ -27,19 +27,21 @@ func newKeyring(t *testing.T, secret string) *auth.Keyring {
 	return k
 }
 
-// newDB opens and migrates a fresh SQLite file in the test's temporary directory.
+// newDB opens and migrates a fresh database of the test run's backend (see
+// testdb.New), under the Keyring of testSecret.
 func newDB(t *testing.T) *models.DB {
 	t.Helper()
 	return openDB(t, testdb.New(t), models.Options{Keys: newKeyring(t, testSecret)})
 }
 
-// openDB opens and migrates the SQLite file at path, closing it when the test
-// ends (closing it twice is harmless).
-func openDB(t *testing.T, path testdb.DB, opts models.Options) *models.DB {
+// openDB opens and migrates the test database src with opts, closing the
+// handle when the test ends (closing it twice is harmless). Opening src again
+// is how a test plays a second instance, or a restart under another secret.
+func openDB(t *testing.T, src testdb.DB, opts models.Options) *models.DB {
 	t.Helper()
-	db, err := models.Connect(models.Source{Driver: path.Driver, Path: path.Path, DSN: path.DSN}, opts)
+	db, err := models.Connect(models.Source{Driver: src.Driver, Path: src.Path, DSN: src.DSN}, opts)
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("Connect: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := db.Close(); err != nil {
@@ -79,7 +81,7 @@ func header(key string) []string { return []string{"Token " + key} }
 
 func TestAuthenticate(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	alice := newUser(t, db, "alice", true)
 	aliceKey := tokenFor(t, a, alice)
 	bobKey := tokenFor(t, a, newUser(t, db, "bob", false))
@@ -137,7 +139,7 @@ func TestAuthenticate(t *testing.T) {
 
 func TestAuthenticateFollowsTheDatabase(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	alice := newUser(t, db, "alice", true)
 	oldKey := tokenFor(t, a, alice)
 
@@ -178,7 +180,7 @@ func TestAuthenticateFollowsTheDatabase(t *testing.T) {
 
 func TestAuthenticateDatabaseFailure(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	key := tokenFor(t, a, newUser(t, db, "alice", true))
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -196,7 +198,7 @@ func TestAuthenticateDatabaseFailure(t *testing.T) {
 
 func TestLogin(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	alice := newUser(t, db, "alice", true)
 	newUser(t, db, "bob", false)
 	if err := db.CreateUser(t.Context(), &models.User{Username: "nopass", IsActive: true}); err != nil {
@@ -235,7 +237,7 @@ func TestLogin(t *testing.T) {
 
 func TestLoginDatabaseFailure(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	newUser(t, db, "alice", true)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -246,7 +248,7 @@ func TestLoginDatabaseFailure(t *testing.T) {
 
 func TestTokenFor(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	alice := newUser(t, db, "alice", true)
 	first := tokenFor(t, a, alice)
 	if second := tokenFor(t, a, alice); second != first {
@@ -259,7 +261,7 @@ func TestTokenFor(t *testing.T) {
 
 func TestKeyword(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Bearer", testCost)
+	a := auth.New(db, "Bearer", testCost, auth.Options{})
 	if got := a.Keyword(); got != "Bearer" {
 		t.Errorf("Keyword = %q, want Bearer", got)
 	}

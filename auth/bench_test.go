@@ -16,7 +16,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := models.OpenSQLite(filepath.Join(b.TempDir(), "db.sqlite"), models.Options{Keys: keys})
+	db, err := models.Connect(models.Source{Path: filepath.Join(b.TempDir(), "db.sqlite")}, models.Options{Keys: keys})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	if err := db.CreateUser(b.Context(), u); err != nil {
 		b.Fatal(err)
 	}
-	a := auth.New(db, "Token", 4)
+	a := auth.New(db, "Token", 4, auth.Options{})
 	tok, err := a.TokenFor(b.Context(), u)
 	if err != nil {
 		b.Fatal(err)

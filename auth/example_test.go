@@ -90,7 +90,7 @@ func ExampleRequired() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err := models.OpenSQLite(filepath.Join(dir, "db.sqlite"), models.Options{Keys: keys})
+	db, err := models.Connect(models.Source{Path: filepath.Join(dir, "db.sqlite")}, models.Options{Keys: keys})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func ExampleRequired() {
 		log.Fatal(err)
 	}
 
-	a := auth.New(db, "Token", 12)
+	a := auth.New(db, "Token", 12, auth.Options{})
 	r := gin.New()
 	r.Use(func(c *gin.Context) { // stands in for the router's error writer
 		c.Next()

@@ -34,7 +34,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// newClockedDB is newDB on the clock's time; it also returns the file's path.
+// newClockedDB is newDB on the clock's time; it also returns the test database.
 func newClockedDB(t *testing.T, clock *fakeClock) (*models.DB, testdb.DB) {
 	t.Helper()
 	path := testdb.New(t)
@@ -44,7 +44,7 @@ func newClockedDB(t *testing.T, clock *fakeClock) (*models.DB, testdb.DB) {
 func TestTokenTTL(t *testing.T) {
 	clock := newFakeClock()
 	db, _ := newClockedDB(t, clock)
-	a := auth.NewWithOptions(db, "Token", testCost, auth.Options{TTL: time.Hour})
+	a := auth.New(db, "Token", testCost, auth.Options{TTL: time.Hour})
 	alice := newUser(t, db, "alice", true)
 	oldKey := tokenFor(t, a, alice)
 
@@ -81,8 +81,8 @@ func TestTokenTTL(t *testing.T) {
 	// Authenticator that only refreshes.
 	clock.Advance(100 * 365 * 24 * time.Hour)
 	for name, other := range map[string]*auth.Authenticator{
-		"New":          auth.New(db, "Token", testCost),
-		"Refresh only": auth.NewWithOptions(db, "Token", testCost, auth.Options{Refresh: true}),
+		"no TTL":       auth.New(db, "Token", testCost, auth.Options{}),
+		"Refresh only": auth.New(db, "Token", testCost, auth.Options{Refresh: true}),
 	} {
 		if _, err := other.Authenticate(t.Context(), header(newKey)); err != nil {
 			t.Errorf("%s: Authenticate a century on: %v", name, err)
@@ -148,7 +148,7 @@ func (w *writeCounter) wrote() bool {
 func TestTokenRefresh(t *testing.T) {
 	clock := newFakeClock()
 	db, path := newClockedDB(t, clock)
-	a := auth.NewWithOptions(db, "Token", testCost, auth.Options{TTL: time.Hour, Refresh: true})
+	a := auth.New(db, "Token", testCost, auth.Options{TTL: time.Hour, Refresh: true})
 	alice := newUser(t, db, "alice", true)
 	key := tokenFor(t, a, alice)
 	writes := newWriteCounter(t, path)
@@ -218,7 +218,7 @@ func TestTokenRefresh(t *testing.T) {
 func TestTokenRefreshShortTTL(t *testing.T) {
 	clock := newFakeClock()
 	db, path := newClockedDB(t, clock)
-	a := auth.NewWithOptions(db, "Token", testCost, auth.Options{TTL: 20 * time.Second, Refresh: true})
+	a := auth.New(db, "Token", testCost, auth.Options{TTL: 20 * time.Second, Refresh: true})
 	alice := newUser(t, db, "alice", true)
 	key := tokenFor(t, a, alice)
 	writes := newWriteCounter(t, path)

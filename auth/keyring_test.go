@@ -159,7 +159,7 @@ func TestDatabaseHoldsNoKey(t *testing.T) {
 	keys := newKeyring(t, testSecret)
 	db := openDB(t, testdb.DB{Driver: "sqlite", Path: path}, models.Options{Keys: keys})
 	auth.ConnectTokenReceiver(db.Signals)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 
 	var tokens []string
 	for _, name := range []string{"alice", "bob", "carol", "dave", "erin"} {
@@ -202,8 +202,8 @@ func TestDatabaseHoldsNoKey(t *testing.T) {
 	check("closed")
 }
 
-// rawHandle opens a plain GORM handle on the file, as someone who can write
-// the database but does not have the secret key.
+// rawHandle opens a plain GORM handle on the test database, as someone who
+// can write it but does not have the secret key.
 func rawHandle(t *testing.T, path testdb.DB) *gorm.DB {
 	t.Helper()
 	dialector := sqlite.Open(models.SQLiteDSN(path.Path))
@@ -225,7 +225,7 @@ func rawHandle(t *testing.T, path testdb.DB) *gorm.DB {
 func TestForgedRowAuthenticatesNobody(t *testing.T) {
 	path := testdb.New(t)
 	db := openDB(t, path, models.Options{Keys: newKeyring(t, testSecret)})
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	alice := newUser(t, db, "alice", true)
 	aliceKey := tokenFor(t, a, alice)
 	raw := rawHandle(t, path)
@@ -278,7 +278,7 @@ func TestForgedRowAuthenticatesNobody(t *testing.T) {
 func TestMovedRowAuthenticatesNobody(t *testing.T) {
 	path := testdb.New(t)
 	db := openDB(t, path, models.Options{Keys: newKeyring(t, testSecret)})
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	alice, bob, carol := newUser(t, db, "alice", true), newUser(t, db, "bob", true), newUser(t, db, "carol", true)
 	aliceKey, carolKey := tokenFor(t, a, alice), tokenFor(t, a, carol)
 	tokenFor(t, a, bob)
@@ -313,13 +313,13 @@ func TestChangedSecretReissuesTokens(t *testing.T) {
 	path := testdb.New(t)
 	db := openDB(t, path, models.Options{Keys: newKeyring(t, testSecret)})
 	alice := newUser(t, db, "alice", true)
-	oldKey := tokenFor(t, auth.New(db, "Token", testCost), alice)
+	oldKey := tokenFor(t, auth.New(db, "Token", testCost, auth.Options{}), alice)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	db = openDB(t, path, models.Options{Keys: newKeyring(t, "the new secret key, 32 bytes or more")})
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	if _, err := db.TokenOf(t.Context(), alice.ID); !errors.Is(err, models.ErrSealBroken) {
 		t.Errorf("TokenOf under the new secret = %v, want %v", err, models.ErrSealBroken)
 	}

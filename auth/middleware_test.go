@@ -54,7 +54,7 @@ func newEngine(a *auth.Authenticator, got *seen) *gin.Engine {
 
 func TestMiddlewareAndRequired(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	alice := newUser(t, db, "alice", true)
 	aliceKey := tokenFor(t, a, alice)
 	bobKey := tokenFor(t, a, newUser(t, db, "bob", false))
@@ -125,7 +125,7 @@ func TestMiddlewareAndRequired(t *testing.T) {
 
 func TestRequiredDatabaseFailure(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	key := tokenFor(t, a, newUser(t, db, "alice", true))
 
 	var got seen

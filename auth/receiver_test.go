@@ -41,7 +41,7 @@ func (k *keysSeen) count() int {
 
 func TestConnectTokenReceiver(t *testing.T) {
 	db := newDB(t)
-	a := auth.New(db, "Token", testCost)
+	a := auth.New(db, "Token", testCost, auth.Options{})
 	disconnect := auth.ConnectTokenReceiver(db.Signals)
 	var seen keysSeen
 	db.Signals.UserCreated.Connect("seen", seen.receive)

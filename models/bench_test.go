@@ -11,7 +11,7 @@ import (
 // benchStudents opens a database holding n students.
 func benchStudents(b *testing.B, n int) *models.DB {
 	b.Helper()
-	db, err := models.OpenSQLite(filepath.Join(b.TempDir(), "db.sqlite"), models.Options{Keys: testKeys{secret: testSecret}})
+	db, err := models.Connect(models.Source{Path: filepath.Join(b.TempDir(), "db.sqlite")}, models.Options{Keys: testKeys{secret: testSecret}})
 	if err != nil {
 		b.Fatal(err)
 	}

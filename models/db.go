@@ -1,7 +1,51 @@
-// Package models holds the GORM models (User, Token, Student, Session), their hooks, and
-// every query the service makes, each taking a context first. It knows nothing of
-// HTTP, gin or configuration files: callers open a DB, connect receivers to its
-// Signals, and call its methods.
+// Package models holds the GORM models (User, Token, Student, Session,
+// ThrottleHit), their hooks, and every query the service makes, each taking a
+// context first. It knows nothing of HTTP, gin or configuration files: callers
+// open a DB with Connect, connect receivers to its Signals, and call its
+// methods, which behave the same on SQLite and PostgreSQL.
+//
+// What a maintainer most needs to know:
+//
+//   - One constructor. Connect(Source, Options) opens either backend; it is
+//     the only way to get a DB. SQLite's pragmas (busy timeout first, WAL,
+//     foreign keys, Source.Synchronous, BEGIN IMMEDIATE) are set in one place,
+//     the DSN every pooled connection opens (sqliteDSN in open.go).
+//
+//   - One handle, shared. A DB is a GORM session plus a pointer to the core
+//     every handle derived from the same Connect shares: a transaction's, the
+//     one a GORM hook runs under, the one a migration holds. A field added to
+//     core reaches them all (db.go).
+//
+//   - Hand-written SQL on the hot paths. The queries every request makes (a
+//     token by its digest with its user in TokenByKey, a student by id, a
+//     list or page of students in student_query.go) are written by hand
+//     against database/sql, not built by GORM: a profile of served requests
+//     (docs/PERFORMANCE.md) put most of their time in GORM building each
+//     statement anew and scanning rows by reflection. Their texts use $1..$n
+//     placeholders, which both drivers take, values only ever as bound
+//     parameters and column names only from fixed lists. Everything else
+//     (writes, the admin site's queries, migrations) goes through GORM
+//     (sql.go).
+//
+//   - The statement cache. Each distinct hand-written text is prepared once
+//     per pooled connection and reused; the first maxPrepared texts are kept,
+//     later ones run unprepared, so the many shapes of a search cannot grow
+//     it without bound (statementCache in sql.go). Close closes it.
+//
+//   - The group-commit writer. On SQLite with synchronous=FULL each commit
+//     waits for an fsync. CreateStudent outside a transaction hands its row
+//     to one writer goroutine with a connection of its own, which commits
+//     every create waiting in one transaction and answers each caller only
+//     after COMMIT: an answer still means the row is on disk, and a burst
+//     costs one fsync. There is no timer; a lone create waits for nothing
+//     (groupcommit.go).
+//
+//   - Timeouts and outages. Every statement but a migration's is cut off after
+//     Options.QueryTimeout (timeout.go); IsUnavailable tells an outage (503)
+//     from a bug (unavailable.go).
+//
+//   - No key at rest. Token and session rows hold a digest, a sealed copy and
+//     a tag made by the KeyProtector the caller passes (keys.go), never a key.
 package models
 
 import (
@@ -10,8 +54,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -48,16 +90,39 @@ type UserCreated struct {
 }
 
 // DB is the service's database handle. It is safe for concurrent use.
+//
+// A DB is a GORM session and a pointer to what every handle opened by the
+// same Connect shares (core): the handle a transaction's callback gets, the
+// one a receiver of Signals.UserCreated gets, and the one a migration runs on
+// differ only in the session. Deriving a handle copies two words, so a field
+// added to core reaches every handle without a line elsewhere.
+//
+// Its Signals field, promoted from the shared core, holds the events the
+// handle sends (db.Signals.UserCreated.Connect(...)); every handle derived
+// from it sends the same ones to the same receivers.
 type DB struct {
-	gorm    *gorm.DB
-	Signals *Signals
-	keys    KeyProtector
-	now     func() time.Time
-	sweepAt *atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
-	fast    *fastPath     // prepared statements of the hand-written queries (sql.go)
+	gorm *gorm.DB
+	*core
 }
 
-// Options tune Open.
+// core is what every handle derived from one Connect shares. A GORM hook
+// finds it through the plugin map (handleOf).
+type core struct {
+	// Signals are sent from GORM hooks; receivers connect to them.
+	Signals *Signals
+	keys    KeyProtector
+	now     func() time.Time // Options.Now in UTC, to the microsecond
+
+	sqlite       bool          // the database is SQLite (see driverContext)
+	queryTimeout time.Duration // Options.QueryTimeout (see timeout.go)
+
+	statements *statementCache // the hand-written queries' prepared statements (sql.go)
+	writer     *groupCommit    // SQLite's student creates (groupcommit.go); nil on PostgreSQL
+
+	throttleSweepAt atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
+}
+
+// Options tune Connect.
 type Options struct {
 	// Keys protects token keys at rest (required); the server passes an
 	// auth.Keyring built from its secret key.
@@ -73,16 +138,13 @@ type Options struct {
 	// creation and refresh, date joined), so that tests can move time. Nil is
 	// the system clock.
 	Now func() time.Time
-	// Synchronous is SQLite's durability setting for OpenSQLite: SyncFull (the
-	// default when empty) or SyncNormal. Connect takes Source.Synchronous instead.
-	Synchronous string
 	// QueryTimeout is how long one statement may run before it is cut off
 	// with an error IsTimeout recognises (see timeout.go); 0 is no limit.
 	// Migrations have none.
 	QueryTimeout time.Duration
 }
 
-// SQLite durability settings (PRAGMA synchronous) that Options.Synchronous takes.
+// SQLite durability settings (PRAGMA synchronous) that Source.Synchronous takes.
 const (
 	// SyncFull syncs the WAL on every commit: an answered write survives a
 	// power cut.
@@ -92,55 +154,37 @@ const (
 	SyncNormal = "normal"
 )
 
-// pluginName names the GORM plugin through which hooks find the handle's
-// Signals, Keys and clock: the plugin map travels with every session and
-// transaction of one *gorm.DB, and keeps them off package-level state.
+// corePlugin puts the core in GORM's plugin map, which travels with every
+// session and transaction of the *gorm.DB: that is how a hook finds its
+// handle without package-level state. (Not methods of core itself: DB
+// embeds core, and would export them.)
+type corePlugin struct{ core *core }
+
+// pluginName names the core in GORM's plugin map.
 const pluginName = "studentapi:handle"
 
-type handlePlugin struct {
-	signals *Signals
-	keys    KeyProtector
-	now     func() time.Time
-	sweepAt *atomic.Int64
-	fast    *fastPath
-}
+func (corePlugin) Name() string              { return pluginName }
+func (corePlugin) Initialize(*gorm.DB) error { return nil }
 
-func (p *handlePlugin) Name() string              { return pluginName }
-func (p *handlePlugin) Initialize(*gorm.DB) error { return nil }
-
-// handleOf rebuilds the DB a GORM hook runs under, or returns nil when tx did
-// not come from Open.
+// handleOf is the DB a GORM hook runs under, or nil when tx did not come
+// from Connect.
 func handleOf(tx *gorm.DB) *DB {
-	p, ok := tx.Config.Plugins[pluginName].(*handlePlugin)
+	p, ok := tx.Config.Plugins[pluginName].(corePlugin)
 	if !ok {
 		return nil
 	}
-	return &DB{gorm: tx, Signals: p.signals, keys: p.keys, now: p.now, sweepAt: p.sweepAt, fast: p.fast}
+	return &DB{gorm: tx, core: p.core}
 }
 
-// SQLiteDSN builds the DSN of a SQLite file with the pragmas every pooled
-// connection needs: the busy timeout first, WAL so readers never block the writer,
-// foreign keys so a user's token goes with it, and BEGIN IMMEDIATE so that a
-// read-then-write transaction takes the write lock up front instead of failing
-// with "database is locked" when it upgrades.
-// The durability is SyncFull; OpenSQLite follows Options.Synchronous.
-func SQLiteDSN(path string) string {
-	return sqliteDSN(path, "FULL")
+// on is db working through g: another session or a transaction of the same pool.
+func (db *DB) on(g *gorm.DB) *DB {
+	return &DB{gorm: g, core: db.core}
 }
 
-func sqliteDSN(path, synchronous string) string {
-	escaped := strings.ReplaceAll(url.PathEscape(path), "%2F", "/")
-	return "file:" + escaped + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=" + synchronous + "&_txlock=immediate"
-}
-
-// Open opens a database through any GORM dialector.
-func Open(dialector gorm.Dialector, opts Options) (*DB, error) {
-	return open(dialector, opts, true)
-}
-
-// open is Open; ping false leaves the first connection to the first query, so
-// that a server that is down does not stop the process from starting.
-func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
+// newDB builds the handle on dialector; Connect calls it for either driver.
+// ping false leaves the first connection to the first query, so that a server
+// that is down does not stop the process from starting.
+func newDB(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 	keys := opts.Keys
 	if keys == nil {
 		return nil, errors.New("open database: Options.Keys is required (an auth.Keyring)")
@@ -156,7 +200,6 @@ func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 	// Microseconds: what PostgreSQL keeps, so a time read back equals the one
 	// written on either backend.
 	now := func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
-	signals := &Signals{}
 	level := logger.Warn
 	if opts.LogQueries {
 		level = logger.Info
@@ -175,40 +218,46 @@ func open(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	sweepAt := &atomic.Int64{}
-	fast := newFastPath(dialector.Name() == "sqlite", opts.QueryTimeout)
-	if fast.sqlite && opts.QueryTimeout > 0 {
+	c := &core{
+		Signals:      &Signals{},
+		keys:         keys,
+		now:          now,
+		sqlite:       dialector.Name() == DriverSQLite,
+		queryTimeout: opts.QueryTimeout,
+		statements:   newStatementCache(),
+	}
+	if c.sqlite && opts.QueryTimeout > 0 {
 		if err := registerDeadlines(g, opts.QueryTimeout); err != nil {
 			return nil, err
 		}
 	}
-	if err := g.Use(&handlePlugin{signals: signals, keys: keys, now: now, sweepAt: sweepAt, fast: fast}); err != nil {
+	if err := g.Use(corePlugin{core: c}); err != nil {
 		return nil, fmt.Errorf("register handle plugin: %w", err)
 	}
-	return &DB{gorm: g, Signals: signals, keys: keys, now: now, sweepAt: sweepAt, fast: fast}, nil
+	return &DB{gorm: g, core: c}, nil
 }
 
 // Now reads the clock of Options.Now, in UTC: the time the package stamps on
 // what it writes, and the one to judge those stamps by.
 func (db *DB) Now() time.Time { return db.now() }
 
-// on is db working through g: another session or a transaction of the same pool.
-func (db *DB) on(g *gorm.DB) *DB {
-	return &DB{gorm: g, Signals: db.Signals, keys: db.keys, now: db.now, sweepAt: db.sweepAt, fast: db.fast}
-}
-
-// Close closes the prepared statements and the underlying connection pool.
+// Close stops the group-commit writer, answering every create it took, then
+// closes the prepared statements and the connection pool.
 func (db *DB) Close() error {
 	sqlDB, err := db.gorm.DB()
 	if err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
-	ferr := db.fast.close()
+	var errs []error
+	if db.writer != nil {
+		errs = append(errs, db.writer.close())
+	}
+	errs = append(errs, db.statements.close())
 	if err := sqlDB.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
-	if ferr != nil {
-		return fmt.Errorf("close database: %w", ferr)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close database: %w", err)
 	}
 	return nil
 }
@@ -233,13 +282,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if err := db.with(ctx).AutoMigrate(&User{}); err != nil {
+	if err := db.with(ctx).AutoMigrate(&User{}, &Token{}, &Student{}, &Session{}, &ThrottleHit{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := db.migrateTokens(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if err := db.with(ctx).AutoMigrate(&Student{}, &Session{}, &ThrottleHit{}); err != nil {
+	if err := db.tagTokens(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	// Sessions from before tags would sign nobody in; an upgrade logs their

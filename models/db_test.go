@@ -183,7 +183,7 @@ func TestSQLiteDSN(t *testing.T) {
 	}
 }
 
-func TestOpenSQLiteOddPath(t *testing.T) {
+func TestConnectOddSQLitePath(t *testing.T) {
 	// Characters that mean something in a URI must still name the file.
 	path := filepath.Join(t.TempDir(), "a b?c#d%e", "db.sqlite")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

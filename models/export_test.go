@@ -5,11 +5,15 @@ import (
 	"database/sql"
 )
 
+// This file exists only in the test binary: it lets the external tests
+// (package models_test, which share their helpers) reach what no caller of
+// the package should.
+
 // GroupCommitStats reports, for the tests of groupcommit.go, how many creates
 // wait to be taken by the writer, how many it has taken, and how many
 // transactions and rows it has committed; all zero without a writer.
 func (db *DB) GroupCommitStats() (queued, taken, batches, rows int64) {
-	w := db.fast.writer
+	w := db.writer
 	if w == nil {
 		return 0, 0, 0, 0
 	}

@@ -56,7 +56,7 @@ func TestSQLiteFilesCreatedPrivate(t *testing.T) {
 			err error
 		)
 		withUmask(mask, func() {
-			db, err = models.OpenSQLite(path, models.Options{Keys: testKeys{secret: testSecret}})
+			db, err = models.Connect(models.Source{Path: path}, models.Options{Keys: testKeys{secret: testSecret}})
 			if err == nil {
 				writeSome(t, db)
 			}
@@ -75,7 +75,7 @@ func TestSQLiteFilesCreatedPrivate(t *testing.T) {
 // with its -wal and -shm, and the log says so.
 func TestSQLiteFilesTightened(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db.sqlite")
-	db, err := models.OpenSQLite(path, models.Options{Keys: testKeys{secret: testSecret}})
+	db, err := models.Connect(models.Source{Path: path}, models.Options{Keys: testKeys{secret: testSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestSQLiteFilesTightened(t *testing.T) {
 		}
 	}
 	var log strings.Builder
-	again, err := models.OpenSQLite(path, models.Options{Keys: testKeys{secret: testSecret}, Log: &log})
+	again, err := models.Connect(models.Source{Path: path}, models.Options{Keys: testKeys{secret: testSecret}, Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}

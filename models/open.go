@@ -41,7 +41,8 @@ type Source struct {
 	// takes them. Without connect_timeout, connecting gives up after
 	// DefaultConnectTimeout.
 	DSN string
-	// Synchronous is SQLite's durability: SyncFull (also when empty) or SyncNormal.
+	// Synchronous is SQLite's durability: SyncFull (also when empty) or
+	// SyncNormal. PostgreSQL's is the server's to set.
 	Synchronous string
 	// Pool sizes the connection pool; zero fields take DefaultPool's.
 	Pool Pool
@@ -101,8 +102,9 @@ func (p Pool) withDefaults() Pool {
 	return p
 }
 
-// Connect opens the database src names. Options.Synchronous is ignored:
-// src.Synchronous says it.
+// Connect opens the database src names: the only way to open one. On SQLite
+// it also starts the group-commit writer (groupcommit.go); on PostgreSQL
+// nothing is dialled until the first query.
 func Connect(src Source, opts Options) (*DB, error) {
 	var (
 		db  *DB
@@ -131,13 +133,23 @@ func Connect(src Source, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// OpenSQLite opens (creating if needed) the SQLite database file at path, with
-// the durability of opts.Synchronous and the default pool.
-func OpenSQLite(path string, opts Options) (*DB, error) {
-	return Connect(Source{Driver: DriverSQLite, Path: path, Synchronous: opts.Synchronous}, opts)
+// SQLiteDSN is the DSN Connect opens the SQLite file at path with, at
+// SyncFull: for a second, raw connection to the same file (tests use one to
+// do what the package deliberately cannot).
+func SQLiteDSN(path string) string {
+	dsn, _ := sqliteDSN(path, SyncFull) // SyncFull cannot fail
+	return dsn
 }
 
-func openSQLite(path, synchronous string, opts Options) (*DB, error) {
+// sqliteDSN is the one place the pragmas every pooled connection (and the
+// group-commit writer's) needs are set: the busy timeout first, as
+// mattn/go-sqlite3 applies it (so that the pragmas after it wait for a lock
+// instead of failing); WAL so readers never
+// block the writer; foreign keys so a user's token goes with it; the
+// durability synchronous names (SyncFull when empty); and BEGIN IMMEDIATE so
+// that a read-then-write transaction takes the write lock up front instead of
+// failing with "database is locked" when it upgrades.
+func sqliteDSN(path, synchronous string) (string, error) {
 	var pragma string
 	switch synchronous {
 	case "", SyncFull:
@@ -145,13 +157,23 @@ func openSQLite(path, synchronous string, opts Options) (*DB, error) {
 	case SyncNormal:
 		pragma = "NORMAL"
 	default:
-		return nil, fmt.Errorf("open sqlite %s: unsupported synchronous %q (want %q or %q)", path, synchronous, SyncFull, SyncNormal)
+		return "", fmt.Errorf("unsupported synchronous %q (want %q or %q)", synchronous, SyncFull, SyncNormal)
+	}
+	escaped := strings.ReplaceAll(url.PathEscape(path), "%2F", "/")
+	return "file:" + escaped + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=" + pragma + "&_txlock=immediate", nil
+}
+
+// openSQLite opens (creating if needed) the SQLite file at path and starts
+// the group-commit writer on a connection of its own.
+func openSQLite(path, synchronous string, opts Options) (*DB, error) {
+	dsn, err := sqliteDSN(path, synchronous)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	if err := privateSQLiteFiles(path, opts.Log); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	dsn := sqliteDSN(path, pragma)
-	db, err := Open(sqlite.Open(dsn), opts)
+	db, err := newDB(sqlite.Open(dsn), opts, true)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -160,7 +182,7 @@ func openSQLite(path, synchronous string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.fast.writer = w
+	db.writer = w
 	return db, nil
 }
 
@@ -225,7 +247,7 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 		}
 		cfg.RuntimeParams["statement_timeout"] = statementTimeout(opts.QueryTimeout)
 	}
-	db, err := open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts, false)
+	db, err := newDB(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)}), opts, false)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
 	}

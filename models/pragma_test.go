@@ -16,7 +16,7 @@ func (nopKeys) Open(sealed []byte, _ string, _ int64) (string, error) { return s
 func (nopKeys) Tag(string, int64) (tag [32]byte)                      { return tag }
 
 // TestSQLitePragmasOnEveryConnection holds several pooled connections at once
-// and checks each has the DSN's pragmas, with synchronous as Options asks.
+// and checks each has the DSN's pragmas, with synchronous as Source asks.
 func TestSQLitePragmasOnEveryConnection(t *testing.T) {
 	for _, tt := range []struct {
 		synchronous string
@@ -27,9 +27,9 @@ func TestSQLitePragmasOnEveryConnection(t *testing.T) {
 		{SyncNormal, 1},
 	} {
 		t.Run("synchronous="+tt.synchronous, func(t *testing.T) {
-			db, err := OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), Options{Keys: nopKeys{}, Synchronous: tt.synchronous})
+			db, err := Connect(Source{Path: filepath.Join(t.TempDir(), "db.sqlite"), Synchronous: tt.synchronous}, Options{Keys: nopKeys{}})
 			if err != nil {
-				t.Fatalf("OpenSQLite: %v", err)
+				t.Fatalf("Connect: %v", err)
 			}
 			defer db.Close()
 			sqlDB, err := db.gorm.DB()
@@ -74,8 +74,8 @@ func TestSQLitePragmasOnEveryConnection(t *testing.T) {
 	}
 }
 
-func TestOpenSQLiteBadSynchronous(t *testing.T) {
-	if _, err := OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), Options{Keys: nopKeys{}, Synchronous: "off"}); err == nil {
-		t.Error(`OpenSQLite with Synchronous "off" succeeded, want an error`)
+func TestConnectBadSynchronous(t *testing.T) {
+	if _, err := Connect(Source{Path: filepath.Join(t.TempDir(), "db.sqlite"), Synchronous: "off"}, Options{Keys: nopKeys{}}); err == nil {
+		t.Error(`Connect with Synchronous "off" succeeded, want an error`)
 	}
 }

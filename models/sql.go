@@ -25,31 +25,29 @@ import (
 // few, and the first to come are the hot ones. Beyond it a text runs unprepared.
 const maxPrepared = 64
 
-// fastPath is what the hand-written queries share across every handle on one
-// pool (sessions, transactions, hook handles).
-type fastPath struct {
-	sqlite  bool          // the database is SQLite (see driverContext)
-	timeout time.Duration // Options.QueryTimeout (see timeout.go)
-	writer  *groupCommit  // SQLite's student creates (groupcommit.go); nil elsewhere
-
+// statementCache holds the prepared statements of the hand-written queries,
+// one per text, on the root pool; every handle of one Connect shares it (it
+// lives in core). database/sql prepares each on a pooled connection when
+// first used there and keeps it for that connection's life.
+type statementCache struct {
 	mu       sync.Mutex
 	prepared map[string]*sql.Stmt
 	closed   bool
 }
 
-func newFastPath(sqlite bool, timeout time.Duration) *fastPath {
-	return &fastPath{sqlite: sqlite, timeout: timeout, prepared: map[string]*sql.Stmt{}}
+func newStatementCache() *statementCache {
+	return &statementCache{prepared: map[string]*sql.Stmt{}}
 }
 
 // stmt returns the prepared statement of text on pool, preparing it the first
 // time; nil when it cannot be prepared now (the database is down, the cache is
 // full, the handle closed): the caller then runs the text unprepared, which
 // fails or succeeds on its own.
-func (f *fastPath) stmt(ctx context.Context, pool *sql.DB, text string) *sql.Stmt {
-	f.mu.Lock()
-	st, ok := f.prepared[text]
-	full := f.closed || len(f.prepared) >= maxPrepared
-	f.mu.Unlock()
+func (c *statementCache) stmt(ctx context.Context, pool *sql.DB, text string) *sql.Stmt {
+	c.mu.Lock()
+	st, ok := c.prepared[text]
+	full := c.closed || len(c.prepared) >= maxPrepared
+	c.mu.Unlock()
 	if ok {
 		return st
 	}
@@ -61,30 +59,26 @@ func (f *fastPath) stmt(ctx context.Context, pool *sql.DB, text string) *sql.Stm
 	if err != nil {
 		return nil
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if old, ok := f.prepared[text]; ok || f.closed {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.prepared[text]; ok || c.closed {
 		st.Close()
 		return old // nil when closed
 	}
-	f.prepared[text] = st
+	c.prepared[text] = st
 	return st
 }
 
-// close stops the writer, answering every create it took, then closes the
-// prepared statements; later queries run unprepared (and fail, the pool being
-// closed after this).
-func (f *fastPath) close() error {
+// close closes the prepared statements; later queries run unprepared (and
+// fail, the pool being closed after this).
+func (c *statementCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
 	var errs []error
-	if f.writer != nil {
-		errs = append(errs, f.writer.close())
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.closed = true
-	for text, st := range f.prepared {
+	for text, st := range c.prepared {
 		errs = append(errs, st.Close())
-		delete(f.prepared, text)
+		delete(c.prepared, text)
 	}
 	return errors.Join(errs...)
 }
@@ -111,12 +105,12 @@ type query struct {
 // timeout.go).
 func (db *DB) driverContext(ctx context.Context, q query) (context.Context, context.CancelFunc) {
 	switch {
-	case !db.fast.sqlite:
+	case !db.sqlite:
 		return ctx, noCancel
 	case !q.scans:
 		return context.WithoutCancel(ctx), noCancel
-	case db.fast.timeout > 0 && !timeoutExempt(ctx):
-		return context.WithTimeout(ctx, db.fast.timeout)
+	case db.queryTimeout > 0 && !timeoutExempt(ctx):
+		return context.WithTimeout(ctx, db.queryTimeout)
 	}
 	return ctx, noCancel
 }
@@ -140,7 +134,7 @@ func (db *DB) readRows(ctx context.Context, q query, scan func(*sql.Rows) error)
 	n, err := db.readRowsUntraced(ctx, dctx, begin, q, scan)
 	cancel()
 	if err != nil && dctx.Err() != nil && ctx.Err() == nil {
-		err = timeoutError(db.fast.timeout, err) // the deadline of driverContext
+		err = timeoutError(db.queryTimeout, err) // the deadline of driverContext
 	}
 	db.trace(ctx, begin, q.text, n, err)
 	return err
@@ -154,7 +148,7 @@ func (db *DB) readRowsUntraced(ctx, dctx context.Context, begin time.Time, q que
 	)
 	switch pool := db.gorm.Statement.ConnPool.(type) {
 	case *sql.DB:
-		if st := db.fast.stmt(dctx, pool, q.text); st != nil {
+		if st := db.statements.stmt(dctx, pool, q.text); st != nil {
 			rows, err = st.QueryContext(dctx, q.args...)
 			break
 		}
@@ -172,7 +166,7 @@ func (db *DB) readRowsUntraced(ctx, dctx context.Context, begin time.Time, q que
 			return n, err
 		}
 		if n%rowsChecked == rowsChecked-1 && db.pastTimeout(ctx, begin) {
-			return n, timeoutError(db.fast.timeout, context.DeadlineExceeded)
+			return n, timeoutError(db.queryTimeout, context.DeadlineExceeded)
 		}
 		if err := scan(rows); err != nil {
 			return n, err
@@ -188,7 +182,7 @@ func (db *DB) readRowsUntraced(ctx, dctx context.Context, begin time.Time, q que
 // pastTimeout reports whether a statement that began at begin has run past
 // the query timeout.
 func (db *DB) pastTimeout(ctx context.Context, begin time.Time) bool {
-	return db.fast.timeout > 0 && time.Since(begin) > db.fast.timeout && !timeoutExempt(ctx)
+	return db.queryTimeout > 0 && time.Since(begin) > db.queryTimeout && !timeoutExempt(ctx)
 }
 
 // trace hands a statement this package ran itself to GORM's logger.

@@ -33,8 +33,8 @@ func (db *DB) Student(ctx context.Context, id int64) (*Student, error) {
 // hooks, which that path would not run.
 func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 	s.ID = 0
-	if _, root := db.gorm.Statement.ConnPool.(*sql.DB); root && db.fast.writer != nil {
-		return db.fast.writer.create(ctx, s)
+	if _, root := db.gorm.Statement.ConnPool.(*sql.DB); root && db.writer != nil {
+		return db.writer.create(ctx, s)
 	}
 	return translate(db.with(ctx).Create(s).Error, "create student")
 }

@@ -172,8 +172,8 @@ func (db *DB) throttleMarked(ctx context.Context, key string, window time.Durati
 // sweepThrottle deletes the expired hits of every key, at most once per
 // throttleSweepEvery per process, so that keys never seen again do not stay.
 func (db *DB) sweepThrottle(ctx context.Context, now time.Time) {
-	next := db.sweepAt.Load()
-	if now.UnixNano() < next || !db.sweepAt.CompareAndSwap(next, now.Add(throttleSweepEvery).UnixNano()) {
+	next := db.throttleSweepAt.Load()
+	if now.UnixNano() < next || !db.throttleSweepAt.CompareAndSwap(next, now.Add(throttleSweepEvery).UnixNano()) {
 		return
 	}
 	// Best effort: what is not deleted now is deleted at the next sweep, and

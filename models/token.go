@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -47,9 +46,9 @@ func (db *DB) newToken(userID int64, key string) (*Token, error) {
 // moved to another user, or written without the secret.
 var errNotBound = errors.New("token row not bound to its user")
 
-// open fills t.Key from its sealed copy, once its tag says the row is its
+// unseal fills t.Key from its sealed copy, once its tag says the row is its
 // user's (a row TokenByKey would refuse is no token to hand out).
-func (db *DB) open(t *Token) error {
+func (db *DB) unseal(t *Token) error {
 	if tag := db.keys.Tag(t.Digest, t.UserID); subtle.ConstantTimeCompare(t.UserTag, tag[:]) != 1 {
 		return fmt.Errorf("token of user %d: %w: %w", t.UserID, ErrSealBroken, errNotBound)
 	}
@@ -151,7 +150,7 @@ func (db *DB) TokenOf(ctx context.Context, userID int64) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.open(t); err != nil {
+	if err := db.unseal(t); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -177,7 +176,7 @@ func (db *DB) GetOrCreateToken(ctx context.Context, userID int64, newKey func() 
 		case err != nil:
 			return nil, false, err
 		default:
-			err := db.open(row)
+			err := db.unseal(row)
 			if err == nil && (expired == nil || !expired(row)) {
 				return row, false, nil
 			}
@@ -278,56 +277,6 @@ func (db *DB) TouchToken(ctx context.Context, userID int64, at, staleBefore time
 	return res.RowsAffected == 1, nil
 }
 
-// migrateTokens brings the tokens table to the current Token. A table from
-// before keys were sealed (a "key" column holding keys in the clear) is
-// rebuilt with every key sealed, so existing tokens keep working, and the file
-// is vacuumed so that the freed pages no longer hold the old keys. Rows from
-// before tags are tagged (tagTokens).
-func (db *DB) migrateTokens(ctx context.Context) error {
-	plaintext, err := db.hasColumn(ctx, "tokens", "key")
-	if err != nil {
-		return err
-	}
-	if !plaintext {
-		if err := db.with(ctx).AutoMigrate(&Token{}); err != nil {
-			return err
-		}
-		return db.tagTokens(ctx)
-	}
-	type plainToken struct {
-		Key     string
-		UserID  int64
-		Created time.Time
-	}
-	err = db.Transaction(ctx, func(tx *DB) error {
-		var old []plainToken
-		if err := tx.with(ctx).Table("tokens").Find(&old).Error; err != nil {
-			return fmt.Errorf("read plaintext tokens: %w", err)
-		}
-		if err := tx.with(ctx).Migrator().DropTable("tokens"); err != nil {
-			return fmt.Errorf("drop plaintext tokens: %w", err)
-		}
-		if err := tx.with(ctx).AutoMigrate(&Token{}); err != nil {
-			return err
-		}
-		for _, p := range old {
-			t, err := tx.newToken(p.UserID, p.Key)
-			if err != nil {
-				return err
-			}
-			t.Created, t.Refreshed = p.Created.UTC(), p.Created.UTC()
-			if err := tx.with(ctx).Omit(clause.Associations).Create(t).Error; err != nil {
-				return translate(err, fmt.Sprintf("seal token of user %d", p.UserID))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("seal plaintext tokens: %w", err)
-	}
-	return db.purgeFreePages(ctx)
-}
-
 // tagTokens tags the token rows from before tags. The rows are not taken on
 // trust: the sealed copy of a row is bound to the digest and user it was made
 // for, so a row is tagged only when its copy opens for the user_id it has
@@ -353,42 +302,6 @@ func (db *DB) tagTokens(ctx context.Context) error {
 			if err != nil {
 				return translate(err, fmt.Sprintf("tag token of user %d", t.UserID))
 			}
-		}
-		return nil
-	})
-}
-
-// hasColumn reports whether table exists and has the column. (GORM's SQLite
-// HasColumn matches the table's DDL with LIKE, and finds "key" in PRIMARY KEY.)
-func (db *DB) hasColumn(ctx context.Context, table, column string) (bool, error) {
-	m := db.with(ctx).Migrator()
-	if !m.HasTable(table) {
-		return false, nil
-	}
-	cols, err := m.ColumnTypes(table)
-	if err != nil {
-		return false, fmt.Errorf("columns of %s: %w", table, err)
-	}
-	for _, c := range cols {
-		if c.Name() == column {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// purgeFreePages rewrites the database file without its free pages and empties
-// the write-ahead log, where deleted rows would otherwise linger.
-func (db *DB) purgeFreePages(ctx context.Context) error {
-	if db.gorm.Dialector.Name() != "sqlite" {
-		return nil
-	}
-	return db.with(ctx).Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("VACUUM").Error; err != nil {
-			return fmt.Errorf("vacuum: %w", err)
-		}
-		if err := conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
 		}
 		return nil
 	})

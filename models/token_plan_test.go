@@ -20,9 +20,9 @@ import (
 // re-prepare. If the control fails, SQLite no longer re-prepares such joins
 // and the cast is no longer needed.
 func TestTokenQueryIsPreparedOnce(t *testing.T) {
-	db, err := OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), Options{Keys: nopKeys{}})
+	db, err := Connect(Source{Path: filepath.Join(t.TempDir(), "db.sqlite")}, Options{Keys: nopKeys{}})
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("Connect: %v", err)
 	}
 	defer db.Close()
 	ctx := t.Context()

@@ -1,18 +1,12 @@
 package models_test
 
 import (
-	"bytes"
 	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
-
-	"studentapi/auth"
 	"studentapi/internal/testdb"
 	"studentapi/models"
 )
@@ -456,89 +450,7 @@ func TestTouchToken(t *testing.T) {
 }
 
 func TestOpenRequiresKeys(t *testing.T) {
-	if _, err := models.OpenSQLite(filepath.Join(t.TempDir(), "db.sqlite"), models.Options{}); err == nil {
-		t.Error("OpenSQLite without Keys succeeded; want an error, so no handle ever stores keys unprotected")
+	if _, err := models.Connect(models.Source{Path: filepath.Join(t.TempDir(), "db.sqlite")}, models.Options{}); err == nil {
+		t.Error("Connect without Keys succeeded; want an error, so no handle ever stores keys unprotected")
 	}
-}
-
-func TestMigrateSealsPlaintextTokens(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db.sqlite")
-	// Not testKeys, whose sealed copies hold the key in the clear: the real
-	// keyring encrypts.
-	keys, err := auth.NewKeyring([]byte(testSecret + " padded to thirty-two bytes"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Only SQLite files predate sealed keys.
-	db := openDBWith(t, testdb.DB{Driver: "sqlite", Path: path}, models.Options{Keys: keys})
-	alice := newUser(t, db, "alice")
-	bob := newUser(t, db, "bob")
-
-	// The tokens table as it was before keys were sealed.
-	raw, err := gorm.Open(sqlite.Open(models.SQLiteDSN(path)), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	created := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
-	plain := map[int64]string{
-		alice.ID: "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b",
-		bob.ID:   "3f1c07e2b5a94d8e61f0c2a7d9b84e5f1a6c3d20",
-	}
-	stmts := []string{
-		"DROP TABLE tokens",
-		"CREATE TABLE tokens (key varchar(40) NOT NULL, user_id integer NOT NULL, created datetime NOT NULL, PRIMARY KEY (key), CONSTRAINT fk_tokens_user FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE)",
-		"CREATE UNIQUE INDEX idx_tokens_user_id ON tokens(user_id)",
-	}
-	for _, s := range stmts {
-		if err := raw.Exec(s).Error; err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	for id, k := range plain {
-		if err := raw.Exec("INSERT INTO tokens (key, user_id, created) VALUES (?, ?, ?)", k, id, created).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if sqlDB, err := raw.DB(); err != nil {
-		t.Fatal(err)
-	} else if err := sqlDB.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if b := (testdb.DB{Driver: "sqlite", Path: path}).Stored(t); !bytes.Contains(b, []byte(plain[alice.ID])) {
-		t.Fatal("the plaintext key is not in the files before migrating: the check below would prove nothing")
-	}
-
-	for i := range 2 {
-		if err := db.Migrate(t.Context()); err != nil {
-			t.Fatalf("Migrate #%d: %v", i+1, err)
-		}
-	}
-	for id, k := range plain {
-		tok, err := db.TokenByKey(t.Context(), k)
-		if err != nil || tok.UserID != id {
-			t.Errorf("TokenByKey(%q) after migrating = %+v, %v; want user %d", k, tok, err, id)
-			continue
-		}
-		if !tok.Created.Equal(created) {
-			t.Errorf("Created = %v, want %v", tok.Created, created)
-		}
-		if of, err := db.TokenOf(t.Context(), id); err != nil || of.Key != k {
-			t.Errorf("TokenOf(%d) = %+v, %v; want key %q", id, of, err, k)
-		}
-	}
-
-	check := func(when string) {
-		t.Helper()
-		b := testdb.DB{Driver: "sqlite", Path: path}.Stored(t)
-		for _, k := range plain {
-			if bytes.Contains(b, []byte(k)) {
-				t.Errorf("%s: the database files still hold the plaintext key %s", when, k)
-			}
-		}
-	}
-	check("open")
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	check("closed")
 }

@@ -91,7 +91,7 @@ func (db *DB) FindTokens(ctx context.Context, q TokenQuery) ([]Token, error) {
 		return nil, translate(err, "find tokens")
 	}
 	for i := range out {
-		if err := db.open(&out[i]); err != nil {
+		if err := db.unseal(&out[i]); err != nil {
 			out[i].Key = ""
 		}
 	}
