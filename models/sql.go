@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"studentapi/internal/groupcommit"
 )
 
 // The queries every request makes (a token by its digest with its user, a
@@ -28,9 +30,9 @@ const maxPrepared = 64
 // fastPath is what the hand-written queries share across every handle on one
 // pool (sessions, transactions, hook handles).
 type fastPath struct {
-	sqlite  bool          // the database is SQLite (see driverContext)
-	timeout time.Duration // Options.QueryTimeout (see timeout.go)
-	writer  *groupCommit  // SQLite's student creates (groupcommit.go); nil elsewhere
+	sqlite  bool                // the database is SQLite (see driverContext)
+	timeout time.Duration       // Options.QueryTimeout (see timeout.go)
+	writer  *groupcommit.Writer // SQLite's student creates (groupcommit.go); nil elsewhere
 
 	mu       sync.Mutex
 	prepared map[string]*sql.Stmt
@@ -77,7 +79,7 @@ func (f *fastPath) stmt(ctx context.Context, pool *sql.DB, text string) *sql.Stm
 func (f *fastPath) close() error {
 	var errs []error
 	if f.writer != nil {
-		errs = append(errs, f.writer.close())
+		errs = append(errs, f.writer.Close())
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
