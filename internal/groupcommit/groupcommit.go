@@ -60,6 +60,7 @@ type Writer struct {
 	quit     chan struct{}
 	stopped  chan struct{}
 	stop     sync.Once
+	closeErr error // of closing db, once stopped
 
 	waiting, taken, transactions, rows atomic.Int64
 }
@@ -128,13 +129,16 @@ func (w *Writer) Stats() Stats {
 }
 
 // Close stops the writer after the batch in hand and closes its connection.
+// Closing again returns the first Close's answer.
 func (w *Writer) Close() error {
-	w.stop.Do(func() { close(w.quit) })
-	<-w.stopped
-	if err := w.db.Close(); err != nil {
-		return fmt.Errorf("close writer connection: %w", err)
-	}
-	return nil
+	w.stop.Do(func() {
+		close(w.quit)
+		<-w.stopped
+		if err := w.db.Close(); err != nil {
+			w.closeErr = fmt.Errorf("close writer connection: %w", err)
+		}
+	})
+	return w.closeErr
 }
 
 func (w *Writer) run() {
