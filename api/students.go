@@ -86,7 +86,7 @@ func (e studentEncoder) appendPage(b []byte, count int64, next, previous *string
 }
 
 // sizeHint is room for the JSON of n students in one allocation, most times.
-func sizeHint(n int) int { return 64*n + 128 }
+func sizeHint(n int) int { return 64*n + 64 }
 
 // appendNullableString appends s as a JSON string, or null for nil.
 func appendNullableString(b []byte, s *string) []byte {

@@ -156,7 +156,8 @@ func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, erro
 		s.arg(int64(q.Offset))
 	}
 	out := []Student{}
-	targets := make([]any, 0, studentFields.Len()) // one row's, reused for every row
+	var buf [8]any // one row's scan targets, reused for every row, on the stack
+	targets := buf[:0]
 	err := db.readRows(ctx, s.query(scans), func(rows *sql.Rows) error {
 		out = append(out, Student{})
 		targets = studentFields.targets(targets[:0], &out[len(out)-1])
