@@ -11,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"studentapi/auth"
 	"studentapi/models"
 )
 
@@ -169,27 +168,5 @@ func TestStudentFieldDerived(t *testing.T) {
 	}
 	if got, want := strings.Join(names, " "), "name=Ravi roll=10 city=Be kind motto=Be kind"; got != want {
 		t.Errorf("browsable form fields: %s, want %s", got, want)
-	}
-}
-
-// TestDetailJSONByHand: {"detail": ...} appended by hand is what encoding/json
-// writes for DRF's error body, for every detail the service sends and for the
-// strings that need escaping.
-func TestDetailJSONByHand(t *testing.T) {
-	type detailBody struct {
-		Detail string `json:"detail"`
-	}
-	details := append([]string{
-		auth.ErrNotAuthenticated.Detail, auth.ErrInvalidToken.Detail, "Not found.",
-		"Request was throttled. Expected available in 5 seconds.", "",
-	}, jsonTrickyStrings...)
-	for _, d := range details {
-		want, err := marshal(detailBody{d})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendDetail(nil, d); string(got) != string(want) {
-			t.Errorf("detail %q:\n got %s\nwant %s", d, got, want)
-		}
 	}
 }
