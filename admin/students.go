@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"studentapi/internal/fields"
@@ -13,12 +12,42 @@ import (
 )
 
 // studentForm holds what was typed, so a refused form comes back as it was.
+// Its inputs are the writable fields of models.StudentFields, in their order.
 type studentForm struct {
 	ID     int64
-	Name   string
-	Roll   string
-	City   string
-	Errors fieldErrors
+	Fields []formField
+}
+
+// formField is one input of a form and the messages refusing it.
+type formField struct {
+	Name, Label, Value string
+	Numeric            bool
+	Errors             []string
+}
+
+// newStudentForm is the form of the writable fields of fs, filled from st
+// (nil: empty).
+func newStudentForm(fs models.Fields, st *models.Student) studentForm {
+	var f studentForm
+	if st != nil {
+		f.ID = st.ID
+	}
+	for i := range fs.Len() {
+		field := fs.At(i)
+		if field.ReadOnly {
+			continue
+		}
+		ff := formField{Name: field.Name, Label: field.Label, Numeric: field.Kind == models.KindInteger}
+		if st != nil {
+			if field.Kind == models.KindText {
+				ff.Value = *field.Text(st)
+			} else {
+				ff.Value = itoa(*field.Int(st))
+			}
+		}
+		f.Fields = append(f.Fields, ff)
+	}
+	return f
 }
 
 // validate applies the form to st through the API's StudentSerializer, so a
@@ -32,19 +61,17 @@ func (f *studentForm) validate(r *http.Request, st *models.Student) bool {
 			data[k] = v[len(v)-1]
 		}
 	}
-	f.Name, _ = data["name"].(string)
-	f.Roll, _ = data["roll"].(string)
-	f.City, _ = data["city"].(string)
-	f.Errors = fieldErrors{}
+	for i := range f.Fields {
+		f.Fields[i].Value, _ = data[f.Fields[i].Name].(string)
+		f.Fields[i].Errors = nil
+	}
 	err := fields.ValidateStudent(data, st, false)
 	var invalid *fields.Errors
 	if !errors.As(err, &invalid) {
 		return err == nil // it reports nothing but *fields.Errors
 	}
-	for _, field := range fields.StudentFields() {
-		if msgs := invalid.Messages(field.Name); msgs != nil {
-			f.Errors[field.Name] = msgs
-		}
+	for i := range f.Fields {
+		f.Fields[i].Errors = invalid.Messages(f.Fields[i].Name)
 	}
 	return false
 }
@@ -58,8 +85,15 @@ type column struct {
 type studentListData struct {
 	Q       string
 	Columns []column
-	Rows    []models.Student
+	Rows    []studentRow
 	Pager   pager
+}
+
+// studentRow is one student of the list: its values in the columns' order,
+// the first of which links to its form.
+type studentRow struct {
+	models.Student
+	Cells []string
 }
 
 // studentList answers ?q= (every term in name or city), ?o= (a column, "-"
@@ -73,11 +107,14 @@ func (s *site) studentList(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	query := models.StudentQuery{Search: terms}
+	fs := models.StudentFields()
 	col, desc := strings.TrimPrefix(o, "-"), strings.HasPrefix(o, "-")
-	if !slices.Contains(models.StudentColumns, col) {
-		col, desc, o = "id", false, ""
+	sortBy, ok := fs.Lookup(col)
+	if !ok { // by the first field, the id
+		sortBy, desc = fs.At(0), false
+		col = sortBy.Name
 	}
-	query.Ordering = []models.Order{{Column: col, Desc: desc}}
+	query.Ordering = []models.Order{{Column: sortBy.Column, Desc: desc}}
 	count, err := s.DB.CountStudents(ctx, query)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -90,24 +127,50 @@ func (s *site) studentList(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.serverError(w, r, err)
 		return
 	}
-	d := studentListData{Q: q, Rows: students, Pager: pg}
-	for _, c := range []struct{ name, label string }{{"id", "ID"}, {"name", "Name"}, {"roll", "Roll"}, {"city", "City"}} {
-		next, sorted := c.name, ""
-		if c.name == col {
-			sorted = "asc"
+	d := studentListData{Q: q, Columns: studentColumns(fs, col, desc, q), Rows: studentRows(fs, students), Pager: pg}
+	s.render(w, r, http.StatusOK, "students", page{Title: "Students", Nav: "students", User: v.user, CSRF: v.csrf, Data: d})
+}
+
+// studentColumns are the columns of fs, the list sorted by the field called
+// sorted (descending with desc) and searched for q.
+func studentColumns(fs models.Fields, sorted string, desc bool, q string) []column {
+	columns := make([]column, fs.Len())
+	for i := range fs.Len() {
+		f := fs.At(i)
+		c := column{Name: f.Name, Label: f.Label}
+		next := f.Name
+		if f.Name == sorted {
+			c.Sorted = "asc"
 			if desc {
-				sorted = "desc"
+				c.Sorted = "desc"
 			} else {
-				next = "-" + c.name
+				next = "-" + f.Name
 			}
 		}
-		link := "?o=" + next
+		c.Link = "?o=" + next
 		if q != "" {
-			link += "&q=" + url.QueryEscape(q)
+			c.Link += "&q=" + url.QueryEscape(q)
 		}
-		d.Columns = append(d.Columns, column{Name: c.name, Label: c.label, Link: link, Sorted: sorted})
+		columns[i] = c
 	}
-	s.render(w, r, http.StatusOK, "students", page{Title: "Students", Nav: "students", User: v.user, CSRF: v.csrf, Data: d})
+	return columns
+}
+
+// studentRows are the rows of students in the columns of fs.
+func studentRows(fs models.Fields, students []models.Student) []studentRow {
+	rows := make([]studentRow, len(students))
+	for i := range students {
+		st := &students[i]
+		rows[i] = studentRow{Student: *st, Cells: make([]string, fs.Len())}
+		for j := range fs.Len() {
+			if f := fs.At(j); f.Kind == models.KindText {
+				rows[i].Cells[j] = *f.Text(st)
+			} else {
+				rows[i].Cells[j] = itoa(*f.Int(st))
+			}
+		}
+	}
+	return rows
 }
 
 func (s *site) renderStudentForm(w http.ResponseWriter, r *http.Request, v *visit, status int, f studentForm) {
@@ -119,11 +182,11 @@ func (s *site) renderStudentForm(w http.ResponseWriter, r *http.Request, v *visi
 }
 
 func (s *site) studentAddForm(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.renderStudentForm(w, r, v, http.StatusOK, studentForm{})
+	s.renderStudentForm(w, r, v, http.StatusOK, newStudentForm(models.StudentFields(), nil))
 }
 
 func (s *site) studentAdd(w http.ResponseWriter, r *http.Request, v *visit) {
-	var f studentForm
+	f := newStudentForm(models.StudentFields(), nil)
 	var st models.Student
 	if !f.validate(r, &st) {
 		s.renderStudentForm(w, r, v, http.StatusBadRequest, f)
@@ -146,7 +209,7 @@ func (s *site) studentEditForm(w http.ResponseWriter, r *http.Request, v *visit)
 	if !ok {
 		return
 	}
-	s.renderStudentForm(w, r, v, http.StatusOK, studentForm{ID: st.ID, Name: st.Name, Roll: itoa(st.Roll), City: st.City})
+	s.renderStudentForm(w, r, v, http.StatusOK, newStudentForm(models.StudentFields(), st))
 }
 
 func (s *site) studentEdit(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -154,7 +217,7 @@ func (s *site) studentEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 	if !ok {
 		return
 	}
-	f := studentForm{ID: st.ID}
+	f := newStudentForm(models.StudentFields(), st)
 	if !f.validate(r, st) {
 		s.renderStudentForm(w, r, v, http.StatusBadRequest, f)
 		return

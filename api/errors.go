@@ -211,18 +211,14 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// writeDetail answers {"detail": detail}, DRF's body for most refusals.
-func writeDetail(c *gin.Context, status int, detail string) {
-	writeBody(c, status, appendDetail(make([]byte, 0, len(`{"detail":""}`)+len(detail)), detail))
+// detailBody is DRF's body for most refusals.
+type detailBody struct {
+	Detail string `json:"detail"`
 }
 
-// appendDetail appends {"detail": detail} as the student answers are
-// appended: the bytes marshal writes for it (TestDetailJSONByHand), without an
-// encoder for every refused request.
-func appendDetail(b []byte, detail string) []byte {
-	b = append(b, `{"detail":`...)
-	b = appendJSONString(b, detail)
-	return append(b, '}')
+// writeDetail answers {"detail": detail}.
+func writeDetail(c *gin.Context, status int, detail string) {
+	writeJSON(c, status, detailBody{detail})
 }
 
 func writeJSON(c *gin.Context, status int, v any) {
@@ -253,7 +249,11 @@ var jsonContentType = []string{"application/json"}
 // writeRefusal answers a request that Protect turns away before any route,
 // outside gin: the body and type writeDetail gives the API's JSON clients.
 func writeRefusal(w http.ResponseWriter, e *detailError) {
+	body, err := marshal(detailBody{e.detail})
+	if err != nil { // a string always encodes; never taken
+		body = []byte(`{"detail":""}`)
+	}
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(e.status)
-	_, _ = w.Write(appendDetail(make([]byte, 0, len(`{"detail":""}`)+len(e.detail)), e.detail)) // a client gone is nothing to report
+	_, _ = w.Write(body) // a client gone is nothing to report
 }

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -136,12 +135,12 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 	}
 	for term := range strings.SplitSeq(last(orderingParam), ",") {
 		term = strings.TrimSpace(term)
-		column, desc := strings.CutPrefix(term, "-")
+		name, desc := strings.CutPrefix(term, "-")
 		// Unknown fields are dropped, as OrderingFilter does, and so is a
 		// column already ordered by, which could change no order: the
 		// ORDER BY has at most one term per column, however long the list.
-		if slices.Contains(models.StudentColumns, column) && !orderedBy(q.Ordering, column) {
-			q.Ordering = append(q.Ordering, models.Order{Column: column, Desc: desc})
+		if f, ok := models.StudentFields().Lookup(name); ok && !orderedBy(q.Ordering, f.Column) {
+			q.Ordering = append(q.Ordering, models.Order{Column: f.Column, Desc: desc})
 		}
 	}
 	return q, nil

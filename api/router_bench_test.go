@@ -96,6 +96,17 @@ func BenchmarkRouterDetail(b *testing.B) {
 	})
 }
 
+// BenchmarkRouterNotFound is an authenticated GET of a student that does not
+// exist: 404, {"detail": "Not found."}.
+func BenchmarkRouterNotFound(b *testing.B) {
+	h, key, _ := benchRouter(b)
+	benchRequests(b, h, http.StatusNotFound, func() *http.Request {
+		req := httptest.NewRequest(http.MethodGet, "/studentapi/999999/", nil)
+		req.Header.Set("Authorization", "Token "+key)
+		return req
+	})
+}
+
 // BenchmarkRouterList is an authenticated GET /studentapi/ of 100 rows.
 func BenchmarkRouterList(b *testing.B) {
 	h, key, _ := benchRouter(b)

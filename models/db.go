@@ -61,6 +61,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"studentapi/hooks"
+	"studentapi/internal/groupcommit"
 )
 
 // Errors that callers compare with errors.Is.
@@ -116,8 +117,8 @@ type core struct {
 	sqlite       bool          // the database is SQLite (see driverContext)
 	queryTimeout time.Duration // Options.QueryTimeout (see timeout.go)
 
-	statements *statementCache // the hand-written queries' prepared statements (sql.go)
-	writer     *groupCommit    // SQLite's student creates (groupcommit.go); nil on PostgreSQL
+	statements *statementCache     // the hand-written queries' prepared statements (sql.go)
+	writer     *groupcommit.Writer // SQLite's student creates (opened in groupcommit.go); nil on PostgreSQL
 
 	throttleSweepAt atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
 }
@@ -250,7 +251,7 @@ func (db *DB) Close() error {
 	}
 	var errs []error
 	if db.writer != nil {
-		errs = append(errs, db.writer.close())
+		errs = append(errs, db.writer.Close())
 	}
 	errs = append(errs, db.statements.close())
 	if err := sqlDB.Close(); err != nil {

@@ -17,7 +17,8 @@ func (db *DB) GroupCommitStats() (queued, taken, batches, rows int64) {
 	if w == nil {
 		return 0, 0, 0, 0
 	}
-	return w.queued.Load(), w.taken.Load(), w.batches.Load(), w.rows.Load()
+	s := w.Stats()
+	return s.Waiting, s.Taken, s.Transactions, s.Rows
 }
 
 // ExecForTest runs text as every GORM statement of the package runs.

@@ -5,15 +5,171 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
-// Student is the resource served at /studentapi/.
+// Student is the resource served at /studentapi/. Its fields are declared
+// twice in this file only: here for GORM (the table's migration) and in
+// studentFields for everything else. TestStudentFieldsDeclareTheStruct holds
+// the two together.
 type Student struct {
 	ID   int64  `gorm:"primaryKey"`
 	Name string `gorm:"size:100;not null;index"`
 	Roll int64  `gorm:"not null;index"`
 	City string `gorm:"size:100;not null;index"`
 }
+
+// studentFields is StudentSerializer: Student's fields in its order, with
+// their DRF rules. It is the one description of a student: the SQL column
+// lists, scans and inserts (here and in student_query.go), the validation of
+// a request or form (internal/fields), the JSON of a student, a list and a
+// page, the OPTIONS metadata and the browsable API's forms (api), and the
+// admin's form and columns (admin) are all derived from it. A new column is
+// a field of Student and an entry here, nothing else.
+var studentFields = NewFields(
+	Field{Name: "id", Column: "id", Label: "ID", Kind: KindInteger, ReadOnly: true,
+		Int: func(s *Student) *int64 { return &s.ID }},
+	Field{Name: "name", Column: "name", Label: "Name", Kind: KindText, MaxLength: 100,
+		Text: func(s *Student) *string { return &s.Name }},
+	Field{Name: "roll", Column: "roll", Label: "Roll", Kind: KindInteger,
+		Int: func(s *Student) *int64 { return &s.Roll }},
+	Field{Name: "city", Column: "city", Label: "City", Kind: KindText, MaxLength: 100,
+		Text: func(s *Student) *string { return &s.City }},
+)
+
+// StudentFields is the declaration of Student's fields (see studentFields).
+func StudentFields() Fields { return studentFields }
+
+// Kind is what a field holds: a DRF serializer field and the column under it.
+type Kind uint8
+
+const (
+	// KindInteger is DRF's IntegerField over a 64-bit integer column.
+	KindInteger Kind = iota + 1
+	// KindText is DRF's CharField (trimmed, never blank, at most MaxLength
+	// characters) over a text column of that size.
+	KindText
+)
+
+// Field declares one field of Student.
+type Field struct {
+	// Name is the serializer's field: the JSON key, the form field, the key
+	// of OPTIONS metadata and the name ?ordering= takes.
+	Name   string
+	Column string // the SQL column
+	Label  string // Django's verbose_name, shown by OPTIONS and the forms
+	Kind   Kind
+	// ReadOnly is a field the database sets (the primary key): shown, never
+	// taken from a request or a form, never inserted or updated.
+	ReadOnly  bool
+	MaxLength int // KindText: DRF's max_length, and the column's size
+
+	// Where the value lives in a Student: Int for KindInteger, Text for
+	// KindText. One pointer serves to read, to set and to scan into.
+	Int  func(*Student) *int64
+	Text func(*Student) *string
+}
+
+// Fields is an ordered declaration of fields. It is a value that shares its
+// list but never hands it out: nothing a caller does changes a declaration.
+type Fields struct{ list []Field }
+
+// NewFields declares fields in the given order.
+func NewFields(list ...Field) Fields { return Fields{list: slices.Clone(list)} }
+
+// Len is the number of fields.
+func (fs Fields) Len() int { return len(fs.list) }
+
+// At is the i-th field.
+func (fs Fields) At(i int) Field { return fs.list[i] }
+
+// List is a copy of the fields, in order.
+func (fs Fields) List() []Field { return slices.Clone(fs.list) }
+
+// Lookup finds the field called name.
+func (fs Fields) Lookup(name string) (Field, bool) {
+	for _, f := range fs.list {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// target is where a scan of f's column into s goes.
+func (f *Field) target(s *Student) any {
+	if f.Kind == KindText {
+		return f.Text(s)
+	}
+	return f.Int(s)
+}
+
+// value is f's value in s, as a statement's argument.
+func (f *Field) value(s *Student) any {
+	if f.Kind == KindText {
+		return *f.Text(s)
+	}
+	return *f.Int(s)
+}
+
+// columns is the column list of a SELECT, in the fields' order.
+func (fs Fields) columns() string {
+	names := make([]string, len(fs.list))
+	for i, f := range fs.list {
+		names[i] = f.Column
+	}
+	return strings.Join(names, ", ")
+}
+
+// targets appends to dst where a row of columns() goes in s.
+func (fs Fields) targets(dst []any, s *Student) []any {
+	for i := range fs.list {
+		dst = append(dst, fs.list[i].target(s))
+	}
+	return dst
+}
+
+// insert is the INSERT of the writable fields into table; its arguments are
+// insertArgs.
+func (fs Fields) insert(table string) string {
+	var cols, params []string
+	for _, f := range fs.list {
+		if !f.ReadOnly {
+			cols = append(cols, f.Column)
+			params = append(params, fmt.Sprintf("$%d", len(params)+1))
+		}
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"
+}
+
+// insertArgs are the arguments of insert for s.
+func (fs Fields) insertArgs(s *Student) []any {
+	args := make([]any, 0, len(fs.list))
+	for i := range fs.list {
+		if f := &fs.list[i]; !f.ReadOnly {
+			args = append(args, f.value(s))
+		}
+	}
+	return args
+}
+
+// updates maps every writable column to its value in s.
+func (fs Fields) updates(s *Student) map[string]any {
+	m := make(map[string]any, len(fs.list))
+	for i := range fs.list {
+		if f := &fs.list[i]; !f.ReadOnly {
+			m[f.Column] = f.value(s)
+		}
+	}
+	return m
+}
+
+// The statements derived from studentFields, built once.
+var (
+	studentSelect = "SELECT " + studentFields.columns() + " FROM students"
+	studentInsert = studentFields.insert("students")
+)
 
 // Student finds one student by id, with the statement of the API's lookup.
 func (db *DB) Student(ctx context.Context, id int64) (*Student, error) {
@@ -29,12 +185,17 @@ func (db *DB) Student(ctx context.Context, id int64) (*Student, error) {
 
 // CreateStudent inserts s and sets its ID; when it returns nil the row is
 // committed with the database's durability. On SQLite, outside a transaction,
-// concurrent creates share commits (see groupcommit.go); Student has no GORM
-// hooks, which that path would not run.
+// concurrent creates share commits (internal/groupcommit, opened in
+// groupcommit.go); Student has no GORM hooks, which that path would not run.
 func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 	s.ID = 0
 	if _, root := db.gorm.Statement.ConnPool.(*sql.DB); root && db.writer != nil {
-		return db.writer.create(ctx, s)
+		id, err := db.writer.Insert(ctx, studentInsert, studentFields.insertArgs(s)...)
+		if err != nil {
+			return translate(err, "create student")
+		}
+		s.ID = id
+		return nil
 	}
 	return translate(db.with(ctx).Create(s).Error, "create student")
 }
@@ -44,7 +205,7 @@ func (db *DB) UpdateStudent(ctx context.Context, s *Student) error {
 	// The id condition is explicit: GORM leaves a zero primary key out of the
 	// WHERE clause and would refuse the update instead of finding no row.
 	res := db.with(ctx).Model(&Student{}).Where("id = ?", s.ID).
-		Updates(map[string]any{"name": s.Name, "roll": s.Roll, "city": s.City})
+		Updates(studentFields.updates(s))
 	if res.Error != nil {
 		return translate(res.Error, fmt.Sprintf("update student %d", s.ID))
 	}

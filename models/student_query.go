@@ -10,7 +10,7 @@ import (
 
 // StudentQuery selects, orders and pages students. Its zero value is every
 // student ordered by id. Every value reaches SQL as a bound parameter; column
-// names come only from StudentColumns.
+// names come only from StudentFields.
 type StudentQuery struct {
 	// Search terms: each must occur, ignoring case, in the name or the city.
 	Search []string
@@ -27,18 +27,15 @@ type StudentQuery struct {
 	Limit, Offset int
 }
 
-// Order sorts by one column of StudentColumns.
+// Order sorts by one column, the Column of one of StudentFields.
 type Order struct {
 	Column string
 	Desc   bool
 }
 
-// StudentColumns are the columns a query may order by.
-var StudentColumns = []string{"id", "name", "roll", "city"}
-
 func validColumn(c string) bool {
-	for _, v := range StudentColumns {
-		if v == c {
+	for i := range studentFields.Len() {
+		if studentFields.list[i].Column == c {
 			return true
 		}
 	}
@@ -124,19 +121,12 @@ func (db *DB) CountStudents(ctx context.Context, q StudentQuery) (int64, error) 
 	return n, nil
 }
 
-// studentColumns are the columns scanStudent reads, in its order.
-const studentColumns = "id, name, roll, city"
-
-func scanStudent(rows *sql.Rows, s *Student) error {
-	return rows.Scan(&s.ID, &s.Name, &s.Roll, &s.City)
-}
-
 // FindStudents returns the students q selects, in its order, one page of them
 // when q has a Limit.
 func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, error) {
 	var s sqlText
 	s.Grow(128) // the common statements in one allocation
-	s.WriteString("SELECT " + studentColumns + " FROM students")
+	s.WriteString(studentSelect)
 	scans := q.where(&s)
 	s.WriteString(" ORDER BY ")
 	byID := false
@@ -147,7 +137,7 @@ func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, erro
 		if i > 0 {
 			s.WriteString(", ")
 		}
-		s.WriteString(o.Column) // one of StudentColumns, never the caller's text
+		s.WriteString(o.Column) // a declared column, never the caller's text
 		if o.Desc {
 			s.WriteString(" DESC")
 		}
@@ -166,9 +156,12 @@ func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, erro
 		s.arg(int64(q.Offset))
 	}
 	out := []Student{}
+	var buf [8]any // one row's scan targets, reused for every row, on the stack
+	targets := buf[:0]
 	err := db.readRows(ctx, s.query(scans), func(rows *sql.Rows) error {
 		out = append(out, Student{})
-		return scanStudent(rows, &out[len(out)-1])
+		targets = studentFields.targets(targets[:0], &out[len(out)-1])
+		return rows.Scan(targets...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find students: %w", err)

@@ -22,7 +22,7 @@ import (
 // callbacks around each (registerDeadlines); of the hand-written ones of
 // sql.go, one that scans gets such a context, and the others, which find
 // their rows through an index and run on a context that cannot end (see
-// driverContext), are checked between rows. The writer of groupcommit.go
+// driverContext), are checked between rows. The group-commit writer
 // inserts one row per statement and waits for the lock no longer than the
 // busy timeout.
 //

@@ -1,7 +1,8 @@
 // Package fields is DRF's serializer fields: CharField and IntegerField with
-// DRF's exact coercion rules and messages, and the Student serializer built
-// from them. The API and the admin site both validate through it, so a form
-// and a request say the same thing about the same value.
+// DRF's exact coercion rules and messages, and the validation of a Student by
+// the fields models.StudentFields declares. The API and the admin site both
+// validate through it, so a form and a request say the same thing about the
+// same value.
 package fields
 
 import (

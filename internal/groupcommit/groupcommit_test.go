@@ -1,0 +1,89 @@
+package groupcommit_test
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"studentapi/internal/groupcommit"
+)
+
+// open starts a writer on a fresh SQLite file holding the table notes, and
+// returns it with a second connection to read what it committed.
+func open(t *testing.T) (*groupcommit.Writer, *sql.DB) {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "db.sqlite") + "?_busy_timeout=5000&_journal_mode=WAL"
+	reader, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reader.Close() })
+	if _, err := reader.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetMaxOpenConns(1)
+	w := groupcommit.New(conn, nil)
+	t.Cleanup(func() {
+		if err := w.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return w, reader
+}
+
+// Concurrent inserts of any table share transactions; each answer is the
+// row's id, committed; an insert that fails (a duplicate) fails its caller
+// alone.
+func TestInsert(t *testing.T) {
+	w, reader := open(t)
+	const clients, each = 16, 20
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := range each {
+				text := fmt.Sprintf("n%d-%d", c, i)
+				id, err := w.Insert(t.Context(), "INSERT INTO notes (text) VALUES ($1)", text)
+				if err != nil {
+					t.Errorf("insert %s: %v", text, err)
+					return
+				}
+				var got string
+				if err := reader.QueryRow("SELECT text FROM notes WHERE id = $1", id).Scan(&got); err != nil || got != text {
+					t.Errorf("row %d right after its insert: %q, %v; want %q", id, got, err, text)
+				}
+				// The same text again: refused by UNIQUE, and only this caller.
+				if _, err := w.Insert(t.Context(), "INSERT INTO notes (text) VALUES ($1)", text); err == nil {
+					t.Errorf("duplicate %s inserted", text)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var n int64
+	if err := reader.QueryRow("SELECT count(*) FROM notes").Scan(&n); err != nil || n != clients*each {
+		t.Errorf("%d rows, %v; want %d", n, err, clients*each)
+	}
+	if s := w.Stats(); s.Rows != clients*each || s.Transactions >= 2*clients*each || s.Waiting != 0 {
+		t.Errorf("stats %+v: want %d rows in fewer transactions than inserts, none waiting", s, clients*each)
+	}
+}
+
+// After Close an insert fails at once with an error wrapping sql.ErrConnDone.
+func TestInsertAfterClose(t *testing.T) {
+	w, _ := open(t)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Insert(t.Context(), "INSERT INTO notes (text) VALUES ($1)", "late"); !errors.Is(err, sql.ErrConnDone) {
+		t.Errorf("insert after Close = %v, want %v", err, sql.ErrConnDone)
+	}
+}
