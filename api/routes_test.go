@@ -2,7 +2,10 @@ package api
 
 import (
 	"net/http"
+	"reflect"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 )
 
 // A method gin has no tree for (WebDAV's PROPFIND) reaches NoMethod, which
@@ -61,4 +64,33 @@ func TestUnknownMethodOnEveryRoute(t *testing.T) {
 	tests = append(tests, scenario{name: "POST on the liveness check", method: http.MethodPost, path: "/healthz",
 		wantStatus: 404, wantBody: bodyNotFound})
 	runScenarios(t, tests)
+}
+
+// match reads gin's patterns as gin does.
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		pattern, path string
+		want          gin.Params // nil: no match
+	}{
+		{"/", "/", gin.Params{}},
+		{"/", "/x", nil},
+		{"/gettoken/", "/gettoken/", gin.Params{}},
+		{"/gettoken/", "/gettoken", nil},
+		{"/studentapi.:format", "/studentapi.json", gin.Params{{Key: "format", Value: "json"}}},
+		{"/studentapi.:format", "/studentapi.json/", nil},
+		{"/studentapi.:format", "/studentapi.", nil},
+		{"/studentapi.:format/", "/studentapi.json/", gin.Params{{Key: "format", Value: "json"}}},
+		{"/studentapi/:pk/", "/studentapi/5/", gin.Params{{Key: "pk", Value: "5"}}},
+		{"/studentapi/:pk/", "/studentapi//", nil},
+		{"/studentapi/:pk/", "/studentapi/5/6/", nil},
+		{"/studentapi/:pk", "/studentapi/5.json", gin.Params{{Key: "pk", Value: "5.json"}}},
+		{"/studentapi/:pk", "/studentapi/", nil},
+		{"/static/*file", "/static/a/b.css", gin.Params{{Key: "file", Value: "/a/b.css"}}},
+	}
+	for _, tt := range tests {
+		got, ok := match(tt.pattern, tt.path)
+		if ok != (tt.want != nil) || (ok && !reflect.DeepEqual(append(gin.Params{}, got...), tt.want)) {
+			t.Errorf("match(%q, %q) = %v, %v; want %v", tt.pattern, tt.path, got, ok, tt.want)
+		}
+	}
 }
