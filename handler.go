@@ -70,7 +70,7 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 		DeviceKey:    limits.deviceKey,
 		DeviceTTL:    cfg.API.Throttle.TrustedLoginWindow,
 		// The admin names clients as the API does, for the login throttle they share.
-		ClientIP: trusted.ClientIP,
+		Proxies: trusted,
 	})
 	if err != nil {
 		return nil, err
