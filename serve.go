@@ -10,15 +10,10 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strings"
 
-	"github.com/gin-gonic/gin"
-
-	"studentapi/admin"
 	"studentapi/api"
 	"studentapi/auth"
 	"studentapi/internal/logbuf"
-	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
 	"studentapi/models"
 )
@@ -69,6 +64,28 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	defer logw.Close()
 	log := newLogger(logw, cfg.LogLevel)
 	defer setGOGC(cfg.Runtime.GOGC, e.getenv)()
+
+	// The certificate, then the socket, then the database: a bad file or a
+	// busy port stops start-up before the database is opened, let alone
+	// migrated (a second server on the same port once migrated first).
+	var tlsConfig *tls.Config
+	scheme := "http"
+	if cfg.TLSEnabled() {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		if err != nil {
+			return fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
+		}
+		scheme = "https"
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: tls12CipherSuites(), Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := listen(cfg, log)
+	if err != nil {
+		return err
+	}
+	// Until the server takes it over, a failed start closes it; after, a
+	// second Close is harmless.
+	defer ln.Close()
+
 	db, secret, err := openDB(cfg, logw)
 	if err != nil {
 		return err
@@ -80,62 +97,13 @@ func serve(ctx context.Context, cfg Config, e env) error {
 			return err
 		}
 	}
-
-	gin.SetMode(gin.ReleaseMode)
-	authn := auth.New(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
-	limits, err := newLimits(cfg, db, secret.value)
-	if err != nil {
-		return err
-	}
-	router, err := api.NewRouter(api.Deps{
-		DB:             db,
-		Auth:           authn,
-		Log:            log,
-		BodyLimit:      cfg.HTTP.BodyLimit,
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-		Pagination: api.Pagination{
-			PageSize:           cfg.API.PageSize,
-			PageSizeQueryParam: cfg.API.PageSizeQueryParam,
-			MaxPageSize:        cfg.API.MaxPageSize,
-		},
-		Throttles: limits.Throttles,
-	})
-	if err != nil {
-		return err
-	}
-	// The admin names clients as the API does, for the login throttle they share.
-	trusted, err := proxies.Parse(cfg.HTTP.TrustedProxies)
-	if err != nil {
-		return err
-	}
-	adminSite, err := admin.New(admin.Deps{
-		DB:           db,
-		Auth:         authn,
-		Log:          log,
-		BcryptCost:   cfg.Auth.BcryptCost,
-		SessionTTL:   cfg.Admin.SessionTTL,
-		SecureCookie: cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
-		Login:        limits.GetToken,
-		Logins:       limits.Logins,
-		DeviceKey:    limits.deviceKey,
-		DeviceTTL:    cfg.API.Throttle.TrustedLoginWindow,
-		ClientIP:     trusted.ClientIP,
-	})
-	if err != nil {
-		return err
-	}
-	// One policy for every route, the admin site's as the API's.
-	handler, err := api.Protect(withAdmin(router, adminSite), api.Policy{
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-		AllowedHosts:   cfg.AllowedHosts(),
-		RequireHTTPS:   cfg.Production && !cfg.TLSEnabled(),
-		Log:            log,
-	})
+	handler, err := newHandler(cfg, db, secret.value, log)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
 		Handler:           handler,
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,
@@ -143,27 +111,13 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState:         ln.ConnState,
 	}
-	scheme := "http"
-	if cfg.TLSEnabled() {
-		// Load the pair before listening so a bad file stops start-up at once.
-		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
-		if err != nil {
-			return fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
-		}
-		scheme = "https"
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: tls12CipherSuites(), Certificates: []tls.Certificate{cert}}
-	}
-	ln, err := listen(cfg, log)
-	if err != nil {
-		return err
-	}
-	srv.ConnState = ln.ConnState
 	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), dbSource(cfg))
 
 	served := make(chan error, 1)
 	go func() {
-		if cfg.TLSEnabled() {
+		if tlsConfig != nil {
 			served <- srv.ServeTLS(ln, "", "")
 		} else {
 			served <- srv.Serve(ln)
@@ -271,19 +225,4 @@ func setGOGC(percent int, getenv func(string) string) (restore func()) {
 	}
 	old := debug.SetGCPercent(percent)
 	return func() { debug.SetGCPercent(old) }
-}
-
-// withAdmin sends /admin/... to the admin site and everything else to the API
-// router, untouched (no path cleaning on the way, unlike a ServeMux).
-func withAdmin(api, site http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == strings.TrimSuffix(admin.Prefix, "/"):
-			http.Redirect(w, r, admin.Prefix, http.StatusMovedPermanently)
-		case strings.HasPrefix(r.URL.Path, admin.Prefix):
-			site.ServeHTTP(w, r)
-		default:
-			api.ServeHTTP(w, r)
-		}
-	})
 }

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -431,5 +433,25 @@ func TestServeErrors(t *testing.T) {
 				t.Errorf("stdout = %q, want no serving line", stdout.String())
 			}
 		})
+	}
+}
+
+// A second server on a busy port fails before it touches the database: the
+// SQLite file and its generated secret are never created, so nothing was
+// opened or migrated (two instances of a new release must not both migrate
+// because one of them could not bind).
+func TestServeBindsBeforeMigrating(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	c := newSQLiteCLI(t)
+	_, _, err = c.run(t, "", "serve", "--addr", busy.Addr().String())
+	checkExit(t, err, 1, "listen on "+busy.Addr().String())
+	for _, path := range []string{c.db.Path, c.db.Path + ".secret"} {
+		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s after a failed bind: stat error %v, want it not created", path, err)
+		}
 	}
 }

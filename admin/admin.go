@@ -26,7 +26,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,6 +34,7 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/fields"
+	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
 	"studentapi/models"
 )
@@ -78,9 +78,9 @@ type Deps struct {
 	// no device cookies.
 	DeviceKey []byte
 	DeviceTTL time.Duration
-	// ClientIP names the client for the per-IP throttle; nil uses the
-	// connection's remote address.
-	ClientIP func(*http.Request) string
+	// Proxies are the proxies whose X-Forwarded-For names the client for
+	// the per-IP throttle; nil believes none.
+	Proxies *proxies.Trusted
 	// PageSize is the number of rows on a list page; 0 is DefaultPageSize.
 	PageSize int
 }
@@ -105,9 +105,6 @@ func New(d Deps) (http.Handler, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	if d.ClientIP == nil {
-		d.ClientIP = remoteIP
-	}
 	s := &site{Deps: d, pages: map[string]*template.Template{}}
 	css, err := files.ReadFile("static/admin.css")
 	if err != nil {
@@ -129,32 +126,24 @@ func New(d Deps) (http.Handler, error) {
 		}
 		s.pages[strings.TrimSuffix(base, ".html")] = t
 	}
-	return securityHeaders(http.NewCrossOriginProtection().Handler(s.routes())), nil
+	return siteHeaders(http.NewCrossOriginProtection().Handler(s.routes())), nil
 }
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 }
 
-// securityHeaders sets the headers the site's pages need beyond those the
-// server sets on every answer (api.Protect: no framing, no sniffing, no
-// referrer beyond the site, HSTS): no script at all, and no caching of pages
-// that show keys.
-func securityHeaders(next http.Handler) http.Handler {
+// siteHeaders sets what the site's answers need beyond the security headers
+// the server sets on every answer (api.Protect: no framing, no sniffing, no
+// referrer beyond the site, HSTS), and only that: no script at all, and no
+// caching of pages that show keys.
+func siteHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // visit is the signed-in staff user of one request.

@@ -55,7 +55,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	username := r.PostForm.Get("username")
 	d := loginData{Username: username, Next: safeNext(r.PostForm.Get("next"))}
 	ctx := r.Context()
-	ip := s.ClientIP(r)
+	ip := s.Proxies.ClientIP(r)
 
 	// The limit per address first, with the key /gettoken/ uses, so that
 	// both count against one budget.

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"studentapi/internal/fields"
 )
 
 // accessLog logs one line a request. It never logs headers, the query string, a
@@ -39,7 +37,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			slog.Int("status", c.Writer.Status()),
 			slog.String("duration", time.Since(start).Round(time.Microsecond).String()),
 		)
-		if id, ok := fields.PythonInt(c.GetString(pkParamKey)); ok {
+		if id, ok := pathPK(c); ok {
 			r.AddAttrs(slog.Int64("id", id))
 		}
 		_ = h.Handle(ctx, r) // as slog.Logger does: a line that cannot be written is dropped

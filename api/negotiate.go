@@ -36,7 +36,7 @@ func (r renderer) ref() *renderer {
 // format is 404), then the Accept header picks among them (none acceptable: 406).
 func negotiate(renderers ...renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		format := c.GetString(formatParamKey)
+		format := pathFormat(c)
 		if values := queryParams(c)["format"]; format == "" && len(values) > 0 {
 			format = values[len(values)-1] // a QueryDict answers the last value
 		}

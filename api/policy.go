@@ -15,9 +15,9 @@ import (
 // alike. Protect applies it once, at the top of the server's handler, so no
 // part of the server can be left out of it.
 type Policy struct {
-	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-Proto and
-	// X-Forwarded-Host are believed (package proxies).
-	TrustedProxies []string
+	// Proxies are the proxies whose X-Forwarded-Proto and X-Forwarded-Host
+	// are believed; nil believes none.
+	Proxies *proxies.Trusted
 	// AllowedHosts are the hosts answered for, in package hosts' patterns
 	// (Django's ALLOWED_HOSTS); any other gets 400. Empty allows none.
 	AllowedHosts []string
@@ -41,10 +41,7 @@ var (
 // from, as Django's get_host checks it), and with p.RequireHTTPS a plain-HTTP
 // one with 403, both in DRF's {"detail": ...} form.
 func Protect(next http.Handler, p Policy) (http.Handler, error) {
-	trusted, err := proxies.Parse(p.TrustedProxies)
-	if err != nil {
-		return nil, err
-	}
+	trusted := p.Proxies
 	allowed, err := hosts.Parse(p.AllowedHosts)
 	if err != nil {
 		return nil, err

@@ -211,7 +211,7 @@ func TestPaginationLinksTrustProxiesOnlyWhenConfigured(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newListEnv(t, func(d *api.Deps) {
 				d.Pagination = api.Pagination{PageSize: 2}
-				d.TrustedProxies = tt.proxies
+				d.Proxies = trusted(t, tt.proxies...)
 			})
 			w := e.do(t, http.MethodGet, "/studentapi/", "Authorization", "Token "+e.token,
 				"X-Forwarded-Proto", "https", "X-Forwarded-Host", "api.example.org")
@@ -370,7 +370,7 @@ func TestLogout(t *testing.T) {
 func TestAnonThrottleBehindProxy(t *testing.T) {
 	e := newListEnv(t, func(d *api.Deps) {
 		d.Throttles.Anon = limiter(t, "1/minute")
-		d.TrustedProxies = []string{"10.0.0.5"}
+		d.Proxies = trusted(t, "10.0.0.5")
 	})
 	root := func(remote, xff string) int {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)

@@ -20,67 +20,59 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/internal/fields"
 	"studentapi/internal/proxies"
 	"studentapi/models"
 )
 
 // Deps are what the router needs from the rest of the program.
 type Deps struct {
-	DB             *models.DB
-	Auth           *auth.Authenticator
-	Log            *slog.Logger
-	BodyLimit      int64    // bytes a request body may have
-	TrustedProxies []string // IPs or CIDRs whose X-Forwarded-* headers are believed; none by default
-	Pagination     Pagination
-	Throttles      Throttles
+	DB        *models.DB
+	Auth      *auth.Authenticator
+	Log       *slog.Logger
+	BodyLimit int64 // bytes a request body may have
+	// Proxies are the proxies whose X-Forwarded-* headers are believed; nil
+	// believes none.
+	Proxies    *proxies.Trusted
+	Pagination Pagination
+	Throttles  Throttles
 }
 
-// Keys of values that route middleware leaves for views.
-const (
-	formatParamKey = "api.format"
-	pkParamKey     = "api.pk"
-)
+// route is one path of the API and what answers it.
+type route struct {
+	path string // gin's pattern
+	// methods are those the route answers; nil is every method, for a view
+	// (whose dispatch answers 405 itself, after negotiation and
+	// authentication, as DRF does) and for a redirect to one.
+	methods []string
+	// before runs ahead of the view: it reads the path's pk or format, or
+	// redirects. Nil for none.
+	before gin.HandlerFunc
+	view   *view
+	// handle answers a route without a view.
+	handle gin.HandlerFunc
+}
 
-// NewRouter returns the service's HTTP handler.
-func NewRouter(d Deps) (*gin.Engine, error) {
-	r := gin.New()
-	// Trailing slashes are this package's business: DRF answers 301 only for
-	// safe methods and we answer 308 for the rest, which gin cannot tell apart.
-	r.RedirectTrailingSlash = false
-	r.RedirectFixedPath = false
-	r.HandleMethodNotAllowed = true
-	// Forwarding headers are judged by package proxies alone; gin believes none.
-	if err := r.SetTrustedProxies(nil); err != nil {
-		return nil, fmt.Errorf("trusted proxies: %w", err)
-	}
-	trusted, err := proxies.Parse(d.TrustedProxies)
-	if err != nil {
-		return nil, err
-	}
-	assets, err := browsableAssets()
-	if err != nil {
-		return nil, err
-	}
-	// The security headers, the HTTPS rule and the allowed hosts are Protect's,
-	// around the whole server, the admin site included.
-	r.Use(recovery(d.Log), accessLog(d.Log), errorResponder(d.Log, d.Auth.Keyword()),
-		limitBody(d.BodyLimit))
-	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: trusted}
-	userThrottles := anonOrUser(d.Throttles, trusted)
+var getOrHead = []string{http.MethodGet, http.MethodHead}
+
+// routes is every route of the API: gin's trees and NoMethod both read it.
+func routes(d Deps, assets gin.HandlerFunc) []route {
+	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: d.Proxies}
+	userThrottles := anonOrUser(d.Throttles, d.Proxies)
 	root := &view{
 		name:        "Api Root",
 		description: "The default basic root view for DefaultRouter",
 		renderers:   []renderer{jsonRenderer, htmlRenderer},
 		parses:      parsedMediaTypes,
 		throttles:   []throttleRule{userThrottles},
-		methods:     map[string]handler{http.MethodGet: apiRoot(trusted)},
+		methods:     map[string]handler{http.MethodGet: apiRoot(d.Proxies)},
 	}
 	getToken := &view{
 		name:      "Custom Auth Token",
 		renderers: []renderer{jsonRenderer},
 		parses:    []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
-		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken", trusted)},
-		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles, trusted)},
+		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken", d.Proxies)},
+		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles, d.Proxies)},
 	}
 	logoutView := &view{
 		name:      "Logout",
@@ -116,44 +108,135 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		},
 		actions: students.detailActions,
 	}
+	return []route{
+		{path: "/", view: root},
+		{path: "/gettoken/", view: getToken},
+		{path: "/gettoken", handle: appendSlash},
+		{path: "/logout/", view: logoutView},
+		{path: "/logout", handle: appendSlash},
+		{path: "/studentapi/", view: list},
+		{path: "/studentapi", handle: appendSlash},
+		{path: "/studentapi.:format", before: formatSuffix, view: list},
+		{path: "/studentapi.:format/", before: formatSuffix, view: list},
+		{path: "/studentapi/:pk/", before: detailPK(true), view: detail},
+		{path: "/studentapi/:pk", before: detailPK(false), view: detail},
+		// The browsable API's script and stylesheet (browsable.go).
+		{path: "/static/*file", methods: getOrHead, handle: assets},
+		{path: "/healthz", methods: getOrHead, handle: healthz},
+		{path: "/readyz", methods: getOrHead, handle: readyz(d.DB)},
+	}
+}
 
-	a := d.Auth
-	r.Any("/", root.chain(a)...)
-	r.Any("/gettoken/", getToken.chain(a)...)
-	r.Any("/gettoken", appendSlash)
-	r.Any("/logout/", logoutView.chain(a)...)
-	r.Any("/logout", appendSlash)
-	r.Any("/studentapi/", list.chain(a)...)
-	r.Any("/studentapi", appendSlash)
-	r.Any("/studentapi.:format", append([]gin.HandlerFunc{formatSuffix}, list.chain(a)...)...)
-	r.Any("/studentapi.:format/", append([]gin.HandlerFunc{formatSuffix}, list.chain(a)...)...)
-	r.Any("/studentapi/:pk/", append([]gin.HandlerFunc{detailPK(true)}, detail.chain(a)...)...)
-	r.Any("/studentapi/:pk", append([]gin.HandlerFunc{detailPK(false)}, detail.chain(a)...)...)
-	// The browsable API's script and stylesheet (browsable.go).
-	r.GET("/static/*file", assets)
-	r.HEAD("/static/*file", assets)
+// NewRouter returns the service's HTTP handler.
+func NewRouter(d Deps) (*gin.Engine, error) {
+	r := gin.New()
+	// Trailing slashes are this package's business: DRF answers 301 only for
+	// safe methods and we answer 308 for the rest, which gin cannot tell apart.
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	// Forwarding headers are judged by package proxies alone; gin believes none.
+	if err := r.SetTrustedProxies(nil); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	assets, err := browsableAssets()
+	if err != nil {
+		return nil, err
+	}
+	// The security headers, the HTTPS rule and the allowed hosts are Protect's,
+	// around the whole server, the admin site included.
+	r.Use(recovery(d.Log), accessLog(d.Log), errorResponder(d.Log, d.Auth.Keyword()),
+		limitBody(d.BodyLimit))
 
-	r.GET("/healthz", healthz)
-	r.HEAD("/healthz", healthz)
-	r.GET("/readyz", readyz(d.DB))
-	r.HEAD("/readyz", readyz(d.DB))
-
-	r.NoRoute(func(c *gin.Context) { abort(c, errNotFound) })
-	// A method gin has no tree for (PROPFIND, say) on a known path: run the
-	// view, whose dispatch answers 405 after negotiation and authentication.
-	r.NoMethod(func(c *gin.Context) {
-		switch v := viewFor(c, root, getToken, logoutView, list, detail); v {
-		case nil:
-			abort(c, errNotFound)
+	// Each chain is built once, here; a view's is shared by its routes.
+	views := map[*view][]gin.HandlerFunc{}
+	var anyMethod []builtRoute
+	for _, rt := range routes(d, assets) {
+		var chain []gin.HandlerFunc
+		if rt.before != nil {
+			chain = append(chain, rt.before)
+		}
+		switch {
+		case rt.view != nil:
+			if views[rt.view] == nil {
+				views[rt.view] = rt.view.chain(d.Auth)
+			}
+			chain = append(chain, views[rt.view]...)
 		default:
-			for _, h := range v.chain(a) {
+			chain = append(chain, rt.handle)
+		}
+		if rt.methods == nil {
+			r.Any(rt.path, chain...)
+			anyMethod = append(anyMethod, builtRoute{path: rt.path, chain: chain})
+		}
+		for _, m := range rt.methods {
+			r.Handle(m, rt.path, chain...)
+		}
+	}
+	r.NoRoute(func(c *gin.Context) { abort(c, errNotFound) })
+	// A method gin has no tree for (PROPFIND, say) on a known path: the
+	// route's own chain, whose view answers 405 after negotiation and
+	// authentication.
+	r.NoMethod(func(c *gin.Context) {
+		for _, rt := range anyMethod {
+			params, ok := match(rt.path, c.Request.URL.Path)
+			if !ok {
+				continue
+			}
+			c.Params = params
+			// Run as gin would: a handler's c.Next() finds nothing after
+			// NoMethod, so the loop goes on to the next one.
+			for _, h := range rt.chain {
 				if h(c); c.IsAborted() {
 					return
 				}
 			}
+			return
 		}
+		abort(c, errNotFound)
 	})
 	return r, nil
+}
+
+// builtRoute is a route of every method with its handler chain, for NoMethod.
+type builtRoute struct {
+	path  string
+	chain []gin.HandlerFunc
+}
+
+// match reports whether gin's pattern matches path, with the values of its
+// :params (a part of one segment, not empty) and *catch-all, as gin reads
+// them. The routes' patterns never overlap (gin refuses those that would),
+// so the first route that matches is the one gin would have chosen.
+func match(pattern, path string) (gin.Params, bool) {
+	var params gin.Params
+	for pattern != "" {
+		switch pattern[0] {
+		case ':':
+			name, rest := pattern[1:], ""
+			if i := strings.IndexByte(name, '/'); i >= 0 {
+				name, rest = name[:i], name[i:]
+			}
+			end := strings.IndexByte(path, '/')
+			if end < 0 {
+				end = len(path)
+			}
+			if end == 0 {
+				return nil, false
+			}
+			params = append(params, gin.Param{Key: name, Value: path[:end]})
+			pattern, path = rest, path[end:]
+		case '*':
+			// gin's catch-all keeps the slash before it.
+			return append(params, gin.Param{Key: pattern[1:], Value: "/" + path}), true
+		default:
+			if path == "" || path[0] != pattern[0] {
+				return nil, false
+			}
+			pattern, path = pattern[1:], path[1:]
+		}
+	}
+	return params, path == ""
 }
 
 var (
@@ -162,14 +245,46 @@ var (
 	format   = regexp.MustCompile(`^[a-z0-9]+$`)
 )
 
+// Keys of the values that a route reads from its path for the view.
+type (
+	pkKey     struct{} // the student id, an int64
+	formatKey struct{} // the format suffix, a string
+)
+
+// setPK keeps the path's pk for the view, parsed once. A pk that is no
+// integer of 64 bits (fields.PythonInt) names no student: it is not kept,
+// and the lookup answers 404 as DRF's get_object_or_404, after
+// authentication and the method check, in DRF's order.
+func setPK(c *gin.Context, pk string) {
+	if id, ok := fields.PythonInt(pk); ok {
+		c.Set(pkKey{}, id)
+	}
+}
+
+// pathPK is the student id in a detail route's path; ok is false when the
+// path names none.
+func pathPK(c *gin.Context) (id int64, ok bool) {
+	v, _ := c.Get(pkKey{})
+	id, ok = v.(int64)
+	return id, ok
+}
+
+// pathFormat is the format suffix of the path (".json"), without the dot;
+// empty for none.
+func pathFormat(c *gin.Context) string {
+	v, _ := c.Get(formatKey{})
+	f, _ := v.(string)
+	return f
+}
+
 // detailPK reads /studentapi/<pk>/ and /studentapi/<pk>.<format>, where the
 // slash after a format suffix is optional, as in DRF's format_suffix_patterns.
 func detailPK(slashed bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		pk := c.Param("pk")
 		if m := suffixPK.FindStringSubmatch(pk); m != nil {
-			c.Set(pkParamKey, m[1])
-			c.Set(formatParamKey, m[2])
+			setPK(c, m[1])
+			c.Set(formatKey{}, m[2])
 			return
 		}
 		if !plainPK.MatchString(pk) {
@@ -180,7 +295,7 @@ func detailPK(slashed bool) gin.HandlerFunc {
 			appendSlash(c)
 			return
 		}
-		c.Set(pkParamKey, pk)
+		setPK(c, pk)
 	}
 }
 
@@ -190,17 +305,23 @@ func formatSuffix(c *gin.Context) {
 		abort(c, errNotFound)
 		return
 	}
-	c.Set(formatParamKey, f)
+	c.Set(formatKey{}, f)
 }
 
 // appendSlash redirects to the path with a slash, as Django's APPEND_SLASH, but
 // with 308 for methods with a body so that a client keeps the method and body.
+// A method that is not HTTP's own (WebDAV's PROPFIND, say) is one no route
+// has: 404, rather than a redirect to a 405.
 func appendSlash(c *gin.Context) {
-	status := http.StatusMovedPermanently
+	var status int
 	switch c.Request.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
+		status = http.StatusMovedPermanently
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodConnect, http.MethodTrace:
 		status = http.StatusPermanentRedirect
+	default:
+		abort(c, errNotFound)
+		return
 	}
 	loc := c.Request.URL.EscapedPath() + "/"
 	if q := c.Request.URL.RawQuery; q != "" {
@@ -210,39 +331,4 @@ func appendSlash(c *gin.Context) {
 	c.Status(status)
 	c.Writer.WriteHeaderNow()
 	c.Abort()
-}
-
-// viewFor finds the view of a path for NoMethod, where gin gives no params.
-func viewFor(c *gin.Context, root, getToken, logoutView, list, detail *view) *view {
-	path := c.Request.URL.Path
-	switch {
-	case path == "/":
-		return root
-	case path == "/gettoken/":
-		return getToken
-	case path == "/logout/":
-		return logoutView
-	case path == "/studentapi/":
-		return list
-	}
-	if rest, ok := strings.CutPrefix(path, "/studentapi/"); ok {
-		rest = strings.TrimSuffix(rest, "/")
-		if m := suffixPK.FindStringSubmatch(rest); m != nil {
-			c.Set(pkParamKey, m[1])
-			c.Set(formatParamKey, m[2])
-			return detail
-		}
-		if plainPK.MatchString(rest) && path[len(path)-1] == '/' {
-			c.Set(pkParamKey, rest)
-			return detail
-		}
-		return nil
-	}
-	if rest, ok := strings.CutPrefix(path, "/studentapi."); ok {
-		if f := strings.TrimSuffix(rest, "/"); format.MatchString(f) {
-			c.Set(formatParamKey, f)
-			return list
-		}
-	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"studentapi/api"
+	"studentapi/internal/proxies"
 )
 
 // protect wraps e's router in the policy, as serve does the whole server.
@@ -19,11 +20,21 @@ func protect(t *testing.T, e *listEnv, p api.Policy) http.Handler {
 	return h
 }
 
+// trusted parses a list of trusted proxies, as the server does its config's.
+func trusted(t *testing.T, list ...string) *proxies.Trusted {
+	t.Helper()
+	p, err := proxies.Parse(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // Production without TLS of its own: plain HTTP is served only through the
 // trusted proxy that says the client used HTTPS, or straight from loopback.
 func TestRequireHTTPS(t *testing.T) {
 	e := newListEnv(t, nil)
-	h := protect(t, e, api.Policy{RequireHTTPS: true, TrustedProxies: []string{"10.0.0.5"}, AllowedHosts: []string{"example.com"}})
+	h := protect(t, e, api.Policy{RequireHTTPS: true, Proxies: trusted(t, "10.0.0.5"), AllowedHosts: []string{"example.com"}})
 	const refused = `{"detail":"HTTPS is required. Plain HTTP is accepted only through the trusted proxy, with X-Forwarded-Proto: https."}`
 	tests := []struct {
 		name, remote string
@@ -84,8 +95,8 @@ func TestPlainHTTPOutsideProduction(t *testing.T) {
 // A host that is not allowed is refused before the API root can put it in a
 // link; the answer does not repeat it.
 func TestDisallowedHost(t *testing.T) {
-	e := newListEnv(t, func(d *api.Deps) { d.TrustedProxies = []string{"10.0.0.5"} })
-	h := protect(t, e, api.Policy{TrustedProxies: []string{"10.0.0.5"}, AllowedHosts: []string{"api.example.com"}})
+	e := newListEnv(t, func(d *api.Deps) { d.Proxies = trusted(t, "10.0.0.5") })
+	h := protect(t, e, api.Policy{Proxies: trusted(t, "10.0.0.5"), AllowedHosts: []string{"api.example.com"}})
 	tests := []struct {
 		name, remote, host string
 		fwd                []string // X-Forwarded-Host lines

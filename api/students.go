@@ -202,7 +202,7 @@ func (h studentHandlers) create(c *gin.Context) error {
 // DRF's get_object, the list's filters apply too: /studentapi/5/?city=Pune is
 // 404 unless student 5 lives in Pune.
 func (h studentHandlers) lookup(c *gin.Context) (*models.Student, error) {
-	id, ok := fields.PythonInt(c.GetString(pkParamKey))
+	id, ok := pathPK(c)
 	if !ok {
 		return nil, errNotFound
 	}
