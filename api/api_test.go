@@ -497,7 +497,7 @@ func TestOptions(t *testing.T) {
 		{name: "list Accept xml", method: "OPTIONS", path: "/studentapi/", token: "alice", header: []string{"Accept", "application/xml"},
 			wantStatus: 406, wantBody: bodyNotAcceptable},
 		{name: "gettoken", method: "OPTIONS", path: "/gettoken/", wantStatus: 200,
-			wantBody:    `{"name":"Custom Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"]}`,
+			wantBody:    `{"name":"Custom Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"},"token":{"type":"string","required":false,"read_only":true,"label":"Token"}}}}`,
 			wantHeaders: headers("Allow", allowGetToken)},
 	})
 }

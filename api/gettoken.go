@@ -29,6 +29,18 @@ var (
 	passwordField = fields.Char{NoTrim: true}
 )
 
+// obtainTokenActions is the "actions" of OPTIONS /gettoken/:
+// AuthTokenSerializer's fields as DRF's SimpleMetadata describes them. DRF's
+// serializer declares no max_length on username, so none is shown, though the
+// field enforces one.
+func obtainTokenActions(*gin.Context) (map[string]any, error) {
+	return map[string]any{http.MethodPost: object[fieldInfo]{
+		{"username", fieldInfo{Type: "string", Required: true, Label: "Username"}},
+		{"password", fieldInfo{Type: "string", Required: true, Label: "Password"}},
+		{"token", fieldInfo{Type: "string", ReadOnly: true, Label: "Token"}},
+	}}, nil
+}
+
 func obtainToken(a *auth.Authenticator, limits Throttles, trusted *proxies.Trusted) handler {
 	return func(c *gin.Context) error {
 		data, err := parseBody(c)

@@ -123,7 +123,7 @@ func TestGetToken(t *testing.T) {
 		{name: "format=api is not offered", method: "POST", path: "/gettoken/?format=api", body: `{"username":"alice","password":"pw"}`, contentType: jsonType,
 			wantStatus: 404, wantBody: bodyNotFound},
 		{name: "OPTIONS", method: "OPTIONS", path: "/gettoken/", wantStatus: 200,
-			wantBody:    `{"name":"Custom Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"]}`,
+			wantBody:    `{"name":"Custom Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"},"token":{"type":"string","required":false,"read_only":true,"label":"Token"}}}}`,
 			wantHeaders: headers("Allow", allowGetToken)},
 		{name: "without the slash", method: "POST", path: "/gettoken", body: `{"username":"alice","password":"pw"}`, contentType: jsonType,
 			wantStatus: 308, wantHeaders: headers("Location", "/gettoken/")},
