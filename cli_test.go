@@ -77,6 +77,9 @@ func (c *testCLI) database() string {
 
 func (c *testCLI) getenv(key string) string { return c.env[key] }
 
+// environ lists c.env as os.Environ does.
+func (c *testCLI) environ() []string { return configTestEnv(c.env) }
+
 // args appends --config, which every command reads after its positional arguments.
 func (c *testCLI) args(args ...string) []string {
 	return append(slices.Clone(args), "--config", c.config)
@@ -86,7 +89,7 @@ func (c *testCLI) args(args ...string) []string {
 func (c *testCLI) run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), c.args(args...), c.getenv, strings.NewReader(stdin), &out, &errOut)
+	err = run(context.Background(), c.args(args...), c.getenv, c.environ, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -112,7 +115,7 @@ func (c *testCLI) createUser(t *testing.T, command, username, password string) {
 // look at what they wrote.
 func (c *testCLI) openDB(t *testing.T) *models.DB {
 	t.Helper()
-	cfg, err := LoadConfig(c.config, true, c.getenv)
+	cfg, err := LoadConfig(c.config, true, c.environ())
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}
@@ -687,7 +690,7 @@ func TestChangePasswordRacingDeactivation(t *testing.T) {
 	c.createUser(t, "createuser", "alice", "old pw")
 	stdin := &readHook{r: strings.NewReader("new pw\nnew pw\n"), fn: func() { c.mustRun(t, "", "deactivate", "alice") }}
 	var out bytes.Buffer
-	if err := run(context.Background(), c.args("changepassword", "alice"), c.getenv, stdin, &out, io.Discard); err != nil {
+	if err := run(context.Background(), c.args("changepassword", "alice"), c.getenv, c.environ, stdin, &out, io.Discard); err != nil {
 		t.Fatalf("changepassword: %v", err)
 	}
 	u := mustUser(t, c.openDB(t), "alice")
@@ -819,7 +822,7 @@ func TestHelp(t *testing.T) {
 
 	t.Run("no command means serve", func(t *testing.T) {
 		var out bytes.Buffer
-		err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, strings.NewReader(""), &out, &bytes.Buffer{})
+		err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, func() []string { return nil }, strings.NewReader(""), &out, &bytes.Buffer{})
 		if !errors.Is(err, errHelp) {
 			t.Fatalf("error = %v, want errHelp", err)
 		}
@@ -831,7 +834,7 @@ func TestHelp(t *testing.T) {
 
 func TestHelpCommand(t *testing.T) {
 	var out, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, strings.NewReader(""), &out, &stderr); err != nil {
+	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, func() []string { return nil }, strings.NewReader(""), &out, &stderr); err != nil {
 		t.Fatalf("help: %v", err)
 	}
 	lines := strings.Split(out.String(), "\n")
@@ -869,7 +872,7 @@ func TestUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestCLI(t)
 			var out, stderr bytes.Buffer
-			err := run(context.Background(), tt.args, c.getenv, strings.NewReader(""), &out, &stderr)
+			err := run(context.Background(), tt.args, c.getenv, c.environ, strings.NewReader(""), &out, &stderr)
 			checkExit(t, err, tt.wantCode, tt.wantMsg)
 			if !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
@@ -885,7 +888,7 @@ func TestConfigFlag(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
 		c := newSQLiteCLI(t)
 		var stdout bytes.Buffer
-		err := run(context.Background(), []string{"migrate", "--config", "/nonexistent.yaml"}, c.getenv, strings.NewReader(""), &stdout, &bytes.Buffer{})
+		err := run(context.Background(), []string{"migrate", "--config", "/nonexistent.yaml"}, c.getenv, c.environ, strings.NewReader(""), &stdout, &bytes.Buffer{})
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("error = %v, want one wrapping fs.ErrNotExist", err)
 		}
@@ -940,10 +943,10 @@ func TestConfigFlagDefaultName(t *testing.T) {
 	c := newTestCLI(t)
 	t.Chdir(t.TempDir())
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"migrate"}, c.getenv, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
+	if err := run(context.Background(), []string{"migrate"}, c.getenv, c.environ, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
 		t.Errorf("migrate without config.yaml: %v", err)
 	}
-	err := run(context.Background(), []string{"migrate", "--config", "config.yaml"}, c.getenv, strings.NewReader(""), &out, &bytes.Buffer{})
+	err := run(context.Background(), []string{"migrate", "--config", "config.yaml"}, c.getenv, c.environ, strings.NewReader(""), &out, &bytes.Buffer{})
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("migrate --config config.yaml without the file: error = %v, want one wrapping fs.ErrNotExist", err)
 	}

@@ -25,12 +25,14 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// env is what every command gets from run.
+// env is what every command gets from run: the process's environment (or a
+// test's), read one variable at a time or listed whole.
 type env struct {
-	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	getenv  func(string) string
+	environ func() []string // "KEY=value" lines, as os.Environ
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // command is one subcommand: its flags are defined by setup on a fresh FlagSet,
@@ -64,8 +66,8 @@ func commands() []command {
 }
 
 // run is the whole program: main only supplies the process's environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, environ func() []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}
 	name := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -139,9 +141,10 @@ func exactArgs(cmd string, args []string, names ...string) error {
 	return nil
 }
 
-// load reads the config file named by --config (or the default one).
-func (f *configFlags) load(getenv func(string) string) (Config, error) {
-	return LoadConfig(f.path, f.explicit, getenv)
+// load reads the config file named by --config (or the default one) and the
+// environment.
+func (f *configFlags) load(e env) (Config, error) {
+	return LoadConfig(f.path, f.explicit, e.environ())
 }
 
 // newLogger writes text lines at the configured level, held briefly by w.
@@ -196,15 +199,19 @@ func dbSource(cfg Config) models.Source {
 	}
 }
 
-// authOptions are the token expiry settings, for serve and for the commands
-// that hand out tokens alike.
-func authOptions(cfg Config) auth.Options {
-	return auth.Options{TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh}
+// newAuthenticator reads tokens after the configured keywords and expires
+// them as configured, for serve and for the commands that hand out tokens
+// alike.
+func newAuthenticator(cfg Config, db *models.DB) *auth.Authenticator {
+	kw := cfg.Auth.Keywords // Validate has checked there is one
+	return auth.NewWithOptions(db, kw[0], cfg.Auth.BcryptCost, auth.Options{
+		TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh, ExtraKeywords: kw[1:],
+	})
 }
 
 // withDB loads the config, opens and migrates the database, runs fn, and closes it.
 func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db *models.DB) error) error {
-	cfg, err := cf.load(e.getenv)
+	cfg, err := cf.load(e)
 	if err != nil {
 		return err
 	}
