@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"studentapi/auth"
 	"studentapi/internal/logbuf"
@@ -69,12 +71,23 @@ func commands() []command {
 func run(ctx context.Context, args []string, getenv func(string) string, environ func() []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{getenv: getenv, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}
 	name := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) == 0:
+	case args[0] == "--help" || args[0] == "-help" || args[0] == "-h":
+		printCommands(stdout)
+		return errHelp
+	case !strings.HasPrefix(args[0], "-"):
 		name, args = args[0], args[1:]
 	}
 	if name == "help" {
-		printCommands(stdout)
-		return nil
+		switch len(args) {
+		case 0:
+			printCommands(stdout)
+			return nil
+		case 1:
+			return run(ctx, []string{args[0], "--help"}, getenv, environ, stdin, stdout, stderr)
+		}
+		return usagef("help: want at most one command, got %d", len(args))
 	}
 	for _, cmd := range commands() {
 		if cmd.name != name {
@@ -125,12 +138,17 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// printCommands is the answer to --help, -h and help: every command with its
+// summary, in two aligned columns.
 func printCommands(w io.Writer) {
-	fmt.Fprintln(w, "usage: studentapi <command> [flags] [arguments]")
-	fmt.Fprintln(w, "\ncommands (each takes --help and --config path):")
+	fmt.Fprint(w, "usage: studentapi [command] [flags] [arguments]\n\n"+
+		"With no command, studentapi serves. Every command takes --config path and\n"+
+		"--help; \"studentapi help <command>\" shows a command's flags.\n\ncommands:\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-17s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
+	tw.Flush()
 }
 
 // exactArgs checks the number of positional arguments.
@@ -197,6 +215,19 @@ func dbSource(cfg Config) models.Source {
 		Synchronous: d.SQLite.Synchronous,
 		Pool:        models.Pool{MaxOpen: d.Pool.MaxOpen, MaxIdle: d.Pool.MaxIdle, MaxLifetime: d.Pool.MaxLifetime, MaxIdleTime: d.Pool.MaxIdleTime},
 	}
+}
+
+// databaseName names cfg's database in the line a command prints when it
+// is done: the SQLite file as an absolute path, since a relative one is
+// another file in another directory, or the DSN without its password.
+func databaseName(cfg Config) string {
+	src := dbSource(cfg)
+	if src.Driver != models.DriverPostgres {
+		if abs, err := filepath.Abs(src.Path); err == nil {
+			src.Path = abs
+		}
+	}
+	return src.String()
 }
 
 // newAuthenticator reads tokens after the configured keywords and expires

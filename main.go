@@ -2,7 +2,8 @@
 // and manages its users and tokens from the command line.
 //
 // Usage: studentapi [command] [flags]; with no command it serves. Run
-// "studentapi help" for the list of commands.
+// "studentapi --help" (or "help") for the list of commands, and
+// "studentapi help <command>" for one command's flags.
 package main
 
 import (
