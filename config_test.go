@@ -235,6 +235,11 @@ http:
 			want: func(c *Config) {},
 		},
 		{
+			name: "env text that YAML would read otherwise",
+			env:  map[string]string{"STUDENTAPI_DATABASE_PATH": "null", "STUDENTAPI_LOG_FLUSH_INTERVAL": "0", "STUDENTAPI_ADDR": ":8000"},
+			want: func(c *Config) { c.Database.Path, c.LogFlushInterval, c.Addr = "null", 0, ":8000" },
+		},
+		{
 			name: "keyword as one word",
 			file: "auth:\n  keyword: Bearer\n",
 			want: func(c *Config) { c.Auth.Keywords = Words{"Bearer"} },

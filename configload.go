@@ -77,6 +77,8 @@ type configSchema struct {
 	sections map[string][]string // the names directly under each section; "" is the top level
 }
 
+// configKeys reads Config's schema. A key whose default is text (a string,
+// a duration, a rate) is read as text: "0" is a duration, "8000" a string.
 func configKeys() configSchema {
 	var root yaml.Node
 	if err := root.Encode(DefaultConfig()); err != nil {
@@ -198,6 +200,9 @@ func (s configSchema) applyEnv(cfg *Config, environ []string) error {
 			continue // empty is unset
 		}
 		n := &yaml.Node{Kind: yaml.ScalarNode, Value: val}
+		if key.text {
+			n.Tag = "!!str" // "null" is a string here, not "unset"
+		}
 		if key.list {
 			n = &yaml.Node{Kind: yaml.SequenceNode}
 			for item := range strings.SplitSeq(val, ",") {
@@ -254,8 +259,10 @@ func (k configKey) set(cfg *Config, n *yaml.Node) error {
 // !!str `lots` into int64") as what the key wants; the caller adds the key
 // and the line.
 func (k configKey) explain(n *yaml.Node, err *yaml.TypeError) error {
-	msg := err.Errors[0]
-	into := msg[strings.LastIndex(msg, " into ")+len(" into "):]
+	msg, into := err.Errors[0], "" // into: the Go type it wanted
+	if i := strings.LastIndex(msg, " into "); i >= 0 {
+		into = msg[i+len(" into "):]
+	}
 	switch {
 	case k.list && n.Kind != yaml.SequenceNode:
 		return fmt.Errorf(`expected a list, got %s; write [] or one "- item" per line`, yamlKindName(n))
