@@ -1096,3 +1096,15 @@ func TestCommandEnvListed(t *testing.T) {
 		}
 	}
 }
+
+// A misspelt STUDENTAPI_ variable stops a command before it opens the
+// database. (Here, not in cli_test.go: TestCommandEnvListed reads that file.)
+func TestMisspeltEnvStopsCommand(t *testing.T) {
+	c := newSQLiteCLI(t)
+	c.env["STUDENTAPI_AUTH_BCRYPT_COTS"] = "4"
+	_, _, err := c.run(t, "", "migrate")
+	checkExit(t, err, 1, `unknown environment variable "STUDENTAPI_AUTH_BCRYPT_COTS"; did you mean "STUDENTAPI_AUTH_BCRYPT_COST"?`)
+	if _, err := os.Stat(c.env["STUDENTAPI_DATABASE_PATH"]); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("database file exists after a config error (stat error %v)", err)
+	}
+}
