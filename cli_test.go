@@ -75,7 +75,14 @@ func (c *testCLI) database() string {
 	return models.Source{Driver: c.db.Driver, Path: c.db.Path, DSN: c.db.DSN}.String()
 }
 
+// withDatabase is s with c.database() for each $DB: every command that
+// writes names the database in its last line.
+func (c *testCLI) withDatabase(s string) string { return strings.ReplaceAll(s, "$DB", c.database()) }
+
 func (c *testCLI) getenv(key string) string { return c.env[key] }
+
+// environ lists c.env as os.Environ does.
+func (c *testCLI) environ() []string { return configTestEnv(c.env) }
 
 // args appends --config, which every command reads after its positional arguments.
 func (c *testCLI) args(args ...string) []string {
@@ -86,7 +93,7 @@ func (c *testCLI) args(args ...string) []string {
 func (c *testCLI) run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), c.args(args...), c.getenv, strings.NewReader(stdin), &out, &errOut)
+	err = run(context.Background(), c.args(args...), c.getenv, c.environ, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -112,7 +119,7 @@ func (c *testCLI) createUser(t *testing.T, command, username, password string) {
 // look at what they wrote.
 func (c *testCLI) openDB(t *testing.T) *models.DB {
 	t.Helper()
-	cfg, err := LoadConfig(c.config, true, c.getenv)
+	cfg, err := LoadConfig(c.config, true, c.environ())
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}
@@ -227,17 +234,17 @@ func TestCreateUserNoInput(t *testing.T) {
 		wantOut                  string
 		username, email, options string
 	}{
-		{"createsuperuser", true, "Superuser \"admin\" created successfully.\n", "admin", "admin@example.com", "--noinput"},
-		{"createuser", false, "User \"alice\" created successfully.\n", "alice", "alice@example.com", "--noinput"},
-		{"createuser", false, "User \"bob\" created successfully.\n", "bob", "", "--no-input"},
+		{"createsuperuser", true, "Superuser \"admin\" created successfully (database $DB).\n", "admin", "admin@example.com", "--noinput"},
+		{"createuser", false, "User \"alice\" created successfully (database $DB).\n", "alice", "alice@example.com", "--noinput"},
+		{"createuser", false, "User \"bob\" created successfully (database $DB).\n", "bob", "", "--no-input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.command+" "+tt.username, func(t *testing.T) {
 			c := newTestCLI(t)
 			c.env[passwordEnv] = "s3cret pass"
 			got := c.mustRun(t, "", tt.command, tt.options, "--username", tt.username, "--email", tt.email)
-			if got != tt.wantOut {
-				t.Errorf("stdout = %q, want %q", got, tt.wantOut)
+			if want := c.withDatabase(tt.wantOut); got != want {
+				t.Errorf("stdout = %q, want %q", got, want)
 			}
 
 			db := c.openDB(t)
@@ -392,7 +399,7 @@ func TestCreateUserNormalizesUsername(t *testing.T) {
 	c := newTestCLI(t)
 	c.env[passwordEnv] = "pw"
 	out := c.mustRun(t, "", "createuser", "--noinput", "--username", "\uff42ob")
-	if want := "User \"bob\" created successfully.\n"; out != want {
+	if want := c.withDatabase("User \"bob\" created successfully (database $DB).\n"); out != want {
 		t.Errorf("stdout = %q, want %q", out, want)
 	}
 	mustUser(t, c.openDB(t), "bob")
@@ -410,29 +417,29 @@ func TestCreateSuperuserInteractive(t *testing.T) {
 			name:      "every answer from stdin",
 			args:      []string{"createsuperuser"},
 			stdin:     "alice\nalice@example.com\npw\npw\n",
-			wantOut:   "Username: Email address: Password: Password (again): Superuser \"alice\" created successfully.\n",
+			wantOut:   "Username: Email address: Password: Password (again): Superuser \"alice\" created successfully (database $DB).\n",
 			wantEmail: "alice@example.com",
 		},
 		{
 			name:      "username and email from flags",
 			args:      []string{"createsuperuser", "--username", "alice", "--email", "a@example.com"},
 			stdin:     "pw\npw\n",
-			wantOut:   "Password: Password (again): Superuser \"alice\" created successfully.\n",
+			wantOut:   "Password: Password (again): Superuser \"alice\" created successfully (database $DB).\n",
 			wantEmail: "a@example.com",
 		},
 		{
 			name:      "CRLF line ends and no final newline",
 			args:      []string{"createsuperuser"},
 			stdin:     "alice\r\n\r\npw\r\npw",
-			wantOut:   "Username: Email address: Password: Password (again): Superuser \"alice\" created successfully.\n",
+			wantOut:   "Username: Email address: Password: Password (again): Superuser \"alice\" created successfully (database $DB).\n",
 			wantEmail: "",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestCLI(t)
-			if got := c.mustRun(t, tt.stdin, tt.args...); got != tt.wantOut {
-				t.Errorf("stdout = %q, want %q", got, tt.wantOut)
+			if got, want := c.mustRun(t, tt.stdin, tt.args...), c.withDatabase(tt.wantOut); got != want {
+				t.Errorf("stdout = %q, want %q", got, want)
 			}
 			db := c.openDB(t)
 			u := mustUser(t, db, "alice")
@@ -476,7 +483,7 @@ func TestCreateSuperuserInteractiveErrors(t *testing.T) {
 	}
 }
 
-var generatedToken = regexp.MustCompile(`^Generated token ([0-9a-f]{40}) for user alice\n$`)
+var generatedToken = regexp.MustCompile(`^Generated token ([0-9a-f]{40}) for user alice \(database (.+)\)\n$`)
 
 // createToken runs drf_create_token with args and returns the key it printed.
 func createToken(t *testing.T, c *testCLI, args ...string) string {
@@ -485,6 +492,9 @@ func createToken(t *testing.T, c *testCLI, args ...string) string {
 	m := generatedToken.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("drf_create_token %q printed %q, want it to match %s", args, out, generatedToken)
+	}
+	if m[2] != c.database() {
+		t.Errorf("drf_create_token %q names database %q, want %q", args, m[2], c.database())
 	}
 	return m[1]
 }
@@ -607,13 +617,13 @@ func TestChangePassword(t *testing.T) {
 			name:    "interactive",
 			args:    []string{"changepassword", "alice"},
 			stdin:   "new pw\nnew pw\n",
-			wantOut: "Changing password for user \"alice\"\nPassword: Password (again): Password changed successfully for user \"alice\"\n",
+			wantOut: "Changing password for user \"alice\"\nPassword: Password (again): Password changed successfully for user \"alice\" (database $DB)\n",
 		},
 		{
 			name:     "noinput",
 			args:     []string{"changepassword", "--noinput", "alice"},
 			password: "new pw",
-			wantOut:  "Password changed successfully for user \"alice\"\n",
+			wantOut:  "Password changed successfully for user \"alice\" (database $DB)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -625,8 +635,8 @@ func TestChangePassword(t *testing.T) {
 			if tt.password != "" {
 				c.env[passwordEnv] = tt.password
 			}
-			if got := c.mustRun(t, tt.stdin, tt.args...); got != tt.wantOut {
-				t.Errorf("stdout = %q, want %q", got, tt.wantOut)
+			if got, want := c.mustRun(t, tt.stdin, tt.args...), c.withDatabase(tt.wantOut); got != want {
+				t.Errorf("stdout = %q, want %q", got, want)
 			}
 			u := mustUser(t, db, "alice")
 			checkPassword(t, u, "new pw", true)
@@ -687,7 +697,7 @@ func TestChangePasswordRacingDeactivation(t *testing.T) {
 	c.createUser(t, "createuser", "alice", "old pw")
 	stdin := &readHook{r: strings.NewReader("new pw\nnew pw\n"), fn: func() { c.mustRun(t, "", "deactivate", "alice") }}
 	var out bytes.Buffer
-	if err := run(context.Background(), c.args("changepassword", "alice"), c.getenv, stdin, &out, io.Discard); err != nil {
+	if err := run(context.Background(), c.args("changepassword", "alice"), c.getenv, c.environ, stdin, &out, io.Discard); err != nil {
 		t.Fatalf("changepassword: %v", err)
 	}
 	u := mustUser(t, c.openDB(t), "alice")
@@ -752,13 +762,13 @@ func TestActivateDeactivate(t *testing.T) {
 		wantActive       bool
 		wantAuthErr      error
 	}{
-		{"deactivate", "User \"alice\" deactivated.\n", false, auth.ErrInactive},
-		{"deactivate", "User \"alice\" deactivated.\n", false, auth.ErrInactive},
-		{"activate", "User \"alice\" activated.\n", true, nil},
+		{"deactivate", "User \"alice\" deactivated (database $DB).\n", false, auth.ErrInactive},
+		{"deactivate", "User \"alice\" deactivated (database $DB).\n", false, auth.ErrInactive},
+		{"activate", "User \"alice\" activated (database $DB).\n", true, nil},
 	}
 	for _, s := range steps {
-		if got := c.mustRun(t, "", s.command, "alice"); got != s.wantOut {
-			t.Errorf("%s: stdout = %q, want %q", s.command, got, s.wantOut)
+		if got, want := c.mustRun(t, "", s.command, "alice"), c.withDatabase(s.wantOut); got != want {
+			t.Errorf("%s: stdout = %q, want %q", s.command, got, want)
 		}
 		u := mustUser(t, db, "alice")
 		if u.IsActive != s.wantActive {
@@ -779,7 +789,7 @@ func TestDeleteUser(t *testing.T) {
 	aliceKey := mustToken(t, db, mustUser(t, db, "alice"))
 	bobKey := mustToken(t, db, mustUser(t, db, "bob"))
 
-	if got, want := c.mustRun(t, "", "deleteuser", "alice"), "User \"alice\" and its token deleted.\n"; got != want {
+	if got, want := c.mustRun(t, "", "deleteuser", "alice"), c.withDatabase("User \"alice\" and its token deleted (database $DB).\n"); got != want {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
 	checkNoUser(t, db, "alice")
@@ -817,9 +827,9 @@ func TestHelp(t *testing.T) {
 		}
 	}
 
-	t.Run("no command means serve", func(t *testing.T) {
+	t.Run("flags without a command are serve's", func(t *testing.T) {
 		var out bytes.Buffer
-		err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, strings.NewReader(""), &out, &bytes.Buffer{})
+		err := run(context.Background(), []string{"--no-migrate", "--help"}, func(string) string { return "" }, func() []string { return nil }, strings.NewReader(""), &out, &bytes.Buffer{})
 		if !errors.Is(err, errHelp) {
 			t.Fatalf("error = %v, want errHelp", err)
 		}
@@ -829,24 +839,54 @@ func TestHelp(t *testing.T) {
 	})
 }
 
+// --help, -h and help list the commands, each summary in one column.
 func TestHelpCommand(t *testing.T) {
-	var out, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, strings.NewReader(""), &out, &stderr); err != nil {
-		t.Fatalf("help: %v", err)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"help"}} {
+		t.Run(args[0], func(t *testing.T) {
+			var out, stderr bytes.Buffer
+			err := run(context.Background(), args, func(string) string { return "" }, func() []string { return nil }, strings.NewReader(""), &out, &stderr)
+			checkExit(t, err, 0, "")
+			lines := strings.Split(out.String(), "\n")
+			column := -1
+			for _, cmd := range commands() {
+				i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), cmd.name+" ") })
+				if i < 0 {
+					t.Errorf("%s does not list %s:\n%s", args[0], cmd.name, out.String())
+					continue
+				}
+				at := strings.Index(lines[i], cmd.summary)
+				switch {
+				case at < 0:
+					t.Errorf("help line %q does not carry the summary %q", lines[i], cmd.summary)
+				case column < 0:
+					column = at
+				case at != column:
+					t.Errorf("help line %q: summary at column %d, want %d as the line above", lines[i], at, column)
+				}
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("stderr = %q, want nothing", stderr.String())
+			}
+		})
 	}
-	lines := strings.Split(out.String(), "\n")
+}
+
+// help CMD is CMD --help.
+func TestHelpForCommand(t *testing.T) {
 	for _, cmd := range commands() {
-		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), cmd.name+" ") })
-		if i < 0 {
-			t.Errorf("help does not list %s:\n%s", cmd.name, out.String())
-			continue
+		var out, stderr bytes.Buffer
+		err := run(context.Background(), []string{"help", cmd.name}, func(string) string { return "" }, func() []string { return nil }, strings.NewReader(""), &out, &stderr)
+		checkExit(t, err, 0, "")
+		if want := "usage: studentapi " + cmd.name + " [flags]"; !strings.HasPrefix(out.String(), want) {
+			t.Errorf("help %s: stdout = %q, want it to start with %q", cmd.name, out.String(), want)
 		}
-		if !strings.Contains(lines[i], cmd.summary) {
-			t.Errorf("help line %q does not carry the summary %q", lines[i], cmd.summary)
+		if stderr.Len() != 0 {
+			t.Errorf("help %s: stderr = %q, want nothing", cmd.name, stderr.String())
 		}
 	}
-	if stderr.Len() != 0 {
-		t.Errorf("stderr = %q, want nothing", stderr.String())
+	for _, args := range [][]string{{"help", "nosuch"}, {"help", "serve", "migrate"}} {
+		err := run(context.Background(), args, func(string) string { return "" }, func() []string { return nil }, strings.NewReader(""), io.Discard, io.Discard)
+		checkExit(t, err, 2, "")
 	}
 }
 
@@ -869,7 +909,7 @@ func TestUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestCLI(t)
 			var out, stderr bytes.Buffer
-			err := run(context.Background(), tt.args, c.getenv, strings.NewReader(""), &out, &stderr)
+			err := run(context.Background(), tt.args, c.getenv, c.environ, strings.NewReader(""), &out, &stderr)
 			checkExit(t, err, tt.wantCode, tt.wantMsg)
 			if !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.wantStderr)
@@ -885,7 +925,7 @@ func TestConfigFlag(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
 		c := newSQLiteCLI(t)
 		var stdout bytes.Buffer
-		err := run(context.Background(), []string{"migrate", "--config", "/nonexistent.yaml"}, c.getenv, strings.NewReader(""), &stdout, &bytes.Buffer{})
+		err := run(context.Background(), []string{"migrate", "--config", "/nonexistent.yaml"}, c.getenv, c.environ, strings.NewReader(""), &stdout, &bytes.Buffer{})
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("error = %v, want one wrapping fs.ErrNotExist", err)
 		}
@@ -940,10 +980,10 @@ func TestConfigFlagDefaultName(t *testing.T) {
 	c := newTestCLI(t)
 	t.Chdir(t.TempDir())
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"migrate"}, c.getenv, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
+	if err := run(context.Background(), []string{"migrate"}, c.getenv, c.environ, strings.NewReader(""), &out, &bytes.Buffer{}); err != nil {
 		t.Errorf("migrate without config.yaml: %v", err)
 	}
-	err := run(context.Background(), []string{"migrate", "--config", "config.yaml"}, c.getenv, strings.NewReader(""), &out, &bytes.Buffer{})
+	err := run(context.Background(), []string{"migrate", "--config", "config.yaml"}, c.getenv, c.environ, strings.NewReader(""), &out, &bytes.Buffer{})
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("migrate --config config.yaml without the file: error = %v, want one wrapping fs.ErrNotExist", err)
 	}

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"studentapi/auth"
 	"studentapi/internal/logbuf"
@@ -25,12 +27,14 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// env is what every command gets from run.
+// env is what every command gets from run: the process's environment (or a
+// test's), read one variable at a time or listed whole.
 type env struct {
-	getenv func(string) string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	getenv  func(string) string
+	environ func() []string // "KEY=value" lines, as os.Environ
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // command is one subcommand: its flags are defined by setup on a fresh FlagSet,
@@ -64,15 +68,26 @@ func commands() []command {
 }
 
 // run is the whole program: main only supplies the process's environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, environ func() []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}
 	name := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) == 0:
+	case args[0] == "--help" || args[0] == "-help" || args[0] == "-h":
+		printCommands(stdout)
+		return errHelp
+	case !strings.HasPrefix(args[0], "-"):
 		name, args = args[0], args[1:]
 	}
 	if name == "help" {
-		printCommands(stdout)
-		return nil
+		switch len(args) {
+		case 0:
+			printCommands(stdout)
+			return nil
+		case 1:
+			return run(ctx, []string{args[0], "--help"}, getenv, environ, stdin, stdout, stderr)
+		}
+		return usagef("help: want at most one command, got %d", len(args))
 	}
 	for _, cmd := range commands() {
 		if cmd.name != name {
@@ -123,12 +138,17 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// printCommands is the answer to --help, -h and help: every command with its
+// summary, in two aligned columns.
 func printCommands(w io.Writer) {
-	fmt.Fprintln(w, "usage: studentapi <command> [flags] [arguments]")
-	fmt.Fprintln(w, "\ncommands (each takes --help and --config path):")
+	fmt.Fprint(w, "usage: studentapi [command] [flags] [arguments]\n\n"+
+		"With no command, studentapi serves. Every command takes --config path and\n"+
+		"--help; \"studentapi help <command>\" shows a command's flags.\n\ncommands:\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-17s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
+	tw.Flush()
 }
 
 // exactArgs checks the number of positional arguments.
@@ -139,9 +159,10 @@ func exactArgs(cmd string, args []string, names ...string) error {
 	return nil
 }
 
-// load reads the config file named by --config (or the default one).
-func (f *configFlags) load(getenv func(string) string) (Config, error) {
-	return LoadConfig(f.path, f.explicit, getenv)
+// load reads the config file named by --config (or the default one) and the
+// environment.
+func (f *configFlags) load(e env) (Config, error) {
+	return LoadConfig(f.path, f.explicit, e.environ())
 }
 
 // newLogger writes text lines at the configured level, held briefly by w.
@@ -196,15 +217,32 @@ func dbSource(cfg Config) models.Source {
 	}
 }
 
-// authOptions are the token expiry settings, for serve and for the commands
-// that hand out tokens alike.
-func authOptions(cfg Config) auth.Options {
-	return auth.Options{TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh}
+// databaseName names cfg's database in the line a command prints when it
+// is done: the SQLite file as an absolute path, since a relative one is
+// another file in another directory, or the DSN without its password.
+func databaseName(cfg Config) string {
+	src := dbSource(cfg)
+	if src.Driver != models.DriverPostgres {
+		if abs, err := filepath.Abs(src.Path); err == nil {
+			src.Path = abs
+		}
+	}
+	return src.String()
+}
+
+// newAuthenticator reads tokens after the configured keywords and expires
+// them as configured, for serve and for the commands that hand out tokens
+// alike.
+func newAuthenticator(cfg Config, db *models.DB) *auth.Authenticator {
+	kw := cfg.Auth.Keywords // Validate has checked there is one
+	return auth.New(db, kw[0], cfg.Auth.BcryptCost, auth.Options{
+		TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh, ExtraKeywords: kw[1:],
+	})
 }
 
 // withDB loads the config, opens and migrates the database, runs fn, and closes it.
 func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db *models.DB) error) error {
-	cfg, err := cf.load(e.getenv)
+	cfg, err := cf.load(e)
 	if err != nil {
 		return err
 	}

@@ -3,26 +3,26 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"net/netip"
-	"os"
-	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/bcrypt"
 
+	"studentapi/auth"
 	"studentapi/internal/hosts"
+	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
+	"studentapi/models"
 )
 
 // Config is the whole service configuration. The yaml tags are the keys of
-// config.yaml; every key can also be set from the environment as
-// STUDENTAPI_ followed by the dotted key in upper case with dots as
-// underscores (auth.bcrypt_cost is STUDENTAPI_AUTH_BCRYPT_COST).
+// config.yaml, and the only list of them: every key can also be set from the
+// environment as STUDENTAPI_ followed by the dotted key in upper case with
+// dots as underscores (auth.bcrypt_cost is STUDENTAPI_AUTH_BCRYPT_COST), and
+// any other STUDENTAPI_ variable but those of commandEnv is an error.
 type Config struct {
 	Addr       string `yaml:"addr"`       // listen address, host:port
 	Production bool   `yaml:"production"` // production mode
@@ -61,14 +61,15 @@ type APIConfig struct {
 	Throttle           ThrottleConfig `yaml:"throttle"`
 }
 
-// ThrottleConfig holds DRF rates ("100/hour"); empty turns a throttle off.
+// ThrottleConfig holds DRF rates ("100/hour"), parsed as they are read; an
+// empty one (the zero Rate) turns a throttle off.
 type ThrottleConfig struct {
-	Anon     string `yaml:"anon"`     // per client IP, for anonymous requests
-	User     string `yaml:"user"`     // per user, for authenticated requests
-	GetToken string `yaml:"gettoken"` // per client IP, on POST /gettoken/
+	Anon     throttle.Rate `yaml:"anon"`     // per client IP, for anonymous requests
+	User     throttle.Rate `yaml:"user"`     // per user, for authenticated requests
+	GetToken throttle.Rate `yaml:"gettoken"` // per client IP, on POST /gettoken/
 	// Per username on POST /gettoken/, whatever the client's IP: every rate
 	// applies.
-	GetTokenUsername []string `yaml:"gettoken_username"`
+	GetTokenUsername []throttle.Rate `yaml:"gettoken_username"`
 	// Store keeps the counts: "memory" (per process) or "database" (shared by
 	// every instance on the database).
 	Store string `yaml:"store"`
@@ -112,7 +113,9 @@ type SQLiteConfig struct {
 
 // AuthConfig configures token authentication and password hashing.
 type AuthConfig struct {
-	Keyword                 string        `yaml:"keyword"`                     // Authorization scheme, e.g. "Token"
+	// Keywords are the Authorization schemes a key may follow ("Token",
+	// "Bearer"); the first is the challenge in WWW-Authenticate.
+	Keywords                Words         `yaml:"keyword"`
 	CreateTokenOnUserCreate bool          `yaml:"create_token_on_user_create"` // give every new user a token
 	BcryptCost              int           `yaml:"bcrypt_cost"`                 // bcrypt work factor
 	SecretKey               string        `yaml:"secret_key"`                  // token digests and seals derive from it; empty: <database.path>.secret in development
@@ -143,15 +146,18 @@ type HTTPConfig struct {
 	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
-// The bcrypt work factors golang.org/x/crypto/bcrypt accepts (MinCost, MaxCost),
-// repeated here so that config parsing does not depend on the hashing package.
-const (
-	configMinBcryptCost = 4
-	configMaxBcryptCost = 31
-)
+// Words is a list that YAML may also give as a single word (keyword: Token
+// is keyword: [Token]).
+type Words []string
 
-// configMinSecretKeyLen repeats auth.MinSecretLen, for the same reason.
-const configMinSecretKeyLen = 32
+// UnmarshalYAML reads one word or a list of them.
+func (w *Words) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*w = Words{n.Value}
+		return nil
+	}
+	return n.Decode((*[]string)(w))
+}
 
 // configMinSecretKeyDistinct is the fewest distinct bytes a secret key may
 // hold. Random hex holds about 16, random base64 more; a key below it is a
@@ -179,13 +185,11 @@ func weakSecretKey(key []byte) string {
 	return ""
 }
 
-// configEnvPrefix starts the environment variable of every config key.
-const configEnvPrefix = "STUDENTAPI_"
-
 // DefaultConfig returns the configuration used for every key that neither the
-// config file nor the environment sets. The committed config.yaml spells out
-// the same values; a test keeps the two equal.
+// config file nor the environment sets. The committed config.yaml and the
+// README's table spell out the same values; a test keeps the three equal.
 func DefaultConfig() Config {
+	pool := models.DefaultPool
 	return Config{
 		Addr:             "127.0.0.1:8000",
 		Production:       false,
@@ -195,12 +199,12 @@ func DefaultConfig() Config {
 			Driver:         "sqlite",
 			Path:           "studentapi.db",
 			MigrateOnStart: true,
-			Pool:           PoolConfig{MaxOpen: 8, MaxIdle: 8, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute},
+			Pool:           PoolConfig{MaxOpen: pool.MaxOpen, MaxIdle: pool.MaxIdle, MaxLifetime: pool.MaxLifetime, MaxIdleTime: pool.MaxIdleTime},
 			SQLite:         SQLiteConfig{Synchronous: "full"},
 			QueryTimeout:   5 * time.Second,
 		},
 		Auth: AuthConfig{
-			Keyword:                 "Token",
+			Keywords:                Words{"Token"},
 			CreateTokenOnUserCreate: true,
 			BcryptCost:              12,
 		},
@@ -214,8 +218,8 @@ func DefaultConfig() Config {
 		},
 		API: APIConfig{
 			Throttle: ThrottleConfig{
-				GetToken:           "5/minute",
-				GetTokenUsername:   []string{"5/minute", "100/hour"},
+				GetToken:           throttle.Rate{N: 5, Per: time.Minute},
+				GetTokenUsername:   []throttle.Rate{{N: 5, Per: time.Minute}, {N: 100, Per: time.Hour}},
 				Store:              "memory",
 				MemoryMaxEntries:   throttle.DefaultMaxEntries,
 				TrustedLoginWindow: 30 * 24 * time.Hour,
@@ -224,36 +228,6 @@ func DefaultConfig() Config {
 		Admin:   AdminConfig{SessionTTL: 14 * 24 * time.Hour},
 		Runtime: RuntimeConfig{GOGC: 150},
 	}
-}
-
-// LoadConfig starts from DefaultConfig, applies the YAML file at path, then the
-// STUDENTAPI_* variables that getenv returns non-empty, and validates the
-// result. A missing file means defaults unless explicit is true, i.e. the user
-// named the file; then it is an error. Command-line flags come last and are the
-// caller's to apply: call Validate again after applying them.
-func LoadConfig(path string, explicit bool, getenv func(string) string) (Config, error) {
-	cfg := DefaultConfig()
-	settings := configSettings()
-
-	data, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := applyConfigFile(&cfg, settings, path, data); err != nil {
-			return Config{}, err
-		}
-	case errors.Is(err, fs.ErrNotExist) && !explicit:
-		// The default config.yaml is optional: defaults and environment suffice.
-	default:
-		return Config{}, fmt.Errorf("read config file: %w", err)
-	}
-
-	if err := applyConfigEnv(&cfg, settings, getenv); err != nil {
-		return Config{}, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, fmt.Errorf("invalid configuration: %w", err)
-	}
-	return cfg, nil
 }
 
 // TLSEnabled reports whether the server should serve HTTPS.
@@ -306,7 +280,7 @@ func (c Config) Validate() error {
 		// Every instance must derive the same keys, so the secret cannot be a
 		// file generated beside a database that is not on this machine.
 		if c.Auth.SecretKey == "" {
-			bad("auth.secret_key: must be set with driver postgres, the same on every instance; set STUDENTAPI_AUTH_SECRET_KEY to at least %d random bytes, e.g. the output of `openssl rand -hex 32`", configMinSecretKeyLen)
+			bad("auth.secret_key: must be set with driver postgres, the same on every instance; set STUDENTAPI_AUTH_SECRET_KEY to at least %d random bytes, e.g. the output of `openssl rand -hex 32`", auth.MinSecretLen)
 		}
 	default:
 		bad("database.driver: unsupported %q (supported: sqlite, postgres)", c.Database.Driver)
@@ -331,19 +305,24 @@ func (c Config) Validate() error {
 		bad(`database.sqlite.synchronous: unsupported %q; use "full" (answered writes survive a power cut) or "normal" (they survive a crash of the process)`, c.Database.SQLite.Synchronous)
 	}
 
-	if !validAuthKeyword(c.Auth.Keyword) {
-		bad("auth.keyword: %q is not a single HTTP auth scheme word (ASCII letters, digits and !#$%%&'*+-.^_`|~, no spaces); use e.g. \"Token\" or \"Bearer\"", c.Auth.Keyword)
+	if len(c.Auth.Keywords) == 0 {
+		bad(`auth.keyword: names no scheme; use e.g. Token, or [Token, Bearer] to read both`)
 	}
-	if c.Auth.BcryptCost < configMinBcryptCost || c.Auth.BcryptCost > configMaxBcryptCost {
+	for _, k := range c.Auth.Keywords {
+		if !validAuthKeyword(k) {
+			bad("auth.keyword: %q is not a single HTTP auth scheme word (ASCII letters, digits and !#$%%&'*+-.^_`|~, no spaces); use e.g. \"Token\", or [Token, Bearer] to read both", k)
+		}
+	}
+	if c.Auth.BcryptCost < bcrypt.MinCost || c.Auth.BcryptCost > bcrypt.MaxCost {
 		bad("auth.bcrypt_cost: %d is out of range; use %d to %d (12 in production)",
-			c.Auth.BcryptCost, configMinBcryptCost, configMaxBcryptCost)
+			c.Auth.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
 	// Never echo the secret itself: this message goes to logs and terminals.
 	switch n := len(c.Auth.SecretKey); {
 	case n == 0 && c.Production:
-		bad("auth.secret_key: must be set in production; set STUDENTAPI_AUTH_SECRET_KEY to at least %d random bytes, e.g. the output of `openssl rand -hex 32`", configMinSecretKeyLen)
-	case n > 0 && n < configMinSecretKeyLen:
-		bad("auth.secret_key: is %d bytes, too short to protect tokens; use at least %d, e.g. the output of `openssl rand -hex 32`", n, configMinSecretKeyLen)
+		bad("auth.secret_key: must be set in production; set STUDENTAPI_AUTH_SECRET_KEY to at least %d random bytes, e.g. the output of `openssl rand -hex 32`", auth.MinSecretLen)
+	case n > 0 && n < auth.MinSecretLen:
+		bad("auth.secret_key: is %d bytes, too short to protect tokens; use at least %d, e.g. the output of `openssl rand -hex 32`", n, auth.MinSecretLen)
 	case n > 0 && weakSecretKey([]byte(c.Auth.SecretKey)) != "":
 		bad("auth.secret_key: %s, too predictable to protect tokens; use random bytes, e.g. the output of `openssl rand -hex 32`", weakSecretKey([]byte(c.Auth.SecretKey)))
 	}
@@ -382,13 +361,9 @@ func (c Config) Validate() error {
 		}
 	}
 	for _, p := range c.HTTP.TrustedProxies {
-		if _, err := netip.ParseAddr(p); err == nil {
-			continue
+		if _, err := proxies.Parse([]string{p}); err != nil {
+			bad(`http.trusted_proxies: %q is not an IP address or CIDR; use e.g. "10.0.0.1" or "10.0.0.0/8"`, p)
 		}
-		if _, err := netip.ParsePrefix(p); err == nil {
-			continue
-		}
-		bad(`http.trusted_proxies: %q is not an IP address or CIDR; use e.g. "10.0.0.1" or "10.0.0.0/8"`, p)
 	}
 	// Without the list, links and redirects would name whatever host a client
 	// sent; in development the loopback names stand in for it.
@@ -402,7 +377,7 @@ func (c Config) Validate() error {
 	// Token auth sends bearer secrets: production serves them over TLS, its own
 	// or a trusted proxy's, or only to this machine.
 	if host, _, err := net.SplitHostPort(c.Addr); err == nil && c.Production && !c.TLSEnabled() &&
-		len(c.HTTP.TrustedProxies) == 0 && !loopbackHost(host) {
+		len(c.HTTP.TrustedProxies) == 0 && !hosts.Loopback(host) {
 		bad("production: refusing plain HTTP on %s; set tls.cert_file and tls.key_file, listen on a loopback address, or set http.trusted_proxies to the proxy that terminates TLS", c.Addr)
 	}
 
@@ -418,19 +393,10 @@ func (c Config) Validate() error {
 	if c.API.MaxPageSize < 0 {
 		bad("api.max_page_size: must be 0 (no cap) or more, got %d", c.API.MaxPageSize)
 	}
-	for _, r := range []struct{ key, rate string }{
-		{"api.throttle.anon", c.API.Throttle.Anon},
-		{"api.throttle.user", c.API.Throttle.User},
-		{"api.throttle.gettoken", c.API.Throttle.GetToken},
-	} {
-		if _, err := throttle.ParseRate(r.rate); err != nil {
-			bad(`%s: %w; use e.g. "100/hour", or "" for no throttle`, r.key, err)
-		}
-	}
-	for _, rate := range c.API.Throttle.GetTokenUsername {
-		if r, err := throttle.ParseRate(rate); err != nil || r.Off() {
-			bad(`api.throttle.gettoken_username: bad rate %q; use a list such as ["5/minute", "100/hour"], or [] for none`, rate)
-		}
+	// The rates parsed as they were read; only an empty one in the list,
+	// which would throttle nothing, is left to refuse.
+	if slices.ContainsFunc(c.API.Throttle.GetTokenUsername, throttle.Rate.Off) {
+		bad(`api.throttle.gettoken_username: holds an empty rate; use a list such as ["5/minute", "100/hour"], or [] for none`)
 	}
 	if !slices.Contains([]string{"memory", "database"}, c.API.Throttle.Store) {
 		bad(`api.throttle.store: unsupported %q; use "memory" (each process counts on its own) or "database" (every instance counts together)`, c.API.Throttle.Store)
@@ -462,284 +428,4 @@ func validAuthKeyword(s string) bool {
 		}
 	}
 	return true
-}
-
-// configSetting is one leaf key of Config: its names in config.yaml and in the
-// environment, and where it lives in the struct.
-type configSetting struct {
-	key   string // dotted YAML key, e.g. "auth.bcrypt_cost"
-	env   string // environment variable, e.g. "STUDENTAPI_AUTH_BCRYPT_COST"
-	index []int  // reflect field index path from Config
-}
-
-// configSettings walks Config's yaml tags once; the file decoder and the
-// environment overrides both use the result, so a new field needs no second list.
-func configSettings() []configSetting {
-	var out []configSetting
-	var walk func(t reflect.Type, prefix string, index []int)
-	walk = func(t reflect.Type, prefix string, index []int) {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = strings.ToLower(f.Name)
-			}
-			key := joinConfigKey(prefix, name)
-			idx := append(slices.Clone(index), i)
-			if f.Type.Kind() == reflect.Struct {
-				walk(f.Type, key, idx)
-				continue
-			}
-			out = append(out, configSetting{key: key, env: configEnvName(key), index: idx})
-		}
-	}
-	walk(reflect.TypeFor[Config](), "", nil)
-	return out
-}
-
-// configEnvName is the environment variable for a dotted key.
-func configEnvName(key string) string {
-	return configEnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-}
-
-func joinConfigKey(prefix, name string) string {
-	if prefix == "" {
-		return name
-	}
-	return prefix + "." + name
-}
-
-// applyConfigEnv sets every key whose variable getenv returns non-empty. Other
-// STUDENTAPI_* variables (e.g. STUDENTAPI_PASSWORD for the CLI) are not looked at.
-func applyConfigEnv(cfg *Config, settings []configSetting, getenv func(string) string) error {
-	if getenv == nil {
-		return nil
-	}
-	root := reflect.ValueOf(cfg).Elem()
-	for _, s := range settings {
-		val := getenv(s.env)
-		if val == "" {
-			continue
-		}
-		field := root.FieldByIndex(s.index)
-		var err error
-		if field.Kind() == reflect.Slice {
-			err = setConfigList(field, splitConfigList(val))
-		} else {
-			err = setConfigValue(field, val)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.env, err)
-		}
-	}
-	return nil
-}
-
-// splitConfigList splits a comma-separated environment value, dropping blanks.
-func splitConfigList(s string) []string {
-	var out []string
-	for item := range strings.SplitSeq(s, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
-}
-
-// setConfigValue parses s into a scalar field. The file and the environment
-// share it, so a value means the same thing wherever it is written.
-func setConfigValue(v reflect.Value, s string) error {
-	if v.Type() == reflect.TypeFor[time.Duration]() {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf(`invalid duration %q; use a Go duration such as "5s" or "2m"`, s)
-		}
-		v.SetInt(int64(d))
-		return nil
-	}
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(s)
-	case reflect.Bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return fmt.Errorf("invalid boolean %q; use true or false", s)
-		}
-		v.SetBool(b)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, err := strconv.ParseInt(s, 10, v.Type().Bits())
-		if errors.Is(err, strconv.ErrRange) {
-			return fmt.Errorf("integer %q is out of range", s)
-		}
-		if err != nil {
-			return fmt.Errorf("invalid integer %q", s)
-		}
-		v.SetInt(n)
-	default:
-		return fmt.Errorf("unsupported setting type %s", v.Type())
-	}
-	return nil
-}
-
-// setConfigList sets a list field; an empty list is stored as nil so that it
-// equals the default.
-func setConfigList(v reflect.Value, items []string) error {
-	if v.Type() != reflect.TypeFor[[]string]() {
-		return fmt.Errorf("unsupported setting type %s", v.Type())
-	}
-	if len(items) == 0 {
-		v.SetZero()
-		return nil
-	}
-	v.Set(reflect.ValueOf(items))
-	return nil
-}
-
-// configFile decodes a parsed config.yaml onto a Config, checking every key
-// against the settings so that a typo is an error rather than silently ignored.
-type configFile struct {
-	path     string
-	root     reflect.Value            // the Config being filled
-	leaves   map[string]configSetting // by dotted key
-	children map[string][]string      // valid names under each section; "" is the top level
-}
-
-func applyConfigFile(cfg *Config, settings []configSetting, path string, data []byte) error {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil // empty file
-	}
-
-	f := configFile{
-		path:     path,
-		root:     reflect.ValueOf(cfg).Elem(),
-		leaves:   make(map[string]configSetting, len(settings)),
-		children: make(map[string][]string),
-	}
-	for _, s := range settings {
-		f.leaves[s.key] = s
-		parent := ""
-		for name := range strings.SplitSeq(s.key, ".") {
-			if !slices.Contains(f.children[parent], name) {
-				f.children[parent] = append(f.children[parent], name)
-			}
-			parent = joinConfigKey(parent, name)
-		}
-	}
-	return f.mapping(doc.Content[0], "")
-}
-
-// mapping decodes the keys of section prefix ("" for the top level).
-func (f configFile) mapping(n *yaml.Node, prefix string) error {
-	n = resolveYAMLAlias(n)
-	if isYAMLNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		where := prefix
-		if where == "" {
-			where = "top level"
-		}
-		return fmt.Errorf("%s: %s: expected a mapping of keys, got %s (line %d)", f.path, where, yamlKindName(n), n.Line)
-	}
-
-	seen := make(map[string]bool, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		key := joinConfigKey(prefix, k.Value)
-		if seen[k.Value] {
-			return fmt.Errorf("%s: duplicate key %q (line %d); keep only one", f.path, key, k.Line)
-		}
-		seen[k.Value] = true
-
-		if s, ok := f.leaves[key]; ok {
-			if err := f.leaf(s, v); err != nil {
-				return fmt.Errorf("%s: %s: %w (line %d)", f.path, key, err, v.Line)
-			}
-			continue
-		}
-		if _, ok := f.children[key]; ok {
-			if err := f.mapping(v, key); err != nil {
-				return err
-			}
-			continue
-		}
-		where := "at the top level"
-		if prefix != "" {
-			where = "under " + prefix
-		}
-		return fmt.Errorf("%s: unknown key %q (line %d); valid keys %s: %s",
-			f.path, key, k.Line, where, strings.Join(f.children[prefix], ", "))
-	}
-	return nil
-}
-
-// leaf decodes one value. A null value (a key with nothing after the colon)
-// keeps the default, as an empty environment variable does.
-func (f configFile) leaf(s configSetting, n *yaml.Node) error {
-	n = resolveYAMLAlias(n)
-	if isYAMLNull(n) {
-		return nil
-	}
-	field := f.root.FieldByIndex(s.index)
-	if field.Kind() == reflect.Slice {
-		if n.Kind != yaml.SequenceNode {
-			return fmt.Errorf("expected a list, got %s; write [] or one \"- item\" per line", yamlKindName(n))
-		}
-		items := make([]string, 0, len(n.Content))
-		for _, item := range n.Content {
-			item = resolveYAMLAlias(item)
-			if item.Kind != yaml.ScalarNode {
-				return fmt.Errorf("list items must be single values, got %s", yamlKindName(item))
-			}
-			items = append(items, item.Value)
-		}
-		return setConfigList(field, items)
-	}
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("expected a single value, got %s", yamlKindName(n))
-	}
-	return setConfigValue(field, n.Value)
-}
-
-func resolveYAMLAlias(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-func isYAMLNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
-func yamlKindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("the value %q", n.Value)
-	default:
-		return "nothing"
-	}
-}
-
-// loopbackHost reports whether a listen host reaches only this machine.
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Unmap().IsLoopback()
 }

@@ -2,17 +2,20 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"studentapi/internal/throttle"
 )
 
 // writeTestConfig writes content to a config file in a fresh temp dir.
@@ -25,9 +28,13 @@ func writeTestConfig(t *testing.T, content string) string {
 	return path
 }
 
-// configTestEnv returns a getenv that reads from env.
-func configTestEnv(env map[string]string) func(string) string {
-	return func(key string) string { return env[key] }
+// configTestEnv lists env as os.Environ does.
+func configTestEnv(env map[string]string) []string {
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	return environ
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
@@ -105,7 +112,7 @@ http:
 				c.Database.Path = "/var/lib/studentapi/db.sqlite"
 				c.Database.MigrateOnStart = false
 				c.Database.SQLite.Synchronous = "normal"
-				c.Auth.Keyword = "Bearer"
+				c.Auth.Keywords = Words{"Bearer"}
 				c.Auth.CreateTokenOnUserCreate = false
 				c.Auth.BcryptCost = 4
 				c.Auth.SecretKey = "a file secret of thirty-two bytes or more"
@@ -140,13 +147,13 @@ http:
 				"STUDENTAPI_LOG_LEVEL":                        "warn",
 				"STUDENTAPI_DATABASE_DRIVER":                  "sqlite",
 				"STUDENTAPI_DATABASE_PATH":                    "env.db",
-				"STUDENTAPI_DATABASE_MIGRATE_ON_START":        "0",
+				"STUDENTAPI_DATABASE_MIGRATE_ON_START":        "false",
 				"STUDENTAPI_DATABASE_POOL_MAX_OPEN":           "20",
 				"STUDENTAPI_DATABASE_POOL_MAX_IDLE":           "10",
 				"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME":       "1h",
 				"STUDENTAPI_DATABASE_POOL_MAX_IDLE_TIME":      "1m",
 				"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS":      "normal",
-				"STUDENTAPI_AUTH_KEYWORD":                     "Key",
+				"STUDENTAPI_AUTH_KEYWORD":                     "Key, Bearer",
 				"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE": "false",
 				"STUDENTAPI_AUTH_BCRYPT_COST":                 "5",
 				"STUDENTAPI_AUTH_SECRET_KEY":                  "an env secret of thirty-two bytes or more",
@@ -171,7 +178,7 @@ http:
 				c.Database.MigrateOnStart = false
 				c.Database.Pool = PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: time.Hour, MaxIdleTime: time.Minute}
 				c.Database.SQLite.Synchronous = "normal"
-				c.Auth.Keyword = "Key"
+				c.Auth.Keywords = Words{"Key", "Bearer"}
 				c.Auth.CreateTokenOnUserCreate = false
 				c.Auth.BcryptCost = 5
 				c.Auth.SecretKey = "an env secret of thirty-two bytes or more"
@@ -215,12 +222,52 @@ http:
 			want: func(c *Config) { c.HTTP.TrustedProxies = nil },
 		},
 		{
-			name: "other STUDENTAPI variables are ignored",
+			name: "the commands' own STUDENTAPI variables are not keys",
 			env: map[string]string{
-				"STUDENTAPI_PASSWORD": "hunter2",
-				"STUDENTAPI_FOO":      "bar",
+				"STUDENTAPI_PASSWORD":          "hunter2",
+				"STUDENTAPI_TEST_BACKEND":      "sqlite",
+				"STUDENTAPI_TEST_POSTGRES_DSN": "postgres://u@db/x",
+				"STUDENTAPI_REQUIRE_POSTGRES":  "1",
+				"STUDENTAPI_REQUIRE_BROWSER":   "1",
+				"STUDENTAPI_SCREENSHOTS":       "/tmp/shots",
+				"OTHER_VARIABLE":               "x",
 			},
 			want: func(c *Config) {},
+		},
+		{
+			name: "env text that YAML would read otherwise",
+			env:  map[string]string{"STUDENTAPI_DATABASE_PATH": "null", "STUDENTAPI_LOG_FLUSH_INTERVAL": "0", "STUDENTAPI_ADDR": ":8000"},
+			want: func(c *Config) { c.Database.Path, c.LogFlushInterval, c.Addr = "null", 0, ":8000" },
+		},
+		{
+			name: "keyword as one word",
+			file: "auth:\n  keyword: Bearer\n",
+			want: func(c *Config) { c.Auth.Keywords = Words{"Bearer"} },
+		},
+		{
+			name: "keyword as a list",
+			file: "auth:\n  keyword: [Token, Bearer]\n",
+			want: func(c *Config) { c.Auth.Keywords = Words{"Token", "Bearer"} },
+		},
+		{
+			name: "zero duration",
+			file: "log_flush_interval: 0\n",
+			want: func(c *Config) { c.LogFlushInterval = 0 },
+		},
+		{
+			name: "rates",
+			file: "api:\n  throttle:\n    anon: 100/hour\n    gettoken_username: [10/min]\n",
+			env:  map[string]string{"STUDENTAPI_API_THROTTLE_USER": "1000/day"},
+			want: func(c *Config) {
+				c.API.Throttle.Anon = throttle.Rate{N: 100, Per: time.Hour}
+				c.API.Throttle.User = throttle.Rate{N: 1000, Per: 24 * time.Hour}
+				c.API.Throttle.GetTokenUsername = []throttle.Rate{{N: 10, Per: time.Minute}}
+			},
+		},
+		{
+			name: "empty list",
+			file: "api:\n  throttle:\n    gettoken_username: []\n",
+			want: func(c *Config) { c.API.Throttle.GetTokenUsername = nil },
 		},
 	}
 	for _, tt := range tests {
@@ -256,7 +303,17 @@ func TestLoadConfigErrors(t *testing.T) {
 		{
 			name:    "unknown nested key",
 			file:    "auth:\n  keywrod: Token\n",
-			wantErr: []string{`$FILE: unknown key "auth.keywrod"`, "line 2", "keyword, create_token_on_user_create, bcrypt_cost"},
+			wantErr: []string{`$FILE: unknown key "auth.keywrod" (line 2); did you mean "auth.keyword"? valid keys under auth: keyword, create_token_on_user_create, bcrypt_cost`},
+		},
+		{
+			name:    "unknown key far from any",
+			file:    "database:\n  pool:\n    colour: blue\n",
+			wantErr: []string{`$FILE: unknown key "database.pool.colour" (line 3); valid keys under database.pool: max_open, max_idle, max_lifetime, max_idle_time`},
+		},
+		{
+			name:    "unknown key in the wrong section",
+			file:    "http:\n  bcrypt_cost: 4\n",
+			wantErr: []string{`unknown key "http.bcrypt_cost" (line 2); did you mean "auth.bcrypt_cost"? valid keys under http: body_limit`},
 		},
 		{
 			name:    "key below a leaf",
@@ -281,7 +338,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{
 			name:    "wrong type integer",
 			file:    "http:\n  body_limit: lots\n",
-			wantErr: []string{`$FILE: http.body_limit: invalid integer "lots"`, "line 2"},
+			wantErr: []string{`$FILE: http.body_limit: invalid integer "lots" (line 2)`},
 		},
 		{
 			name:    "integer out of range",
@@ -322,8 +379,57 @@ func TestLoadConfigErrors(t *testing.T) {
 		},
 		{
 			name:    "env bad boolean",
-			env:     map[string]string{"STUDENTAPI_DATABASE_MIGRATE_ON_START": "yes"},
-			wantErr: []string{`STUDENTAPI_DATABASE_MIGRATE_ON_START: invalid boolean "yes"`},
+			env:     map[string]string{"STUDENTAPI_DATABASE_MIGRATE_ON_START": "sometimes"},
+			wantErr: []string{`STUDENTAPI_DATABASE_MIGRATE_ON_START: invalid boolean "sometimes"; use true or false`},
+		},
+		{
+			name:    "env misspelt variable",
+			env:     map[string]string{"STUDENTAPI_AUTH_BCRYPT_COTS": "4"},
+			wantErr: []string{`unknown environment variable "STUDENTAPI_AUTH_BCRYPT_COTS"; did you mean "STUDENTAPI_AUTH_BCRYPT_COST"?`, "STUDENTAPI_PASSWORD"},
+		},
+		{
+			name:    "env misspelt command variable",
+			env:     map[string]string{"STUDENTAPI_PASWORD": "hunter2"},
+			wantErr: []string{`unknown environment variable "STUDENTAPI_PASWORD"; did you mean "STUDENTAPI_PASSWORD"?`},
+		},
+		{
+			name:    "env unknown variable, even empty",
+			env:     map[string]string{"STUDENTAPI_FOO": ""},
+			wantErr: []string{`unknown environment variable "STUDENTAPI_FOO"; config.yaml names each key's variable; the others read are STUDENTAPI_PASSWORD, STUDENTAPI_TEST_BACKEND`},
+		},
+		{
+			name:    "env bad rate",
+			env:     map[string]string{"STUDENTAPI_API_THROTTLE_GETTOKEN_USERNAME": "5/minute,5/fortnight"},
+			wantErr: []string{`STUDENTAPI_API_THROTTLE_GETTOKEN_USERNAME: rate "5/fortnight": unknown period "fortnight"`},
+		},
+		{
+			name:    "rate not a rate",
+			file:    "api:\n  throttle:\n    anon: 100\n",
+			wantErr: []string{`$FILE: api.throttle.anon: rate "100": want <number>/<second|minute|hour|day> (line 3)`},
+		},
+		{
+			name:    "empty rate in the login list",
+			file:    "api:\n  throttle:\n    gettoken_username: [5/minute, \"\"]\n",
+			wantErr: []string{"api.throttle.gettoken_username: holds an empty rate"},
+		},
+		{
+			name:    "keyword list empty",
+			env:     map[string]string{"STUDENTAPI_AUTH_KEYWORD": ","},
+			wantErr: []string{"auth.keyword: names no scheme"},
+		},
+		{
+			name:    "keyword list with a bad word",
+			file:    "auth:\n  keyword: [Token, \"My Token\"]\n",
+			wantErr: []string{`auth.keyword: "My Token" is not`},
+		},
+		{
+			name: "every file problem reported at once",
+			file: "addr: [1]\nfoo: 1\nhttp:\n  read_timeout: 5\n",
+			wantErr: []string{
+				"$FILE: addr: expected a single value, got a list (line 1)",
+				`$FILE: unknown key "foo" (line 2)`,
+				`$FILE: http.read_timeout: invalid duration "5"`,
+			},
 		},
 		{
 			name:    "env bare number duration",
@@ -648,14 +754,126 @@ func TestCommittedConfig(t *testing.T) {
 	}
 	var listed []string
 	collectYAMLLeafKeys(doc.Content[0], "", &listed)
-	for _, s := range configSettings() {
-		if !slices.Contains(listed, s.key) {
-			t.Errorf("%s does not list key %q with its default", path, s.key)
+	for _, k := range configKeys().keys {
+		if !slices.Contains(listed, k.name) {
+			t.Errorf("%s does not list key %q with its default", path, k.name)
 		}
-		if !strings.Contains(string(data), s.env) {
-			t.Errorf("%s does not mention %s for key %q", path, s.env, s.key)
+		if !strings.Contains(string(data), k.env) {
+			t.Errorf("%s does not mention %s for key %q", path, k.env, k.name)
 		}
 	}
+}
+
+// TestREADMEConfigTable keeps the README's table of keys from drifting: it
+// lists every key once, with DefaultConfig's value as the table writes it
+// (`30m` for 30m0s, "empty", "none" for an empty list).
+func TestREADMEConfigTable(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatalf("read README.md: %v", err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## Configuration\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Configuration" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	keys := configKeys()
+	defaults := configTestNode(t, DefaultConfig())
+	code := regexp.MustCompile("`([^`]*)`")
+	seen := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) < 3 {
+			continue
+		}
+		var names, values []string
+		for _, m := range code.FindAllStringSubmatch(cells[0], -1) {
+			names = append(names, m[1])
+		}
+		if m := code.FindAllStringSubmatch(cells[1], -1); m != nil {
+			for _, v := range m {
+				values = append(values, v[1])
+			}
+		} else {
+			values = strings.Split(cells[1], ", ")
+		}
+		if len(values) == 1 && len(names) > 1 { // "empty" for both
+			values = slices.Repeat(values, len(names))
+		}
+		if len(names) != len(values) {
+			t.Errorf("README row %q: %d keys, %d defaults", line, len(names), len(values))
+			continue
+		}
+		for i, name := range names {
+			key, ok := keys.find(name)
+			if !ok {
+				t.Errorf("README lists %q, which is not a key", name)
+				continue
+			}
+			if seen[name] {
+				t.Errorf("README lists %q twice", name)
+			}
+			seen[name] = true
+			text := map[string]string{"empty": `""`, "none": "[]"}[values[i]]
+			if text == "" {
+				text = values[i]
+			}
+			var value yaml.Node
+			if err := yaml.Unmarshal([]byte(text), &value); err != nil {
+				t.Errorf("README default of %s, %q: %v", name, values[i], err)
+				continue
+			}
+			var cfg Config
+			if err := key.set(&cfg, value.Content[0]); err != nil {
+				t.Errorf("README default of %s, %q: %v", name, values[i], err)
+				continue
+			}
+			got, want := configTestValue(t, configTestNode(t, cfg), name), configTestValue(t, defaults, name)
+			if got != want {
+				t.Errorf("README default of %s is %q (%s), DefaultConfig's is %s", name, values[i], got, want)
+			}
+		}
+	}
+	for _, k := range keys.keys {
+		if !seen[k.name] {
+			t.Errorf("README's configuration table does not list %s", k.name)
+		}
+	}
+}
+
+// configTestNode is cfg as YAML.
+func configTestNode(t *testing.T, cfg Config) *yaml.Node {
+	t.Helper()
+	var n yaml.Node
+	if err := n.Encode(cfg); err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return &n
+}
+
+// configTestValue is the YAML text of key's value in root, as in "30m0s" or
+// "[5/minute, 100/hour]".
+func configTestValue(t *testing.T, root *yaml.Node, key string) string {
+	t.Helper()
+	n := root
+	for name := range strings.SplitSeq(key, ".") {
+		i := 0
+		for i < len(n.Content) && n.Content[i].Value != name {
+			i += 2
+		}
+		if i+1 >= len(n.Content) {
+			t.Fatalf("no key %s", key)
+		}
+		n = n.Content[i+1]
+	}
+	if n.Kind == yaml.SequenceNode {
+		var items []string
+		for _, item := range n.Content {
+			items = append(items, item.Value)
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	}
+	return strconv.Quote(n.Value)
 }
 
 // collectYAMLLeafKeys appends the dotted key of every non-mapping value under n.
@@ -670,9 +888,9 @@ func collectYAMLLeafKeys(n *yaml.Node, prefix string, keys *[]string) {
 	}
 }
 
-// TestConfigSettings pins the environment variable names, which are derived
+// TestConfigKeys pins the environment variable names, which are derived
 // from the yaml tags and so would change silently with a renamed tag.
-func TestConfigSettings(t *testing.T) {
+func TestConfigKeys(t *testing.T) {
 	want := []string{
 		"STUDENTAPI_ADDR",
 		"STUDENTAPI_PRODUCTION",
@@ -719,8 +937,8 @@ func TestConfigSettings(t *testing.T) {
 		"STUDENTAPI_RUNTIME_GOGC",
 	}
 	var got []string
-	for _, s := range configSettings() {
-		got = append(got, s.env)
+	for _, k := range configKeys().keys {
+		got = append(got, k.env)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("env names =\n%q\nwant\n%q", got, want)
@@ -728,40 +946,25 @@ func TestConfigSettings(t *testing.T) {
 }
 
 // TestConfigEnvSetsEveryKey sets each key from the environment to its default
-// written as text, so a field of a type the parser does not know fails here.
+// written as text, so a field of a type the decoder does not read fails here.
 func TestConfigEnvSetsEveryKey(t *testing.T) {
-	def := reflect.ValueOf(DefaultConfig())
-	for _, s := range configSettings() {
-		t.Run(s.env, func(t *testing.T) {
-			var val string
-			switch v := def.FieldByIndex(s.index).Interface().(type) {
-			case time.Duration:
-				val = v.String()
-			case []string:
-				val = strings.Join(v, ",")
-				if val == "" {
-					val = "10.0.0.1"
-				}
-			case string, bool, int, int64:
-				val = fmt.Sprint(v)
-			default:
-				t.Fatalf("no test value for %s of type %T", s.key, v)
-			}
-			env := map[string]string{s.env: val}
+	defaults := configTestNode(t, DefaultConfig())
+	for _, k := range configKeys().keys {
+		t.Run(k.env, func(t *testing.T) {
+			val := strings.Trim(configTestValue(t, defaults, k.name), `"[]`)
+			val = strings.ReplaceAll(val, ", ", ",")
+			env := map[string]string{k.env: val}
 			if val == "" {
 				// Keys that default to empty get a valid value of their own,
 				// with any key they must come with.
-				extra, ok := emptyDefaultExamples[s.key]
+				extra, ok := emptyDefaultExamples[k.name]
 				if !ok {
-					t.Fatalf("%s defaults to empty and has no example value here", s.key)
+					t.Fatalf("%s defaults to empty and has no example value here", k.name)
 				}
-				env = map[string]string{}
-				for k, v := range extra {
-					env[k] = v
-				}
+				env = extra
 			}
 			if _, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"), false, configTestEnv(env)); err != nil {
-				t.Errorf("LoadConfig with %s=%q error: %v", s.env, val, err)
+				t.Errorf("LoadConfig with %q error: %v", env, err)
 			}
 		})
 	}
@@ -780,6 +983,8 @@ var emptyDefaultExamples = map[string]map[string]string{
 	},
 	"tls.cert_file":             {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
 	"tls.key_file":              {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
+	"http.trusted_proxies":      {"STUDENTAPI_HTTP_TRUSTED_PROXIES": "10.0.0.1,fd00::/8"},
+	"http.allowed_hosts":        {"STUDENTAPI_HTTP_ALLOWED_HOSTS": "api.example.com,.example.org"},
 	"api.page_size_query_param": {"STUDENTAPI_API_PAGE_SIZE_QUERY_PARAM": "page_size"},
 	"api.throttle.anon":         {"STUDENTAPI_API_THROTTLE_ANON": "100/hour"},
 	"api.throttle.user":         {"STUDENTAPI_API_THROTTLE_USER": "1000/day"},
@@ -847,5 +1052,59 @@ func TestProductionPlainHTTPAllowed(t *testing.T) {
 		if _, err := LoadConfig(filepath.Join(t.TempDir(), "none.yaml"), false, configTestEnv(env)); err != nil {
 			t.Errorf("%v: %v", extra, err)
 		}
+	}
+}
+
+// TestCommandEnvListed keeps commandEnv whole and documented: every
+// STUDENTAPI_ name that scripts/ or a Go file outside the config tests uses is
+// a key's variable or one of commandEnv, and the README names each of those.
+func TestCommandEnvListed(t *testing.T) {
+	known := commandEnv()
+	for _, k := range configKeys().keys {
+		known = append(known, k.env)
+	}
+	var files []string
+	for _, pattern := range []string{"scripts/*.sh", "*.go", "*/*.go", "*/*/*.go"} {
+		more, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, more...)
+	}
+	name := regexp.MustCompile(`STUDENTAPI_[A-Z0-9_]*[A-Z0-9]`)
+	for _, f := range files {
+		if f == "config_test.go" {
+			continue // misspells names on purpose
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range name.FindAllString(string(data), -1) {
+			if !slices.Contains(known, n) {
+				t.Errorf("%s uses %s, which is neither a config key's variable nor in commandEnv", f, n)
+			}
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range commandEnv() {
+		if !strings.Contains(string(readme), "`"+n+"`") {
+			t.Errorf("README.md does not list %s", n)
+		}
+	}
+}
+
+// A misspelt STUDENTAPI_ variable stops a command before it opens the
+// database. (Here, not in cli_test.go: TestCommandEnvListed reads that file.)
+func TestMisspeltEnvStopsCommand(t *testing.T) {
+	c := newSQLiteCLI(t)
+	c.env["STUDENTAPI_AUTH_BCRYPT_COTS"] = "4"
+	_, _, err := c.run(t, "", "migrate")
+	checkExit(t, err, 1, `unknown environment variable "STUDENTAPI_AUTH_BCRYPT_COTS"; did you mean "STUDENTAPI_AUTH_BCRYPT_COST"?`)
+	if _, err := os.Stat(c.env["STUDENTAPI_DATABASE_PATH"]); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("database file exists after a config error (stat error %v)", err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"studentapi/admin"
 	"studentapi/api"
-	"studentapi/auth"
 	"studentapi/internal/proxies"
 	"studentapi/models"
 )
@@ -37,7 +36,7 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	authn := auth.New(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
+	authn := newAuthenticator(cfg, db)
 	limits, err := newLimits(cfg, db, secret)
 	if err != nil {
 		return nil, err

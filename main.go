@@ -2,7 +2,8 @@
 // and manages its users and tokens from the command line.
 //
 // Usage: studentapi [command] [flags]; with no command it serves. Run
-// "studentapi help" for the list of commands.
+// "studentapi --help" (or "help") for the list of commands, and
+// "studentapi help <command>" for one command's flags.
 package main
 
 import (
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Environ, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"studentapi/auth"
 )
 
 // secretFileSuffix names the file, beside the database, that keeps the secret
@@ -76,9 +78,9 @@ func readSecretFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("secret key file: %w", err)
 	}
 	value := bytes.TrimSpace(data)
-	if len(value) < configMinSecretKeyLen {
+	if len(value) < auth.MinSecretLen {
 		return nil, fmt.Errorf("secret key file %s: holds %d bytes, want at least %d; delete it to generate a new one (every token is then reissued at its user's next login)",
-			path, len(value), configMinSecretKeyLen)
+			path, len(value), auth.MinSecretLen)
 	}
 	if weak := weakSecretKey(value); weak != "" {
 		return nil, fmt.Errorf("secret key file %s: its secret %s; delete it to generate a new one (every token is then reissued at its user's next login)",

@@ -25,7 +25,7 @@ func serveCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, 
 		if err := exactArgs("serve", args); err != nil {
 			return err
 		}
-		cfg, err := cf.load(e.getenv)
+		cfg, err := cf.load(e)
 		if err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func migrateCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env
 			return err
 		}
 		return withDB(ctx, e, cf, func(cfg Config, _ *models.DB) error {
-			fmt.Fprintf(e.stdout, "Migrated %s\n", dbSource(cfg))
+			fmt.Fprintf(e.stdout, "Migrated %s\n", databaseName(cfg))
 			return nil
 		})
 	}
@@ -181,10 +181,8 @@ func newLimits(cfg Config, db *models.DB, secret []byte) (limits, error) {
 	if tc.Store == "database" {
 		counts, marks = db.Throttles(), db.Throttles()
 	}
-	newLimiter := func(rate string) (*throttle.Limiter, error) {
-		// Config.Validate has checked the rate; an empty one is no limiter.
-		r, err := throttle.ParseRate(rate)
-		if err != nil || r.Off() {
+	newLimiter := func(r throttle.Rate) (*throttle.Limiter, error) {
+		if r.Off() {
 			return nil, nil
 		}
 		return throttle.NewWithStore(r, counts, throttleKey, nil)
@@ -192,7 +190,7 @@ func newLimits(cfg Config, db *models.DB, secret []byte) (limits, error) {
 	var l limits
 	l.deviceKey = deviceKey
 	for _, p := range []struct {
-		rate string
+		rate throttle.Rate
 		dst  **throttle.Limiter
 	}{{tc.Anon, &l.Anon}, {tc.User, &l.User}, {tc.GetToken, &l.GetToken}} {
 		if *p.dst, err = newLimiter(p.rate); err != nil {

@@ -96,7 +96,7 @@ func startServer(t *testing.T, c *testCLI) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &testServer{stdout: &outputWatcher{}, stderr: &outputWatcher{}, cancel: cancel, done: make(chan error, 1)}
 	args := c.args("serve", "--addr", "127.0.0.1:0")
-	go func() { s.done <- run(ctx, args, c.getenv, strings.NewReader(""), s.stdout, s.stderr) }()
+	go func() { s.done <- run(ctx, args, c.getenv, c.environ, strings.NewReader(""), s.stdout, s.stderr) }()
 	t.Cleanup(func() {
 		if err := s.stop(); err != nil {
 			t.Errorf("serve: %v\nstderr:\n%s", err, s.stderr)
@@ -427,7 +427,7 @@ func TestServeErrors(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			var stdout, stderr bytes.Buffer
-			err := run(ctx, c.args(tt.args...), c.getenv, strings.NewReader(""), &stdout, &stderr)
+			err := run(ctx, c.args(tt.args...), c.getenv, c.environ, strings.NewReader(""), &stdout, &stderr)
 			checkExit(t, err, tt.wantCode, tt.wantMsg)
 			if strings.Contains(stdout.String(), "Serving on") {
 				t.Errorf("stdout = %q, want no serving line", stdout.String())

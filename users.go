@@ -84,7 +84,7 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 				if superuser {
 					kind = "Superuser"
 				}
-				fmt.Fprintf(e.stdout, "%s %q created successfully.\n", kind, u.Username)
+				fmt.Fprintf(e.stdout, "%s %q created successfully (database %s).\n", kind, u.Username, databaseName(cfg))
 				return nil
 			})
 		}
@@ -122,12 +122,11 @@ func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context,
 				// As a login does: a token that expired, or whose key cannot be
 				// opened since the secret key changed, is replaced, so the
 				// command prints a key that works instead of failing.
-				a := auth.New(db, cfg.Auth.Keyword, cfg.Auth.BcryptCost, authOptions(cfg))
-				if t, err = a.TokenFor(ctx, u); err != nil {
+				if t, err = newAuthenticator(cfg, db).TokenFor(ctx, u); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintf(e.stdout, "Generated token %s for user %s\n", t.Key, u.Username)
+			fmt.Fprintf(e.stdout, "Generated token %s for user %s (database %s)\n", t.Key, u.Username, databaseName(cfg))
 			return nil
 		})
 	}
@@ -164,7 +163,7 @@ func changePasswordCommand(fs *flag.FlagSet, cf *configFlags) func(context.Conte
 			if err := db.ChangeUser(ctx, u.ID, models.UserChange{Password: &hash}); err != nil {
 				return userGone(err, u.Username)
 			}
-			fmt.Fprintf(e.stdout, "Password changed successfully for user %q\n", u.Username)
+			fmt.Fprintf(e.stdout, "Password changed successfully for user %q (database %s)\n", u.Username, databaseName(cfg))
 			return nil
 		})
 	}
@@ -190,7 +189,7 @@ func setActiveCommand(active bool) func(*flag.FlagSet, *configFlags) func(contex
 				if active {
 					state = "activated"
 				}
-				fmt.Fprintf(e.stdout, "User %q %s.\n", u.Username, state)
+				fmt.Fprintf(e.stdout, "User %q %s (database %s).\n", u.Username, state, databaseName(cfg))
 				return nil
 			})
 		}
@@ -209,7 +208,7 @@ func deleteUserCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, 
 				}
 				return err
 			}
-			fmt.Fprintf(e.stdout, "User %q and its token deleted.\n", args[0])
+			fmt.Fprintf(e.stdout, "User %q and its token deleted (database %s).\n", args[0], databaseName(cfg))
 			return nil
 		})
 	}

@@ -72,10 +72,6 @@ func (s *site) userAddForm(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func checked(r *http.Request, name string) bool { return r.PostForm.Get(name) != "" }
 
-// validEmail is models.ValidateEmail, whose message the form words as
-// Django's.
-func validEmail(s string) bool { return models.ValidateEmail(s) == nil }
-
 // userAdd creates a user through models.CreateUser, so the UserCreated hook
 // gives it its token as for every other way of making a user.
 func (s *site) userAdd(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -97,7 +93,7 @@ func (s *site) userAdd(w http.ResponseWriter, r *http.Request, v *visit) {
 	} else if err := models.ValidateUsername(f.Username); err != nil {
 		f.Errors.add("username", "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters, 150 at most.")
 	}
-	if !validEmail(f.Email) {
+	if models.ValidateEmail(f.Email) != nil { // the form words it as Django does
 		f.Errors.add("email", "Enter a valid email address.")
 	}
 	password := checkPasswords(r, f.Errors)
@@ -198,7 +194,7 @@ func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.forbidden(w, r, v, msgOnlySuperusers)
 		return
 	}
-	if !validEmail(f.Email) {
+	if models.ValidateEmail(f.Email) != nil { // the form words it as Django does
 		f.Errors.add("email", "Enter a valid email address.")
 		s.renderUserForm(w, r, v, http.StatusBadRequest, f)
 		return

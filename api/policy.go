@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 
 	"studentapi/internal/hosts"
 	"studentapi/internal/proxies"
@@ -92,9 +91,5 @@ var (
 // fromLoopback reports whether r came straight from this machine.
 func fromLoopback(r *http.Request) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Unmap().IsLoopback()
+	return err == nil && hosts.Loopback(host)
 }

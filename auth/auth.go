@@ -20,7 +20,7 @@ var ErrBadCredentials = errors.New("unable to log in with provided credentials")
 // Authenticator checks credentials and tokens against the database.
 type Authenticator struct {
 	db         *models.DB
-	keyword    string
+	keywords   []string // the schemes read; the first is the challenge
 	bcryptCost int
 	opts       Options
 
@@ -45,6 +45,10 @@ type Options struct {
 	// written at most once per RefreshInterval, or half the TTL when that is
 	// shorter, not on every request.
 	Refresh bool
+	// ExtraKeywords are Authorization schemes read as the keyword is (e.g.
+	// "Bearer" beside "Token"); the keyword alone is the challenge in
+	// WWW-Authenticate.
+	ExtraKeywords []string
 }
 
 // RefreshInterval is the least time between two writes of a token's refreshed
@@ -59,11 +63,12 @@ func (o Options) refreshInterval() time.Duration {
 }
 
 // New returns an Authenticator that reads the keyword (e.g. "Token") from the
-// Authorization header, hashes new passwords at bcryptCost, and expires tokens
-// as opts says. Time is read from the database's clock (models.Options.Now),
-// the one token times are written with.
+// Authorization header (with any of opts.ExtraKeywords), hashes new passwords
+// at bcryptCost, and expires tokens as opts says. Time is read from the
+// database's clock (models.Options.Now), the one token times are written with.
 func New(db *models.DB, keyword string, bcryptCost int, opts Options) *Authenticator {
-	return &Authenticator{db: db, keyword: keyword, bcryptCost: bcryptCost, opts: opts}
+	keywords := append([]string{keyword}, opts.ExtraKeywords...)
+	return &Authenticator{db: db, keywords: keywords, bcryptCost: bcryptCost, opts: opts}
 }
 
 // expired reports whether t is past its TTL at now.
@@ -78,9 +83,9 @@ func (a *Authenticator) expired(t *models.Token, now time.Time) bool {
 	return from.Add(a.opts.TTL).Before(now)
 }
 
-// Keyword is the Authorization scheme this Authenticator reads, for the
-// WWW-Authenticate challenge.
-func (a *Authenticator) Keyword() string { return a.keyword }
+// Keyword is the Authorization scheme this Authenticator names in the
+// WWW-Authenticate challenge; it also reads Options.ExtraKeywords.
+func (a *Authenticator) Keyword() string { return a.keywords[0] }
 
 // Login returns the active user whose username and password match, or
 // ErrBadCredentials.
@@ -150,7 +155,7 @@ func (a *Authenticator) TokenFor(ctx context.Context, u *models.User) (*models.T
 // and other errors when the database fails. With Options.Refresh it restarts
 // the token's TTL, writing at most once per refresh interval.
 func (a *Authenticator) Authenticate(ctx context.Context, header []string) (*models.Token, error) {
-	key, err := ParseHeader(header, a.keyword)
+	key, err := ParseHeader(header, a.keywords...)
 	if err != nil {
 		return nil, err
 	}

@@ -273,3 +273,27 @@ func TestKeyword(t *testing.T) {
 		t.Errorf("Authenticate with Token under Bearer = %v, want anonymous", err)
 	}
 }
+
+// With extra keywords a token is read after any of them, and the challenge
+// stays the first.
+func TestExtraKeywords(t *testing.T) {
+	db := newDB(t)
+	a := auth.New(db, "Token", testCost, auth.Options{ExtraKeywords: []string{"Bearer"}})
+	if got := a.Keyword(); got != "Token" {
+		t.Errorf("Keyword = %q, want Token", got)
+	}
+	key := tokenFor(t, a, newUser(t, db, "alice", true))
+	for _, scheme := range []string{"Token", "Bearer", "bearer"} {
+		tok, err := a.Authenticate(t.Context(), []string{scheme + " " + key})
+		if err != nil {
+			t.Errorf("Authenticate with %s: %v", scheme, err)
+			continue
+		}
+		if tok.User.Username != "alice" {
+			t.Errorf("Authenticate with %s = user %q, want alice", scheme, tok.User.Username)
+		}
+	}
+	if _, err := a.Authenticate(t.Context(), []string{"Basic " + key}); !auth.IsAnonymous(err) {
+		t.Errorf("Authenticate with Basic = %v, want anonymous", err)
+	}
+}

@@ -25,9 +25,9 @@ var errAnonymous = errors.New("no token credentials")
 
 // ParseHeader extracts the key from the Authorization header values the way DRF
 // does: the value is split on runs of ASCII whitespace, the first word must equal
-// keyword ignoring ASCII case only, and exactly one more word must follow.
+// one of keywords ignoring ASCII case only, and exactly one more word must follow.
 // It returns errAnonymous when the header is absent or names another scheme.
-func ParseHeader(values []string, keyword string) (string, error) {
+func ParseHeader(values []string, keywords ...string) (string, error) {
 	if len(values) == 0 {
 		return "", errAnonymous
 	}
@@ -37,7 +37,7 @@ func ParseHeader(values []string, keyword string) (string, error) {
 		return "", ErrSpaces
 	}
 	words := asciiFields(values[0])
-	if len(words) == 0 || !asciiEqualFold(words[0], keyword) {
+	if len(words) == 0 || !isKeyword(words[0], keywords) {
 		return "", errAnonymous
 	}
 	switch {
@@ -77,6 +77,16 @@ func asciiFields(s string) []string {
 		out = append(out, s[start:])
 	}
 	return out
+}
+
+// isKeyword reports whether word is one of keywords, ignoring ASCII case.
+func isKeyword(word string, keywords []string) bool {
+	for _, k := range keywords {
+		if asciiEqualFold(word, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // asciiEqualFold compares ignoring ASCII case only; strings.EqualFold would also

@@ -13,7 +13,7 @@ func TestParseHeader(t *testing.T) {
 	tests := []struct {
 		name     string
 		values   []string
-		keyword  string // "Token" when empty
+		keywords []string // ["Token"] when empty
 		wantKey  string
 		wantAnon bool
 		wantErr  error
@@ -58,18 +58,26 @@ func TestParseHeader(t *testing.T) {
 		{name: "two headers, second empty", values: []string{"Token " + key, ""}, wantErr: auth.ErrSpaces},
 
 		// The keyword is configurable.
-		{name: "bearer keyword", keyword: "Bearer", values: []string{"Bearer " + key}, wantKey: key},
-		{name: "bearer keyword lower case", keyword: "Bearer", values: []string{"bearer " + key}, wantKey: key},
-		{name: "bearer keyword, Token header", keyword: "Bearer", values: []string{"Token " + key}, wantAnon: true},
-		{name: "bearer keyword alone", keyword: "Bearer", values: []string{"Bearer"}, wantErr: auth.ErrNoCredentials},
+		{name: "bearer keyword", keywords: []string{"Bearer"}, values: []string{"Bearer " + key}, wantKey: key},
+		{name: "bearer keyword lower case", keywords: []string{"Bearer"}, values: []string{"bearer " + key}, wantKey: key},
+		{name: "bearer keyword, Token header", keywords: []string{"Bearer"}, values: []string{"Token " + key}, wantAnon: true},
+		{name: "bearer keyword alone", keywords: []string{"Bearer"}, values: []string{"Bearer"}, wantErr: auth.ErrNoCredentials},
+
+		// Several keywords: any of them, each ASCII case-insensitively.
+		{name: "first of two keywords", keywords: []string{"Token", "Bearer"}, values: []string{"Token " + key}, wantKey: key},
+		{name: "second of two keywords", keywords: []string{"Token", "Bearer"}, values: []string{"bearer " + key}, wantKey: key},
+		{name: "none of two keywords", keywords: []string{"Token", "Bearer"}, values: []string{"Basic " + key}, wantAnon: true},
+		{name: "second keyword alone", keywords: []string{"Token", "Bearer"}, values: []string{"Bearer"}, wantErr: auth.ErrNoCredentials},
+		{name: "second keyword, three words", keywords: []string{"Token", "Bearer"}, values: []string{"Bearer a b"}, wantErr: auth.ErrSpaces},
+		{name: "no keywords", keywords: []string{}, values: []string{"Token " + key}, wantAnon: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			keyword := tt.keyword
-			if keyword == "" {
-				keyword = "Token"
+			keywords := tt.keywords
+			if keywords == nil {
+				keywords = []string{"Token"}
 			}
-			got, err := auth.ParseHeader(tt.values, keyword)
+			got, err := auth.ParseHeader(tt.values, keywords...)
 			switch {
 			case tt.wantAnon:
 				if !auth.IsAnonymous(err) {

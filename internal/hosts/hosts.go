@@ -8,8 +8,21 @@ package hosts
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
+
+// Loopback reports whether host, a name or an IP address without a port,
+// reaches only this machine: "localhost" or a loopback address, IPv4 mapped
+// into IPv6 included. The server's policy asks it of a client's address, the
+// configuration of the address the server listens on.
+func Loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
 
 // Allowed is a parsed list of patterns. The nil *Allowed allows every
 // well-formed host.

@@ -76,3 +76,28 @@ func TestAllowsDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+func TestLoopback(t *testing.T) {
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"localhost", true},
+		{"127.0.0.1", true},
+		{"127.8.9.10", true},
+		{"::1", true},
+		{"::ffff:127.0.0.1", true},
+		{"0.0.0.0", false},
+		{"", false},
+		{"10.0.0.1", false},
+		{"::", false},
+		{"[::1]", false}, // a host without its port has no brackets
+		{"localhost.example.com", false},
+		{"LOCALHOST", false},
+	}
+	for _, tt := range tests {
+		if got := Loopback(tt.host); got != tt.want {
+			t.Errorf("Loopback(%q) = %v, want %v", tt.host, got, tt.want)
+		}
+	}
+}

@@ -75,6 +75,20 @@ func ParseRate(s string) (Rate, error) {
 	return Rate{}, fmt.Errorf("rate %q: unknown period %q (second, minute, hour or day)", s, period)
 }
 
+// MarshalText writes the rate as ParseRate reads it ("5/minute"; "" when off),
+// so that a configuration holds parsed rates and still prints as written.
+func (r Rate) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a rate with ParseRate.
+func (r *Rate) UnmarshalText(text []byte) error {
+	parsed, err := ParseRate(string(text))
+	if err != nil {
+		return err
+	}
+	*r = parsed
+	return nil
+}
+
 // Window is what a Store knew of one key's requests when asked to take one
 // more: how many were still in the window, the oldest of them, and whether it
 // recorded the new one.
