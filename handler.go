@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -9,7 +10,9 @@ import (
 
 	"studentapi/admin"
 	"studentapi/api"
+	"studentapi/auth"
 	"studentapi/internal/proxies"
+	"studentapi/internal/throttle"
 	"studentapi/models"
 )
 
@@ -95,4 +98,62 @@ func withAdmin(api, site http.Handler) http.Handler {
 			api.ServeHTTP(w, r)
 		}
 	})
+}
+
+// limits are the throttles of the API and the admin site, and the key of the
+// admin's device cookies.
+type limits struct {
+	api.Throttles
+	deviceKey []byte
+}
+
+// newLimits builds the configured throttles: one set of login limits, so
+// that /gettoken/ and the admin login share one budget, all keyed under a
+// subkey of the secret (every instance on a shared store must agree on it).
+func newLimits(cfg Config, db *models.DB, secret []byte) (limits, error) {
+	tc := cfg.API.Throttle
+	throttleKey, err := auth.ThrottleKey(secret)
+	if err != nil {
+		return limits{}, fmt.Errorf("auth.secret_key: %w", err)
+	}
+	deviceKey, err := auth.DeviceCookieKey(secret)
+	if err != nil {
+		return limits{}, fmt.Errorf("auth.secret_key: %w", err)
+	}
+	// In memory, the marks of trusted logins have a store of their own, so
+	// that a flood of either cannot push the other out.
+	var counts, marks throttle.Store = throttle.NewMemory(tc.MemoryMaxEntries), throttle.NewMemory(tc.MemoryMaxEntries)
+	if tc.Store == "database" {
+		counts, marks = db.Throttles(), db.Throttles()
+	}
+	newLimiter := func(r throttle.Rate) (*throttle.Limiter, error) {
+		if r.Off() {
+			return nil, nil
+		}
+		return throttle.NewWithStore(r, counts, throttleKey, nil)
+	}
+	var l limits
+	l.deviceKey = deviceKey
+	for _, p := range []struct {
+		rate throttle.Rate
+		dst  **throttle.Limiter
+	}{{tc.Anon, &l.Anon}, {tc.User, &l.User}, {tc.GetToken, &l.GetToken}} {
+		if *p.dst, err = newLimiter(p.rate); err != nil {
+			return limits{}, err
+		}
+	}
+	var failures []*throttle.Limiter
+	for _, rate := range tc.GetTokenUsername {
+		f, err := newLimiter(rate)
+		if err != nil {
+			return limits{}, err
+		}
+		failures = append(failures, f)
+	}
+	trusted, err := throttle.NewMarks(marks, throttleKey, tc.TrustedLoginWindow, nil)
+	if err != nil {
+		return limits{}, err
+	}
+	l.Logins = throttle.NewGuard(failures, trusted)
+	return l, nil
 }
