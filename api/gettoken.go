@@ -97,6 +97,49 @@ func obtainToken(a *auth.Authenticator, limits Throttles, trusted *proxies.Trust
 	}
 }
 
+// basicAuthentication is DRF's BasicAuthentication as /gettoken/ meets it
+// (ObtainAuthToken keeps DRF's default classes, SessionAuthentication first):
+// an Authorization: Basic header whose credentials fail is 403 with the
+// failure's detail and no WWW-Authenticate; good credentials change nothing,
+// the body alone decides which token is returned; any other header is not
+// looked at. Its guesses count against the same per-username budget as the
+// body's, so it is no second door for a password guesser.
+func basicAuthentication(a *auth.Authenticator, logins *throttle.Guard, trusted *proxies.Trusted) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		username, password, err := auth.ParseBasic(c.Request.Header.Values("Authorization"))
+		if auth.IsAnonymous(err) {
+			return
+		}
+		if f := (*auth.Failure)(nil); errors.As(err, &f) {
+			abort(c, newDetail(http.StatusForbidden, f.Detail))
+			return
+		}
+		ctx := c.Request.Context()
+		attempt, ok, wait, err := logins.Begin(ctx, username, trusted.ClientIP(c.Request), "")
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		if !ok {
+			abort(c, &throttledError{seconds: throttle.Seconds(wait)})
+			return
+		}
+		_, err = a.Login(ctx, username, password)
+		switch {
+		case errors.Is(err, auth.ErrBadCredentials):
+			// Django's ModelBackend refuses an inactive user as it refuses a
+			// wrong password, so DRF never reaches "User inactive or deleted."
+			abort(c, newDetail(http.StatusForbidden, auth.ErrBasicCredentials.Detail))
+		case err != nil:
+			abort(c, errors.Join(err, attempt.Cancel(ctx)))
+		default:
+			if err := attempt.Succeeded(ctx); err != nil {
+				abort(c, err)
+			}
+		}
+	}
+}
+
 // apiRoot links to the list, absolute as DRF's reverse() makes it.
 func apiRoot(trusted *proxies.Trusted) handler {
 	return func(c *gin.Context) error {

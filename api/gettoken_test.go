@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,6 +129,37 @@ func TestGetToken(t *testing.T) {
 		{name: "without the slash", method: "POST", path: "/gettoken", body: `{"username":"alice","password":"pw"}`, contentType: jsonType,
 			wantStatus: 308, wantHeaders: headers("Location", "/gettoken/")},
 		{name: "GET without the slash", path: "/gettoken", wantStatus: 301, wantHeaders: headers("Location", "/gettoken/")},
+	})
+}
+
+// CONTRACT section 6: /gettoken/ keeps DRF's default authentication
+// classes, so a Basic header whose credentials fail is 403 with
+// BasicAuthentication's detail and no WWW-Authenticate, whatever the body
+// and the method; good Basic credentials leave the body to decide.
+func TestGetTokenBasic(t *testing.T) {
+	basic := func(userpass string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(userpass)) }
+	forbidden := func(name, method, authorization, detail string) scenario {
+		return scenario{name: name, method: method, path: "/gettoken/", body: `{"username":"alice","password":"pw"}`, contentType: jsonType,
+			header: []string{"Authorization", authorization}, wantStatus: 403, wantBody: `{"detail":"` + detail + `"}`,
+			wantHeaders: headers("Allow", allowGetToken, "WWW-Authenticate", "")}
+	}
+	runScenarios(t, []scenario{
+		forbidden("wrong password", "POST", basic("alice:nope"), "Invalid username/password."),
+		forbidden("unknown user", "POST", basic("nobody:pw"), "Invalid username/password."),
+		forbidden("inactive user", "POST", basic("bob:pw"), "Invalid username/password."),
+		forbidden("no colon", "POST", basic("alice"), "Invalid username/password."),
+		forbidden("lower case scheme", "POST", "basic "+strings.TrimPrefix(basic("alice:nope"), "Basic "), "Invalid username/password."),
+		forbidden("no credentials", "POST", "Basic", "Invalid basic header. No credentials provided."),
+		forbidden("spaces", "POST", "Basic YQ== YQ==", "Invalid basic header. Credentials string should not contain spaces."),
+		forbidden("not base64", "POST", "Basic YWxpY2U6cHc", "Invalid basic header. Credentials not correctly base64 encoded."),
+		// Authentication comes before the method check.
+		forbidden("GET", "GET", basic("alice:nope"), "Invalid username/password."),
+		{name: "good credentials, the body decides", method: "POST", path: "/gettoken/", body: `{"username":"alice","password":"pw"}`, contentType: jsonType,
+			header: []string{"Authorization", basic("alice:pw")}, wantStatus: 200, wantBody: aliceToken},
+		{name: "good credentials, a wrong body", method: "POST", path: "/gettoken/", body: `{"username":"alice","password":"no"}`, contentType: jsonType,
+			header: []string{"Authorization", basic("alice:pw")}, wantStatus: 400, wantBody: bodyBadCredentials},
+		{name: "good credentials, GET is still 405", method: "GET", path: "/gettoken/",
+			header: []string{"Authorization", basic("alice:pw")}, wantStatus: 405, wantBody: `{"detail":"Method \"GET\" not allowed."}`},
 	})
 }
 

@@ -243,3 +243,44 @@ func TestGetTokenLockout(t *testing.T) {
 		}
 	}
 }
+
+// Basic credentials on /gettoken/ are checked as DRF's BasicAuthentication
+// would, so they are a second way to try a password: their failures spend the
+// same per-username budget as the body's, and the address limit comes first.
+func TestGetTokenBasicGuessesAreThrottled(t *testing.T) {
+	e := newListEnv(t, func(d *api.Deps) {
+		d.Throttles.GetToken = limiter(t, "4/minute")
+		d.Throttles.Logins = loginGuard(t, throttle.NewMemory(0), "3/minute")
+	})
+	guessAs := func(ip, username, password string) int {
+		req := httptest.NewRequest(http.MethodPost, "/gettoken/", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.SetBasicAuth(username, password)
+		req.RemoteAddr = ip + ":1234"
+		w := httptest.NewRecorder()
+		e.router.ServeHTTP(w, req)
+		return w.Code
+	}
+	guess := func(ip, password string) int { return guessAs(ip, "lister", password) }
+	for i, ip := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3"} {
+		if got := guess(ip, "guess"); got != http.StatusForbidden {
+			t.Fatalf("Basic guess %d: %d, want 403", i+1, got)
+		}
+	}
+	if got := guess("203.0.113.4", "pw"); got != http.StatusTooManyRequests {
+		t.Errorf("Basic with the right password after three failures: %d, want 429", got)
+	}
+	if got := e.login(t, "203.0.113.5", "lister", "pw"); got != http.StatusTooManyRequests {
+		t.Errorf("a body login after three Basic failures: %d, want 429", got)
+	}
+	// One address spraying a password over many usernames: each username's
+	// budget is fresh, the address's is not.
+	for i := range 4 {
+		if got := guessAs("198.51.100.7", fmt.Sprintf("user%d", i), "guess"); got != http.StatusForbidden {
+			t.Fatalf("spray %d: %d, want 403", i+1, got)
+		}
+	}
+	if got := guessAs("198.51.100.7", "user4", "guess"); got != http.StatusTooManyRequests {
+		t.Errorf("fifth request from one address: %d, want 429", got)
+	}
+}

@@ -73,6 +73,7 @@ func routes(d Deps, assets gin.HandlerFunc) []route {
 		parses:    []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
 		throttles: []throttleRule{scoped(d.Throttles.GetToken, "gettoken", d.Proxies)},
 		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles, d.Proxies)},
+		basic:     basicAuthentication(d.Auth, d.Throttles.Logins, d.Proxies),
 		actions:   obtainTokenActions,
 	}
 	logoutView := &view{

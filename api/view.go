@@ -23,7 +23,12 @@ type view struct {
 	parses      []string
 	protected   bool // IsAuthenticated
 	throttles   []throttleRule
-	methods     map[string]handler
+	// basic is DRF's BasicAuthentication, on a view that keeps DRF's default
+	// authentication classes (/gettoken/); nil for none. It runs after the
+	// throttles, not before as in DRF, so that it is no unthrottled way to
+	// guess passwords.
+	basic   gin.HandlerFunc
+	methods map[string]handler
 	// actions describes the writable fields for OPTIONS; nil for none.
 	actions func(c *gin.Context) (map[string]any, error)
 }
@@ -63,6 +68,9 @@ func (v *view) chain(a *auth.Authenticator) []gin.HandlerFunc {
 	}
 	if len(v.throttles) > 0 {
 		chain = append(chain, throttled(v.throttles...))
+	}
+	if v.basic != nil {
+		chain = append(chain, v.basic)
 	}
 	return append(chain, v.dispatch)
 }
