@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"studentapi/internal/proxies"
 	"testing"
 	"time"
 
@@ -125,7 +126,7 @@ http:
 				c.HTTP.WriteTimeout = 90 * time.Minute
 				c.HTTP.IdleTimeout = 500 * time.Millisecond
 				c.HTTP.ShutdownTimeout = 3 * time.Second
-				c.HTTP.TrustedProxies = []string{"127.0.0.1", "10.0.0.0/8", "::1"}
+				c.HTTP.TrustedProxies = prefixes("127.0.0.1", "10.0.0.0/8", "::1")
 				c.HTTP.AllowedHosts = []string{"api.example.com", ".example.org"}
 			},
 		},
@@ -137,7 +138,7 @@ http:
 		{
 			name: "flow list",
 			file: `http: {trusted_proxies: ["192.168.0.0/16"]}`,
-			want: func(c *Config) { c.HTTP.TrustedProxies = []string{"192.168.0.0/16"} },
+			want: func(c *Config) { c.HTTP.TrustedProxies = prefixes("192.168.0.0/16") },
 		},
 		{
 			name: "env overrides defaults",
@@ -191,7 +192,7 @@ http:
 				c.HTTP.WriteTimeout = 3 * time.Second
 				c.HTTP.IdleTimeout = 4 * time.Second
 				c.HTTP.ShutdownTimeout = 5 * time.Second
-				c.HTTP.TrustedProxies = []string{"10.0.0.1", "fd00::/8"}
+				c.HTTP.TrustedProxies = prefixes("10.0.0.1", "fd00::/8")
 				c.HTTP.AllowedHosts = []string{"api.example.com", "[::1]"}
 			},
 		},
@@ -206,7 +207,7 @@ http:
 			want: func(c *Config) {
 				c.LogLevel = "error"
 				c.Auth.BcryptCost = 6
-				c.HTTP.TrustedProxies = []string{"10.0.0.2"}
+				c.HTTP.TrustedProxies = prefixes("10.0.0.2")
 			},
 		},
 		{
@@ -674,7 +675,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{
 			name:    "trusted proxy bad CIDR",
 			env:     map[string]string{"STUDENTAPI_HTTP_TRUSTED_PROXIES": "10.0.0.0/33"},
-			wantErr: []string{`http.trusted_proxies: "10.0.0.0/33" is not an IP address or CIDR`},
+			wantErr: []string{`STUDENTAPI_HTTP_TRUSTED_PROXIES: "10.0.0.0/33" is not an IP address or CIDR`},
 		},
 		{
 			name:    "production without allowed hosts",
@@ -1107,4 +1108,18 @@ func TestMisspeltEnvStopsCommand(t *testing.T) {
 	if _, err := os.Stat(c.env["STUDENTAPI_DATABASE_PATH"]); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("database file exists after a config error (stat error %v)", err)
 	}
+}
+
+// prefixes are trusted proxies as the config holds them; the addresses are
+// the test's own and good.
+func prefixes(list ...string) []proxies.Prefix {
+	out := make([]proxies.Prefix, len(list))
+	for i, s := range list {
+		p, err := proxies.ParsePrefix(s)
+		if err != nil {
+			panic(err)
+		}
+		out[i] = p
+	}
+	return out
 }

@@ -231,6 +231,15 @@ func (k configKey) set(cfg *Config, n *yaml.Node) error {
 	if n.ShortTag() == "!!null" {
 		return nil
 	}
+	if n.Kind == yaml.SequenceNode {
+		// An item that is not a scalar would decode into a Prefix or a Rate
+		// as its zero value, without a word.
+		for _, item := range n.Content {
+			if item.Kind != yaml.ScalarNode {
+				return errors.New("list items must be single values")
+			}
+		}
+	}
 	switch {
 	case n.Kind == yaml.SequenceNode && len(n.Content) == 0:
 		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}

@@ -33,12 +33,10 @@ import (
 func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (http.Handler, error) {
 	// gin's debug mode prints every route at start-up and warns about itself.
 	gin.SetMode(gin.ReleaseMode)
-	// Parsed once: the API, the admin site and the policy must agree on who
-	// the client is and how it reached us.
-	trusted, err := proxies.Parse(cfg.HTTP.TrustedProxies)
-	if err != nil {
-		return nil, err
-	}
+	// One set for all three parts: the API, the admin site and the policy
+	// must agree on who the client is and how it reached us. The config
+	// read the addresses; nothing parses them again.
+	trusted := proxies.New(cfg.HTTP.TrustedProxies)
 	authn := newAuthenticator(cfg, db)
 	limits, err := newLimits(cfg, db, secret)
 	if err != nil {

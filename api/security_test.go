@@ -23,11 +23,15 @@ func protect(t *testing.T, e *listEnv, p api.Policy) http.Handler {
 // trusted parses a list of trusted proxies, as the server does its config's.
 func trusted(t *testing.T, list ...string) *proxies.Trusted {
 	t.Helper()
-	p, err := proxies.Parse(list)
-	if err != nil {
-		t.Fatal(err)
+	prefixes := make([]proxies.Prefix, len(list))
+	for i, s := range list {
+		p, err := proxies.ParsePrefix(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefixes[i] = p
 	}
-	return p
+	return proxies.New(prefixes)
 }
 
 // Production without TLS of its own: plain HTTP is served only through the

@@ -15,21 +15,53 @@ import (
 // Trusted is a set of proxy addresses. The nil *Trusted trusts nobody.
 type Trusted struct{ prefixes []netip.Prefix }
 
-// Parse reads IPs and CIDRs; a bare IP is a one-address prefix.
-func Parse(list []string) (*Trusted, error) {
-	t := &Trusted{}
-	for _, s := range list {
-		if a, err := netip.ParseAddr(s); err == nil {
-			t.prefixes = append(t.prefixes, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-			continue
-		}
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, fmt.Errorf("trusted proxy %q: %w", s, err)
-		}
-		t.prefixes = append(t.prefixes, p.Masked())
+// Prefix is one trusted proxy: an IP address (that one address) or a CIDR.
+// It reads and writes itself as text, so that a configuration holds it
+// parsed, checked once as it is read.
+type Prefix struct{ p netip.Prefix }
+
+// ParsePrefix reads an IP or a CIDR; a bare IP is a one-address prefix.
+func ParsePrefix(s string) (Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
+		return Prefix{netip.PrefixFrom(a, a.BitLen())}, nil
 	}
-	return t, nil
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return Prefix{}, fmt.Errorf("%q is not an IP address or CIDR; use e.g. \"10.0.0.1\" or \"10.0.0.0/8\"", s)
+	}
+	return Prefix{p.Masked()}, nil
+}
+
+// String is the prefix as ParsePrefix reads it: a one-address prefix as
+// its bare address.
+func (p Prefix) String() string {
+	if p.p.IsSingleIP() {
+		return p.p.Addr().String()
+	}
+	return p.p.String()
+}
+
+// MarshalText writes p as String does.
+func (p Prefix) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads p as ParsePrefix does.
+func (p *Prefix) UnmarshalText(b []byte) error {
+	parsed, err := ParsePrefix(string(b))
+	if err != nil {
+		return err
+	}
+	*p = parsed
+	return nil
+}
+
+// New trusts the given proxies; none trusts nobody.
+func New(list []Prefix) *Trusted {
+	t := &Trusted{prefixes: make([]netip.Prefix, len(list))}
+	for i, p := range list {
+		t.prefixes[i] = p.p
+	}
+	return t
 }
 
 // contains parses ip and reports whether it is a trusted proxy; the address
