@@ -136,6 +136,18 @@ http:
 			want: func(c *Config) {},
 		},
 		{
+			// strconv's spelling, as before values went through the YAML
+			// decoder: 1 is true, a leading zero is still decimal.
+			name: "strconv booleans and decimal integers",
+			file: "production: 1\nauth:\n  bcrypt_cost: 010\n  secret_key: a file secret of thirty-two bytes or more\nhttp:\n  allowed_hosts: [api.example.com]\n",
+			want: func(c *Config) {
+				c.Production = true
+				c.Auth.BcryptCost = 10
+				c.Auth.SecretKey = "a file secret of thirty-two bytes or more"
+				c.HTTP.AllowedHosts = []string{"api.example.com"}
+			},
+		},
+		{
 			name: "flow list",
 			file: `http: {trusted_proxies: ["192.168.0.0/16"]}`,
 			want: func(c *Config) { c.HTTP.TrustedProxies = prefixes("192.168.0.0/16") },
@@ -148,7 +160,7 @@ http:
 				"STUDENTAPI_LOG_LEVEL":                        "warn",
 				"STUDENTAPI_DATABASE_DRIVER":                  "sqlite",
 				"STUDENTAPI_DATABASE_PATH":                    "env.db",
-				"STUDENTAPI_DATABASE_MIGRATE_ON_START":        "false",
+				"STUDENTAPI_DATABASE_MIGRATE_ON_START":        "0",
 				"STUDENTAPI_DATABASE_POOL_MAX_OPEN":           "20",
 				"STUDENTAPI_DATABASE_POOL_MAX_IDLE":           "10",
 				"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME":       "1h",
@@ -377,6 +389,21 @@ func TestLoadConfigErrors(t *testing.T) {
 			name:    "env bad integer",
 			env:     map[string]string{"STUDENTAPI_AUTH_BCRYPT_COST": "abc"},
 			wantErr: []string{`STUDENTAPI_AUTH_BCRYPT_COST: invalid integer "abc"`},
+		},
+		{
+			name:    "env yes is no boolean",
+			env:     map[string]string{"STUDENTAPI_PRODUCTION": "yes"},
+			wantErr: []string{`STUDENTAPI_PRODUCTION: invalid boolean "yes"; use true or false`},
+		},
+		{
+			name:    "file on is no boolean",
+			file:    "production: on\n",
+			wantErr: []string{`production: invalid boolean "on"; use true or false`},
+		},
+		{
+			name:    "file hex is no integer",
+			file:    "auth:\n  bcrypt_cost: 0x0c\n",
+			wantErr: []string{`auth.bcrypt_cost: invalid integer "0x0c"`},
 		},
 		{
 			name:    "env bad boolean",

@@ -67,7 +67,11 @@ type configKey struct {
 	name string // dotted, e.g. "auth.bcrypt_cost"
 	env  string // e.g. "STUDENTAPI_AUTH_BCRYPT_COST"
 	list bool   // a list: comma-separated in the environment
-	text bool   // a string, duration or rate: read as text whatever it looks like
+	// tag is the YAML tag of the key's default: "!!str" for a string,
+	// duration or rate (read as text whatever it looks like), "!!bool" and
+	// "!!int" for the scalars whose spelling strconv decides (as before the
+	// YAML decoder read them: "1" is true, "yes" is no boolean, "010" is ten).
+	tag string
 }
 
 // configSchema is Config's keys, read off the YAML encoding of DefaultConfig
@@ -95,7 +99,7 @@ func configKeys() configSchema {
 				continue
 			}
 			env := configEnvPrefix + strings.ToUpper(strings.ReplaceAll(name, ".", "_"))
-			s.keys = append(s.keys, configKey{name: name, env: env, list: v.Kind == yaml.SequenceNode, text: v.ShortTag() == "!!str"})
+			s.keys = append(s.keys, configKey{name: name, env: env, list: v.Kind == yaml.SequenceNode, tag: v.ShortTag()})
 		}
 	}
 	walk(&root, "")
@@ -200,7 +204,7 @@ func (s configSchema) applyEnv(cfg *Config, environ []string) error {
 			continue // empty is unset
 		}
 		n := &yaml.Node{Kind: yaml.ScalarNode, Value: val}
-		if key.text {
+		if key.tag == "!!str" {
 			n.Tag = "!!str" // "null" is a string here, not "unset"
 		}
 		if key.list {
@@ -243,10 +247,25 @@ func (k configKey) set(cfg *Config, n *yaml.Node) error {
 	switch {
 	case n.Kind == yaml.SequenceNode && len(n.Content) == 0:
 		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
-	case n.Kind == yaml.ScalarNode && k.text:
+	case n.Kind == yaml.ScalarNode && k.tag == "!!str":
 		// YAML would read 0 as a number, which a duration refuses although
 		// time.ParseDuration takes it.
 		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: n.Value, Line: n.Line}
+	case n.Kind == yaml.ScalarNode && k.tag == "!!bool":
+		b, err := strconv.ParseBool(n.Value)
+		if err != nil {
+			return fmt.Errorf("invalid boolean %q; use true or false", n.Value)
+		}
+		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b), Line: n.Line}
+	case n.Kind == yaml.ScalarNode && k.tag == "!!int":
+		i, err := strconv.ParseInt(n.Value, 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("integer %q is out of range", n.Value)
+		}
+		if err != nil {
+			return fmt.Errorf("invalid integer %q", n.Value)
+		}
+		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(i, 10), Line: n.Line}
 	}
 	// The value, under one mapping per section of its key: {auth: {bcrypt_cost: n}}.
 	doc := n
@@ -275,19 +294,13 @@ func (k configKey) explain(n *yaml.Node, err *yaml.TypeError) error {
 	switch {
 	case k.list && n.Kind != yaml.SequenceNode:
 		return fmt.Errorf(`expected a list, got %s; write [] or one "- item" per line`, yamlKindName(n))
-	case k.list:
-		return errors.New("list items must be single values")
 	case n.Kind != yaml.ScalarNode:
 		return fmt.Errorf("expected a single value, got %s", yamlKindName(n))
-	case into == "bool":
-		return fmt.Errorf("invalid boolean %q; use true or false", n.Value)
 	case into == "time.Duration":
 		return fmt.Errorf(`invalid duration %q; use a Go duration such as "5s" or "2m"`, n.Value)
 	case strings.HasPrefix(into, "int"):
-		if _, err := strconv.ParseInt(n.Value, 0, 64); errors.Is(err, strconv.ErrRange) {
-			return fmt.Errorf("integer %q is out of range", n.Value)
-		}
-		return fmt.Errorf("invalid integer %q", n.Value)
+		// set has read it as a 64-bit integer; the field is narrower.
+		return fmt.Errorf("integer %q is out of range", n.Value)
 	}
 	_, msg, _ = strings.Cut(msg, ": ") // the caller names the line
 	return errors.New(msg)
