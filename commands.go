@@ -213,7 +213,7 @@ func dbSource(cfg Config) models.Source {
 		Path:        d.Path,
 		DSN:         d.DSN,
 		Synchronous: d.SQLite.Synchronous,
-		Pool:        models.Pool{MaxOpen: d.Pool.MaxOpen, MaxIdle: d.Pool.MaxIdle, MaxLifetime: d.Pool.MaxLifetime, MaxIdleTime: d.Pool.MaxIdleTime},
+		Pool:        models.Pool(d.Pool),
 	}
 }
 

@@ -96,7 +96,9 @@ type DatabaseConfig struct {
 	QueryTimeout time.Duration `yaml:"query_timeout"`
 }
 
-// PoolConfig sizes the connection pool of either driver.
+// PoolConfig sizes the connection pool of either driver: models.Pool with
+// the keys of config.yaml. The two convert into each other, so a field added
+// to one and not the other stops the build.
 type PoolConfig struct {
 	MaxOpen     int           `yaml:"max_open"`      // connections at once, busy or idle
 	MaxIdle     int           `yaml:"max_idle"`      // idle connections kept
@@ -189,7 +191,6 @@ func weakSecretKey(key []byte) string {
 // config file nor the environment sets. The committed config.yaml and the
 // README's table spell out the same values; a test keeps the three equal.
 func DefaultConfig() Config {
-	pool := models.DefaultPool
 	return Config{
 		Addr:             "127.0.0.1:8000",
 		Production:       false,
@@ -199,7 +200,7 @@ func DefaultConfig() Config {
 			Driver:         "sqlite",
 			Path:           "studentapi.db",
 			MigrateOnStart: true,
-			Pool:           PoolConfig{MaxOpen: pool.MaxOpen, MaxIdle: pool.MaxIdle, MaxLifetime: pool.MaxLifetime, MaxIdleTime: pool.MaxIdleTime},
+			Pool:           PoolConfig(models.DefaultPool),
 			SQLite:         SQLiteConfig{Synchronous: "full"},
 			QueryTimeout:   5 * time.Second,
 		},
@@ -290,7 +291,7 @@ func (c Config) Validate() error {
 	}
 	p := c.Database.Pool
 	if p.MaxOpen < 1 {
-		bad("database.pool.max_open: %d; use at least 1 (8 by default)", p.MaxOpen)
+		bad("database.pool.max_open: %d; use at least 1 (%d by default)", p.MaxOpen, models.DefaultPool.MaxOpen)
 	}
 	if p.MaxIdle < 1 || (p.MaxOpen >= 1 && p.MaxIdle > p.MaxOpen) {
 		bad("database.pool.max_idle: %d; use 1 to database.pool.max_open (%d)", p.MaxIdle, p.MaxOpen)
@@ -309,13 +310,18 @@ func (c Config) Validate() error {
 		bad(`auth.keyword: names no scheme; use e.g. Token, or [Token, Bearer] to read both`)
 	}
 	for _, k := range c.Auth.Keywords {
+		if strings.EqualFold(k, "basic") {
+			// /gettoken/ reads Basic credentials as DRF does; a token
+			// scheme of the same name would claim the same header.
+			bad("auth.keyword: %q is HTTP Basic authentication, which /gettoken/ reads as DRF does; use another word, e.g. \"Token\"", k)
+		}
 		if !validAuthKeyword(k) {
 			bad("auth.keyword: %q is not a single HTTP auth scheme word (ASCII letters, digits and !#$%%&'*+-.^_`|~, no spaces); use e.g. \"Token\", or [Token, Bearer] to read both", k)
 		}
 	}
 	if c.Auth.BcryptCost < bcrypt.MinCost || c.Auth.BcryptCost > bcrypt.MaxCost {
-		bad("auth.bcrypt_cost: %d is out of range; use %d to %d (12 in production)",
-			c.Auth.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+		bad("auth.bcrypt_cost: %d is out of range; use %d to %d (%d by default, for production)",
+			c.Auth.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost, DefaultConfig().Auth.BcryptCost)
 	}
 	// Never echo the secret itself: this message goes to logs and terminals.
 	switch n := len(c.Auth.SecretKey); {

@@ -391,6 +391,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`STUDENTAPI_AUTH_BCRYPT_COST: invalid integer "abc"`},
 		},
 		{
+			name:    "keyword Basic",
+			env:     map[string]string{"STUDENTAPI_AUTH_KEYWORD": "Token,basic"},
+			wantErr: []string{`auth.keyword: "basic" is HTTP Basic authentication`},
+		},
+		{
 			name:    "env yes is no boolean",
 			env:     map[string]string{"STUDENTAPI_PRODUCTION": "yes"},
 			wantErr: []string{`STUDENTAPI_PRODUCTION: invalid boolean "yes"; use true or false`},
