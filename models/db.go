@@ -37,8 +37,9 @@
 //     to one writer goroutine with a connection of its own, which commits
 //     every create waiting in one transaction and answers each caller only
 //     after COMMIT: an answer still means the row is on disk, and a burst
-//     costs one fsync. There is no timer; a lone create waits for nothing
-//     (groupcommit.go).
+//     costs one fsync. There is no timer; a lone create waits for nothing.
+//     The writer is internal/groupcommit, which batches statements and knows
+//     nothing of students; groupcommit.go opens its connection.
 //
 //   - Timeouts and outages. Every statement but a migration's is cut off after
 //     Options.QueryTimeout (timeout.go); IsUnavailable tells an outage (503)
@@ -253,10 +254,7 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		errs = append(errs, db.writer.Close())
 	}
-	errs = append(errs, db.statements.close())
-	if err := sqlDB.Close(); err != nil {
-		return fmt.Errorf("close database: %w", err)
-	}
+	errs = append(errs, db.statements.close(), sqlDB.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

@@ -29,6 +29,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -190,12 +191,31 @@ func (w *Writer) commit(batch []*request) {
 				r.answer(0, err)
 			}
 			return
+		case errors.As(err, new(*prepareError)):
+			// A text that cannot be prepared fails every request of it at
+			// once, not one transaction each; the rest go again.
+			text := pending[failed].text
+			kept := pending[:0:0]
+			for _, r := range pending {
+				if r.text == text {
+					r.answer(0, err)
+				} else {
+					kept = append(kept, r)
+				}
+			}
+			pending = kept
 		default: // one insert: its caller fails, the rest go again
 			pending[failed].answer(0, err)
 			pending = append(pending[:failed:failed], pending[failed+1:]...)
 		}
 	}
 }
+
+// prepareError is a statement text the database refused to prepare.
+type prepareError struct{ err error }
+
+func (e *prepareError) Error() string { return "prepare: " + e.err.Error() }
+func (e *prepareError) Unwrap() error { return e.err }
 
 func (r *request) answer(id int64, err error) {
 	r.done <- result{id: id, err: err}
@@ -211,7 +231,7 @@ func (w *Writer) transaction(batch []*request) (failed int, err error) {
 	ctx := context.Background()
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
-		return -1, err
+		return -1, fmt.Errorf("writer connection: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
@@ -239,7 +259,7 @@ func (w *Writer) transaction(batch []*request) (failed int, err error) {
 		if !ok {
 			if st, err = conn.PrepareContext(ctx, r.text); err != nil {
 				rollback()
-				return i, err
+				return i, &prepareError{err}
 			}
 			prepared[r.text] = st
 		}

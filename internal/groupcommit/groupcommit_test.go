@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -85,5 +86,30 @@ func TestInsertAfterClose(t *testing.T) {
 	}
 	if _, err := w.Insert(t.Context(), "INSERT INTO notes (text) VALUES ($1)", "late"); !errors.Is(err, sql.ErrConnDone) {
 		t.Errorf("insert after Close = %v, want %v", err, sql.ErrConnDone)
+	}
+}
+
+// A text the database cannot prepare fails every request of it, and the
+// inserts batched with them still commit.
+func TestInsertUnpreparable(t *testing.T) {
+	w, reader := open(t)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				if _, err := w.Insert(t.Context(), "INSERT INTO missing (text) VALUES ($1)", "x"); err == nil || !strings.Contains(err.Error(), "prepare") {
+					t.Errorf("insert into a missing table = %v, want a prepare error", err)
+				}
+				return
+			}
+			if _, err := w.Insert(t.Context(), "INSERT INTO notes (text) VALUES ($1)", fmt.Sprint("good", i)); err != nil {
+				t.Errorf("good insert %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	var n int
+	if err := reader.QueryRow("SELECT count(*) FROM notes").Scan(&n); err != nil || n != 10 {
+		t.Errorf("%d rows, %v; want the 10 good ones", n, err)
 	}
 }
