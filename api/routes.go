@@ -1,13 +1,16 @@
 // Package api is the HTTP face of the service: NewRouter wires every route of
 // the Student API, /gettoken/ and the API root onto gin, judged in DRF's order
-// (negotiation, authentication, method, lookup, parsing, validation).
+// (negotiation, authentication, throttling, method, lookup, parsing,
+// validation).
 //
 // What belongs here: routes (this file), views and their request and response
 // types, body parsing, errors.go, the one place where an error becomes a
 // status and a DRF-shaped body, and policy.go, the rules that every request to
 // the server (the admin site's too) meets before any route: allowed hosts,
 // HTTPS, security headers. Queries live in models, identifying callers in
-// auth, field coercion with DRF's messages (shared with the admin) in fields.
+// auth, field coercion with DRF's messages (shared with the admin) in
+// internal/fields, and what a student is (its fields, columns and rules) in
+// models' declaration of it.
 package api
 
 import (
@@ -129,7 +132,10 @@ func routes(d Deps, assets gin.HandlerFunc) []route {
 	}
 }
 
-// NewRouter returns the service's HTTP handler.
+// NewRouter returns the API's router: every route of the table above, with
+// the 405 of an unknown method taken from the same table. The server's whole
+// handler (the admin site beside it, the policy around both) is package
+// main's newHandler.
 func NewRouter(d Deps) (*gin.Engine, error) {
 	r := gin.New()
 	// Trailing slashes are this package's business: DRF answers 301 only for

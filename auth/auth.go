@@ -34,8 +34,8 @@ type Authenticator struct {
 	passwordChecks atomic.Int64
 }
 
-// Options tune token expiry. The zero value is DRF's behaviour: tokens never
-// expire.
+// Options tune token expiry and the words read before a key. The zero value
+// is DRF's behaviour: tokens never expire, and only New's keyword is read.
 type Options struct {
 	// TTL is how long a token stays good after it was created (or, with
 	// Refresh, last refreshed); an older one is refused as ErrInvalidToken and

@@ -20,8 +20,9 @@ var (
 	ErrInactive         = &Failure{"User inactive or deleted."}
 )
 
-// errAnonymous means the header does not ask for token authentication at all.
-var errAnonymous = errors.New("no token credentials")
+// errAnonymous means the header does not name the scheme its parser reads
+// (a token keyword for ParseHeader, Basic for ParseBasic).
+var errAnonymous = errors.New("no credentials of this scheme")
 
 // ParseHeader extracts the key from the Authorization header values the way DRF
 // does: the value is split on runs of ASCII whitespace, the first word must equal
@@ -51,7 +52,8 @@ func ParseHeader(values []string, keywords ...string) (string, error) {
 	return words[1], nil
 }
 
-// IsAnonymous reports whether err from ParseHeader means "no token given".
+// IsAnonymous reports whether err from ParseHeader or ParseBasic means that
+// the header names another scheme, or is absent: no credentials to check.
 func IsAnonymous(err error) bool { return errors.Is(err, errAnonymous) }
 
 func isASCIISpace(c byte) bool {

@@ -75,8 +75,17 @@ type Field struct {
 // list but never hands it out: nothing a caller does changes a declaration.
 type Fields struct{ list []Field }
 
-// NewFields declares fields in the given order.
-func NewFields(list ...Field) Fields { return Fields{list: slices.Clone(list)} }
+// NewFields declares fields in the given order. A field of no known kind,
+// or without the accessor of its kind, is a mistake in the declaration: it
+// panics, at start-up, rather than at the first request that reads it.
+func NewFields(list ...Field) Fields {
+	for _, f := range list {
+		if (f.Kind != KindInteger || f.Int == nil) && (f.Kind != KindText || f.Text == nil) {
+			panic(fmt.Sprintf("models: field %q: kind %d without its accessor", f.Name, f.Kind))
+		}
+	}
+	return Fields{list: slices.Clone(list)}
+}
 
 // Len is the number of fields.
 func (fs Fields) Len() int { return len(fs.list) }
