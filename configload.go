@@ -125,11 +125,11 @@ func (s configSchema) find(name string) (configKey, bool) {
 // applyFile decodes a config file onto cfg one key at a time, refusing keys
 // that Config does not have, so that every error names its key and line.
 // The values are the YAML decoder's to read; what is ours is the walk over
-// the keys. yaml's own strict mode (Decoder.KnownFields) was tried and does
-// not serve: it stops at the first unknown key and names it by Go type
-// ("field keywrod not found in type main.AuthConfig"), with no dotted key to
-// suggest a spelling for; an error from a value's UnmarshalText carries no
-// line; and a key left empty would empty a list instead of keeping its default.
+// the keys. yaml's own strict mode (Decoder.KnownFields) does not serve: it
+// names an unknown key by Go type ("field keywrod not found in type
+// main.AuthConfig"), with no dotted key to suggest a spelling for; an error
+// from a value's UnmarshalText carries no line; and a key left empty would
+// empty a list instead of keeping its default.
 func (s configSchema) applyFile(cfg *Config, path string, data []byte) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
