@@ -581,7 +581,9 @@ func TestUnknownUser(t *testing.T) {
 			if err == nil {
 				t.Fatalf("run %q succeeded, printing %q; want an error", args, out)
 			}
-			checkExit(t, err, 1, `user "nobody" does not exist`)
+			// Named with its database: run from the wrong directory, the
+			// command opened another (new, empty) one.
+			checkExit(t, err, 1, `user "nobody" does not exist (database `+c.database()+`)`)
 		})
 	}
 }

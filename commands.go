@@ -255,5 +255,13 @@ func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db 
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	return fn(cfg, db)
+	// A command run from another directory opens (and creates) another
+	// database; naming it makes "user does not exist" tell why.
+	var usage *usageError
+	if err := fn(cfg, db); err != nil && !errors.As(err, &usage) {
+		return fmt.Errorf("%w (database %s)", err, databaseName(cfg))
+	} else if err != nil {
+		return err
+	}
+	return nil
 }

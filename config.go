@@ -307,7 +307,7 @@ func (c Config) Validate() error {
 	}
 
 	if len(c.Auth.Keywords) == 0 {
-		bad(`auth.keyword: names no scheme; use e.g. Token, or [Token, Bearer] to read both`)
+		bad(`auth.keyword: names no scheme; use e.g. Token, or [Token, Bearer] in config.yaml (Token,Bearer in STUDENTAPI_AUTH_KEYWORD) to read both`)
 	}
 	for _, k := range c.Auth.Keywords {
 		if strings.EqualFold(k, "basic") {
@@ -316,7 +316,7 @@ func (c Config) Validate() error {
 			bad("auth.keyword: %q is HTTP Basic authentication, which /gettoken/ reads as DRF does; use another word, e.g. \"Token\"", k)
 		}
 		if !validAuthKeyword(k) {
-			bad("auth.keyword: %q is not a single HTTP auth scheme word (ASCII letters, digits and !#$%%&'*+-.^_`|~, no spaces); use e.g. \"Token\", or [Token, Bearer] to read both", k)
+			bad("auth.keyword: %q is not a single HTTP auth scheme word (ASCII letters, digits and !#$%%&'*+-.^_`|~, no spaces); use e.g. \"Token\", or [Token, Bearer] in config.yaml (Token,Bearer in STUDENTAPI_AUTH_KEYWORD) to read both", k)
 		}
 	}
 	if c.Auth.BcryptCost < bcrypt.MinCost || c.Auth.BcryptCost > bcrypt.MaxCost {

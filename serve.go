@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ConnState:         ln.ConnState,
 	}
-	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), dbSource(cfg))
+	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), databaseName(cfg))
 
 	served := make(chan error, 1)
 	go func() {
