@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // User is an account that can log in and own a token, as Django's auth.User.
@@ -203,6 +204,12 @@ func (c UserChange) endsSessions() bool {
 	return c.Password != nil || (c.IsActive != nil && !*c.IsActive) || (c.IsStaff != nil && !*c.IsStaff)
 }
 
+// takesSuperuser reports whether c could leave its user no longer an active
+// superuser: deactivated, or stripped of its staff or superuser flag.
+func (c UserChange) takesSuperuser() bool {
+	return (c.IsActive != nil && !*c.IsActive) || (c.IsStaff != nil && !*c.IsStaff) || (c.IsSuperuser != nil && !*c.IsSuperuser)
+}
+
 // ChangeUser writes the columns c names of user id, in a statement that names
 // only them. Nothing writes back a whole row read earlier, so no change undoes
 // another made meanwhile: a login's last_login, an admin's deactivation, a
@@ -210,14 +217,20 @@ func (c UserChange) endsSessions() bool {
 // also ends the user's admin sessions, in the same transaction and after the
 // row is written: a login creating a session takes the row first (see
 // CreateSession), so it either sees this change or has its session deleted
-// by it. ErrNotFound if there is no such user; an empty change writes
-// nothing and checks nothing.
+// by it. A change that would leave no active superuser fails with
+// ErrLastSuperuser and writes nothing (see keepSuperuser). ErrNotFound if
+// there is no such user; an empty change writes nothing and checks nothing.
 func (db *DB) ChangeUser(ctx context.Context, id int64, c UserChange) error {
 	cols := c.columns()
 	if len(cols) == 0 {
 		return nil
 	}
 	return db.Transaction(ctx, func(tx *DB) error {
+		if c.takesSuperuser() {
+			if err := tx.keepSuperuser(ctx, id); err != nil {
+				return fmt.Errorf("change user %d: %w", id, err)
+			}
+		}
 		res := tx.with(ctx).Model(&User{}).Where("id = ?", id).Updates(cols)
 		if res.Error != nil {
 			return translate(res.Error, fmt.Sprintf("change user %d", id))
@@ -233,12 +246,18 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, c UserChange) error {
 }
 
 // DeleteUser removes a user with its token and its admin sessions, in one
-// transaction.
+// transaction; ErrLastSuperuser, deleting nothing, if it is the last active
+// superuser (see keepSuperuser).
 func (db *DB) DeleteUser(ctx context.Context, username string) error {
 	return db.Transaction(ctx, func(tx *DB) error {
 		u, err := tx.UserByUsername(ctx, username)
 		if err != nil {
 			return err
+		}
+		// Before lockUser: keepSuperuser takes the superusers' rows in id
+		// order, and taking u's first could deadlock with another deletion.
+		if err := tx.keepSuperuser(ctx, u.ID); err != nil {
+			return fmt.Errorf("delete user %q: %w", username, err)
 		}
 		// Take the row before the sessions go, as ChangeUser does, so that
 		// none a concurrent login creates survives (see CreateSession).
@@ -269,6 +288,34 @@ func (db *DB) lockUser(ctx context.Context, id int64) error {
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("lock user %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ErrLastSuperuser refuses a change or deletion that would leave no active
+// superuser (active, staff and superuser), so nobody could run the admin site
+// or grant the flags again.
+var ErrLastSuperuser = errors.New("it is the last active superuser")
+
+// keepSuperuser returns ErrLastSuperuser if user id is the only active
+// superuser, for a transaction about to take that away. The count and the
+// change must be one: two admins demoting the last two superusers at once
+// must not both see the other one still there. So the rows counted are
+// locked until the transaction ends: on PostgreSQL with SELECT … FOR UPDATE,
+// in id order so that two such transactions cannot deadlock, the second
+// waiting for the first and then counting again what it committed; on SQLite
+// the transaction began IMMEDIATE and holds the only write lock already (the
+// driver drops the FOR UPDATE).
+func (db *DB) keepSuperuser(ctx context.Context, id int64) error {
+	var ids []int64
+	err := db.with(ctx).Model(&User{}).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Where("is_active = ? AND is_staff = ? AND is_superuser = ?", true, true, true).
+		Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return translate(err, "lock the active superusers")
+	}
+	if len(ids) == 1 && ids[0] == id {
+		return ErrLastSuperuser
 	}
 	return nil
 }

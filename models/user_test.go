@@ -439,3 +439,129 @@ func TestValidateEmail(t *testing.T) {
 		}
 	}
 }
+
+// newSuperuser stores an active superuser, staff as createsuperuser makes it.
+func newSuperuser(t *testing.T, db *models.DB, username string, active bool) *models.User {
+	t.Helper()
+	u := &models.User{Username: username, IsActive: active, IsStaff: true, IsSuperuser: true}
+	if err := u.SetPassword("pw-"+username, testCost); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateUser(t.Context(), u); err != nil {
+		t.Fatalf("CreateUser(%q): %v", username, err)
+	}
+	return u
+}
+
+// takeAway is each way of leaving a user no longer an active superuser.
+var takeAway = []struct {
+	name string
+	do   func(ctx context.Context, db *models.DB, u *models.User) error
+}{
+	{"deactivate", func(ctx context.Context, db *models.DB, u *models.User) error {
+		no := false
+		return db.ChangeUser(ctx, u.ID, models.UserChange{IsActive: &no})
+	}},
+	{"take staff", func(ctx context.Context, db *models.DB, u *models.User) error {
+		no := false
+		return db.ChangeUser(ctx, u.ID, models.UserChange{IsStaff: &no})
+	}},
+	{"take superuser", func(ctx context.Context, db *models.DB, u *models.User) error {
+		no := false
+		return db.ChangeUser(ctx, u.ID, models.UserChange{IsSuperuser: &no})
+	}},
+	{"delete", func(ctx context.Context, db *models.DB, u *models.User) error {
+		return db.DeleteUser(ctx, u.Username)
+	}},
+}
+
+// activeSuperusers counts who could still run the admin site.
+func activeSuperusers(t *testing.T, db *models.DB) int {
+	t.Helper()
+	users, err := db.FindUsers(t.Context(), models.UserQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, u := range users {
+		if u.IsActive && u.IsStaff && u.IsSuperuser {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLastSuperuserIsKept: nothing takes away the last active superuser (an
+// inactive one does not count), while a second one, or a plain user, may go.
+func TestLastSuperuserIsKept(t *testing.T) {
+	for _, tt := range takeAway {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := newDB(t)
+			root := newSuperuser(t, db, "root", true)
+			newSuperuser(t, db, "dormant", false)
+			plain := newStaff(t, db, "plain")
+			if err := tt.do(t.Context(), db, root); !errors.Is(err, models.ErrLastSuperuser) {
+				t.Errorf("%s the last active superuser: error %v, want %v", tt.name, err, models.ErrLastSuperuser)
+			}
+			if got, err := db.UserByID(t.Context(), root.ID); err != nil || !got.IsActive || !got.IsStaff || !got.IsSuperuser {
+				t.Errorf("root after a refused %s: %+v, %v", tt.name, got, err)
+			}
+			if err := tt.do(t.Context(), db, plain); err != nil {
+				t.Errorf("%s a staff user: %v", tt.name, err)
+			}
+			second := newSuperuser(t, db, "second", true)
+			if err := tt.do(t.Context(), db, second); err != nil {
+				t.Errorf("%s a second active superuser: %v", tt.name, err)
+			}
+			if got := activeSuperusers(t, db); got != 1 {
+				t.Errorf("%d active superusers, want 1", got)
+			}
+		})
+	}
+}
+
+// TestConcurrentDemotionsKeepASuperuser: two admins taking away the last two
+// active superusers at the same moment cannot both succeed, whichever way
+// each does it: the count and the change are one transaction, the rows
+// counted locked until it ends.
+func TestConcurrentDemotionsKeepASuperuser(t *testing.T) {
+	for _, a := range takeAway {
+		for _, b := range takeAway {
+			t.Run(a.name+" and "+b.name, func(t *testing.T) {
+				db, _ := newDB(t)
+				alice, bob := newSuperuser(t, db, "alice", true), newSuperuser(t, db, "bob", true)
+				start := make(chan struct{})
+				errs := make([]error, 2)
+				var wg sync.WaitGroup
+				for i, act := range []func() error{
+					func() error { return a.do(t.Context(), db, alice) },
+					func() error { return b.do(t.Context(), db, bob) },
+				} {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						errs[i] = act()
+					}()
+				}
+				close(start)
+				wg.Wait()
+				refused := 0
+				for _, err := range errs {
+					switch {
+					case errors.Is(err, models.ErrLastSuperuser):
+						refused++
+					case err != nil:
+						t.Errorf("unexpected error: %v", err)
+					}
+				}
+				if refused != 1 {
+					t.Errorf("%d of the two refused (errors %v), want 1", refused, errs)
+				}
+				if got := activeSuperusers(t, db); got != 1 {
+					t.Errorf("%d active superusers left, want 1", got)
+				}
+			})
+		}
+	}
+}
