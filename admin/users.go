@@ -12,6 +12,12 @@ const (
 	msgRequired         = "This field is required."
 	msgPasswordMismatch = "The two password fields didn’t match."
 	msgOnlySuperusers   = "Only superusers may grant staff or superuser status, or act on a superuser or its token."
+	// The refusals that keep somebody able to run this site.
+	msgOwnActive      = "You cannot deactivate your own account."
+	msgOwnStaff       = "You cannot remove your own staff status."
+	msgOwnDelete      = "You cannot delete your own account."
+	msgLastSuperuser  = "This is the last active superuser: deactivating, demoting or deleting it would leave nobody to run this site. Make another superuser first."
+	nonFieldErrorsKey = "__all__" // Django's key for a form's errors that belong to no one field
 )
 
 type userListData struct {
@@ -54,6 +60,7 @@ type userForm struct {
 	IsStaff     bool
 	IsSuperuser bool
 	CanGrant    bool // the visitor is a superuser
+	Own         bool // the visitor's own account, which they may not delete
 	Errors      fieldErrors
 }
 
@@ -63,6 +70,7 @@ func (s *site) renderUserForm(w http.ResponseWriter, r *http.Request, v *visit, 
 		title = "Add user"
 	}
 	f.CanGrant = v.user.IsSuperuser
+	f.Own = !f.Adding && f.ID == v.user.ID
 	s.render(w, r, status, "user_form", page{Title: title, Nav: "users", User: v.user, CSRF: v.csrf, Data: f})
 }
 
@@ -175,7 +183,10 @@ func (s *site) userEditForm(w http.ResponseWriter, r *http.Request, v *visit) {
 // userEdit changes the email, active flag and, for superusers, the staff and
 // superuser flags: only those columns are written, so a password set or a
 // login recorded since the user was read stays. Deactivating a user or
-// taking its staff status ends its sessions (models.ChangeUser).
+// taking its staff status ends its sessions (models.ChangeUser). Nobody may
+// deactivate themselves or take their own staff status, and nobody may take
+// away the last active superuser (models.ErrLastSuperuser): the form comes
+// back with the reason.
 func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 	u, ok := s.target(w, r, v)
 	if !ok {
@@ -196,12 +207,28 @@ func (s *site) userEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	if models.ValidateEmail(f.Email) != nil { // the form words it as Django does
 		f.Errors.add("email", "Enter a valid email address.")
+	}
+	// A staff user who locked themselves out could not undo it.
+	if u.ID == v.user.ID {
+		if !f.IsActive {
+			f.Errors.add("is_active", msgOwnActive)
+		}
+		if v.user.IsSuperuser && !f.IsStaff {
+			f.Errors.add("is_staff", msgOwnStaff)
+		}
+	}
+	if len(f.Errors) > 0 {
 		s.renderUserForm(w, r, v, http.StatusBadRequest, f)
 		return
 	}
 	err := s.DB.ChangeUser(r.Context(), u.ID, change)
 	if errors.Is(err, models.ErrNotFound) {
 		s.notFound(w, r, v)
+		return
+	}
+	if errors.Is(err, models.ErrLastSuperuser) {
+		f.Errors.add(nonFieldErrorsKey, msgLastSuperuser)
+		s.renderUserForm(w, r, v, http.StatusBadRequest, f)
 		return
 	}
 	if err != nil {
@@ -284,8 +311,23 @@ func (s *site) userPassword(w http.ResponseWriter, r *http.Request, v *visit) {
 	redirectFlash(w, r, "/admin/users/"+itoa(u.ID)+"/", "password")
 }
 
-func (s *site) userDeleteForm(w http.ResponseWriter, r *http.Request, v *visit) {
+// deletable loads the user a delete page is about, refusing with 403 as
+// target does, and also the visitor's own account, which nobody may delete:
+// they would be signed out for good.
+func (s *site) deletable(w http.ResponseWriter, r *http.Request, v *visit) (*models.User, bool) {
 	u, ok := s.target(w, r, v)
+	if !ok {
+		return nil, false
+	}
+	if u.ID == v.user.ID {
+		s.forbidden(w, r, v, msgOwnDelete)
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *site) userDeleteForm(w http.ResponseWriter, r *http.Request, v *visit) {
+	u, ok := s.deletable(w, r, v)
 	if !ok {
 		return
 	}
@@ -298,19 +340,20 @@ func (s *site) userDeleteForm(w http.ResponseWriter, r *http.Request, v *visit) 
 	}})
 }
 
+// userDelete deletes a user other than the visitor, with its sessions
+// (models.DeleteUser), unless it is the last active superuser.
 func (s *site) userDelete(w http.ResponseWriter, r *http.Request, v *visit) {
-	u, ok := s.target(w, r, v)
+	u, ok := s.deletable(w, r, v)
 	if !ok {
 		return
 	}
-	// Its sessions go with it (models.DeleteUser).
-	if err := s.DB.DeleteUser(r.Context(), u.Username); err != nil && !errors.Is(err, models.ErrNotFound) {
-		s.serverError(w, r, err)
+	err := s.DB.DeleteUser(r.Context(), u.Username)
+	switch {
+	case errors.Is(err, models.ErrLastSuperuser):
+		s.forbidden(w, r, v, msgLastSuperuser)
 		return
-	}
-	if u.ID == v.user.ID {
-		s.clearCookie(w, r)
-		redirectFlash(w, r, "/admin/login/", "deleted")
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		s.serverError(w, r, err)
 		return
 	}
 	redirectFlash(w, r, "/admin/users/", "deleted")
