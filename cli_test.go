@@ -731,6 +731,8 @@ func TestUserCommandsEndSessions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestCLI(t)
 			c.createUser(t, "createsuperuser", "alice", "old pw")
+			// Not the last superuser, which nothing may deactivate or delete.
+			c.createUser(t, "createsuperuser", "root", "pw")
 			db := c.openDB(t)
 			ctx := context.Background()
 			const sessionID = "a session id of alice's in the admin"
@@ -804,6 +806,30 @@ func TestDeleteUser(t *testing.T) {
 
 	_, _, err := c.run(t, "", "deleteuser", "alice")
 	checkExit(t, err, 1, `user "alice" does not exist`)
+}
+
+// TestLastSuperuserKept: deactivate and deleteuser refuse the last active
+// superuser with a one-line error and exit 1, changing nothing; with a second
+// one they go through.
+func TestLastSuperuserKept(t *testing.T) {
+	for _, tt := range []struct{ command, verb string }{{"deactivate", "deactivate"}, {"deleteuser", "delete"}} {
+		t.Run(tt.command, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createsuperuser", "alice", "pw")
+			c.createUser(t, "createuser", "bob", "pw") // staff or not, bob does not count
+			out, _, err := c.run(t, "", tt.command, "alice")
+			checkExit(t, err, 1, `cannot `+tt.verb+` "alice": it is the last active superuser (create another with createsuperuser first)`)
+			if out != "" {
+				t.Errorf("refused %s printed %q on stdout", tt.command, out)
+			}
+			db := c.openDB(t)
+			if u := mustUser(t, db, "alice"); !u.IsActive || !u.IsSuperuser {
+				t.Errorf("alice after a refused %s: active %v superuser %v", tt.command, u.IsActive, u.IsSuperuser)
+			}
+			c.createUser(t, "createsuperuser", "root", "pw")
+			c.mustRun(t, "", tt.command, "alice")
+		})
+	}
 }
 
 func TestHelp(t *testing.T) {

@@ -183,7 +183,7 @@ func setActiveCommand(active bool) func(*flag.FlagSet, *configFlags) func(contex
 				}
 				// Deactivating ends the user's admin sessions.
 				if err := db.ChangeUser(ctx, u.ID, models.UserChange{IsActive: &active}); err != nil {
-					return userGone(err, u.Username)
+					return lastSuperuser(userGone(err, u.Username), "deactivate", u.Username)
 				}
 				state := "deactivated"
 				if active {
@@ -206,7 +206,7 @@ func deleteUserCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, 
 				if errors.Is(err, models.ErrNotFound) {
 					return fmt.Errorf("user %q does not exist", args[0])
 				}
-				return err
+				return lastSuperuser(err, "delete", args[0])
 			}
 			fmt.Fprintf(e.stdout, "User %q and its token deleted (database %s).\n", args[0], databaseName(cfg))
 			return nil
@@ -227,6 +227,16 @@ func findUser(ctx context.Context, db *models.DB, username string) (*models.User
 func userGone(err error, username string) error {
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("user %q does not exist", username)
+	}
+	return err
+}
+
+// lastSuperuser words models.ErrLastSuperuser from a command that would
+// have left nobody to run the admin site, saying what to do instead; other
+// errors pass through.
+func lastSuperuser(err error, verb, username string) error {
+	if errors.Is(err, models.ErrLastSuperuser) {
+		return fmt.Errorf("cannot %s %q: it is the last active superuser (create another with createsuperuser first)", verb, username)
 	}
 	return err
 }
