@@ -243,7 +243,16 @@ func (h studentHandlers) update(partial bool) handler {
 		if err := fields.ValidateStudent(data, s, partial); err != nil {
 			return err
 		}
-		if err := h.db.UpdateStudent(c.Request.Context(), s); err != nil {
+		// A PUT replaces the row; a PATCH writes only the fields its body
+		// names, so that concurrent PATCHes of different fields all hold, and
+		// answers the row as its write left it, others' changes included.
+		ctx := c.Request.Context()
+		if partial {
+			err = h.db.UpdateStudentFields(ctx, s, fields.Named(data))
+		} else {
+			err = h.db.UpdateStudent(ctx, s)
+		}
+		if err != nil {
 			return err
 		}
 		writeBody(c, http.StatusOK, students.append(make([]byte, 0, sizeHint(1)), s))

@@ -163,21 +163,52 @@ func (fs Fields) insertArgs(s *Student) []any {
 	return args
 }
 
-// updates maps every writable column to its value in s.
-func (fs Fields) updates(s *Student) map[string]any {
-	m := make(map[string]any, len(fs.list))
-	for i := range fs.list {
-		if f := &fs.list[i]; !f.ReadOnly {
-			m[f.Column] = f.value(s)
+// update is the UPDATE of the named writable fields (Field.Name) of s in
+// table, in the fields' order whatever the order of names, on the row s.ID,
+// RETURNING the row as it is after it (SQLite 3.35+ and PostgreSQL take
+// RETURNING): one statement, so what it answers is what it wrote, and nothing
+// between a read and the write can be lost. A name that is not a writable
+// field is a mistake of the caller.
+func (fs Fields) update(table string, s *Student, names []string) (query, error) {
+	for _, name := range names {
+		if f, ok := fs.Lookup(name); !ok || f.ReadOnly {
+			return query{}, fmt.Errorf("no writable field %q", name)
 		}
 	}
-	return m
+	var q sqlText
+	q.WriteString("UPDATE " + table + " SET ")
+	for i := range fs.list {
+		if f := &fs.list[i]; slices.Contains(names, f.Name) {
+			if len(q.args) > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(f.Column + " = ")
+			q.arg(f.value(s))
+		}
+	}
+	q.WriteString(" WHERE id = ")
+	q.arg(s.ID)
+	q.WriteString(" RETURNING " + fs.columns())
+	return q.query(false), nil
+}
+
+// writable is the names of the fields a request or a form may set.
+func (fs Fields) writable() []string {
+	var names []string
+	for _, f := range fs.list {
+		if !f.ReadOnly {
+			names = append(names, f.Name)
+		}
+	}
+	return names
 }
 
 // The statements derived from studentFields, built once.
 var (
 	studentSelect = "SELECT " + studentFields.columns() + " FROM students"
 	studentInsert = studentFields.insert("students")
+	// studentWritable is every field UpdateStudent writes.
+	studentWritable = studentFields.writable()
 )
 
 // Student finds one student by id, with the statement of the API's lookup.
@@ -209,18 +240,45 @@ func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 	return translate(db.with(ctx).Create(s).Error, "create student")
 }
 
-// UpdateStudent writes every field of s; ErrNotFound if the row is gone.
+// UpdateStudent writes every field of s (a PUT, the admin's form);
+// ErrNotFound if the row is gone.
 func (db *DB) UpdateStudent(ctx context.Context, s *Student) error {
-	// The id condition is explicit: GORM leaves a zero primary key out of the
-	// WHERE clause and would refuse the update instead of finding no row.
-	res := db.with(ctx).Model(&Student{}).Where("id = ?", s.ID).
-		Updates(studentFields.updates(s))
-	if res.Error != nil {
-		return translate(res.Error, fmt.Sprintf("update student %d", s.ID))
+	return db.UpdateStudentFields(ctx, s, studentWritable)
+}
+
+// UpdateStudentFields writes only the fields of s that names names (their
+// Field.Name; writable ones only) to the row s.ID, in one statement, and sets
+// s to the row as that statement left it: a field it did not name is what the
+// database holds, not what s held. Two concurrent updates of different fields
+// of one row therefore both hold (a PATCH). With no names it writes nothing
+// and reads the row. ErrNotFound if the row is gone.
+func (db *DB) UpdateStudentFields(ctx context.Context, s *Student, names []string) error {
+	if len(names) == 0 {
+		found, err := db.Student(ctx, s.ID)
+		if err != nil {
+			return fmt.Errorf("update student: %w", err)
+		}
+		*s = *found
+		return nil
 	}
-	if res.RowsAffected == 0 {
+	q, err := studentFields.update("students", s, names)
+	if err != nil {
+		return fmt.Errorf("update student %d: %w", s.ID, err)
+	}
+	var after Student
+	var buf [8]any // the row's scan targets, on the stack
+	found := false
+	err = db.readRows(ctx, q, func(rows *sql.Rows) error {
+		found = true
+		return rows.Scan(studentFields.targets(buf[:0], &after)...)
+	})
+	if err != nil {
+		return fmt.Errorf("update student %d: %w", s.ID, err)
+	}
+	if !found {
 		return fmt.Errorf("update student %d: %w", s.ID, ErrNotFound)
 	}
+	*s = after
 	return nil
 }
 

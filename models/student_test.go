@@ -1,7 +1,10 @@
 package models_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"studentapi/models"
@@ -134,6 +137,113 @@ func TestStudentsOrderedByID(t *testing.T) {
 	for i := range want {
 		if list[i] != want[i] {
 			t.Errorf("Students[%d] = %+v, want %+v", i, list[i], want[i])
+		}
+	}
+}
+
+// UpdateStudentFields writes what it names and nothing else, and leaves s as
+// the row is after it, whatever s held for the other fields.
+func TestUpdateStudentFields(t *testing.T) {
+	db, _ := newDB(t)
+	s := &models.Student{Name: "Ann", Roll: 7, City: "Pune"}
+	if err := db.CreateStudent(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	// Another writer moves Ann to Goa after this caller read the row.
+	moved := *s
+	moved.City = "Goa"
+	if err := db.UpdateStudent(t.Context(), &moved); err != nil {
+		t.Fatal(err)
+	}
+
+	stale := *s
+	stale.Name, stale.Roll = "Anne", 0 // zero values are written too
+	if err := db.UpdateStudentFields(t.Context(), &stale, []string{"roll", "name"}); err != nil {
+		t.Fatalf("UpdateStudentFields: %v", err)
+	}
+	want := models.Student{ID: s.ID, Name: "Anne", Roll: 0, City: "Goa"}
+	if stale != want {
+		t.Errorf("UpdateStudentFields left s = %+v, want the row %+v", stale, want)
+	}
+	if got, err := db.Student(t.Context(), s.ID); err != nil || *got != want {
+		t.Errorf("Student after UpdateStudentFields = %+v, %v; want %+v", got, err, want)
+	}
+
+	// Naming nothing writes nothing and reads the row.
+	blank := models.Student{ID: s.ID}
+	if err := db.UpdateStudentFields(t.Context(), &blank, nil); err != nil || blank != want {
+		t.Errorf("UpdateStudentFields(no names) = %v, s %+v; want nil, %+v", err, blank, want)
+	}
+
+	for _, names := range [][]string{{"id"}, {"name", "nope"}} {
+		other := models.Student{ID: s.ID, Name: "X", Roll: 1, City: "Y"}
+		if err := db.UpdateStudentFields(t.Context(), &other, names); err == nil {
+			t.Errorf("UpdateStudentFields(%q) = nil, want an error (not writable fields)", names)
+		}
+	}
+	for _, names := range [][]string{{"city"}, nil} {
+		gone := models.Student{ID: s.ID + 1, City: "Y"}
+		if err := db.UpdateStudentFields(t.Context(), &gone, names); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("UpdateStudentFields(missing row, %q) = %v, want %v", names, err, models.ErrNotFound)
+		}
+	}
+	if got, err := db.Student(t.Context(), s.ID); err != nil || *got != want {
+		t.Errorf("Student after refused updates = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+// 64 writers updating different fields of the same students at once each
+// keep what they wrote: every field ends with a value some writer of it set.
+func TestUpdateStudentFieldsConcurrent(t *testing.T) {
+	db, _ := newDB(t)
+	var targets []models.Student
+	for _, name := range []string{"Ann", "Bob", "Cid"} {
+		s := models.Student{Name: name, Roll: 1, City: "Pune"}
+		if err := db.CreateStudent(t.Context(), &s); err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, s)
+	}
+	const writers = 64
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range writers {
+		// Writer i starts from the row as it was, as a handler that read it
+		// before the others wrote would.
+		s := targets[(i/2)%len(targets)]
+		field := "city"
+		if i%2 == 0 {
+			field, s.Name = "name", fmt.Sprintf("n%d", i)
+		} else {
+			s.City = fmt.Sprintf("c%d", i)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = db.UpdateStudentFields(context.Background(), &s, []string{field})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	for k, before := range targets {
+		got, err := db.Student(t.Context(), before.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, cities := map[string]bool{}, map[string]bool{}
+		for i := k * 2; i < writers; i += 2 * len(targets) {
+			names[fmt.Sprintf("n%d", i)], cities[fmt.Sprintf("c%d", i+1)] = true, true
+		}
+		if !names[got.Name] || !cities[got.City] || got.Roll != before.Roll {
+			t.Errorf("student %d = %+v, want a name of %v, a city of %v and roll %d (before: %+v)",
+				before.ID, *got, names, cities, before.Roll, before)
 		}
 	}
 }

@@ -11,6 +11,28 @@ func ValidateStudent(data map[string]any, s *models.Student, partial bool) error
 	return validate(models.StudentFields(), data, s, partial)
 }
 
+// Named is the names of the writable fields of models.StudentFields that
+// data sets, in their declared order: the fields a partial ValidateStudent
+// changes, and all a PATCH writes (models.DB.UpdateStudentFields). Keys that
+// are no such field (unknown, read-only) are ignored, as ValidateStudent
+// ignores them.
+func Named(data map[string]any) []string {
+	return named(models.StudentFields(), data)
+}
+
+// named is Named for the fields declared by fs.
+func named(fs models.Fields, data map[string]any) []string {
+	var names []string
+	for i := range fs.Len() {
+		if f := fs.At(i); !f.ReadOnly {
+			if _, ok := data[f.Name]; ok {
+				names = append(names, f.Name)
+			}
+		}
+	}
+	return names
+}
+
 // validate is ValidateStudent for the fields declared by fs.
 func validate(fs models.Fields, data map[string]any, s *models.Student, partial bool) error {
 	errs := &Errors{}

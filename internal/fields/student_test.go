@@ -2,6 +2,7 @@ package fields
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,5 +54,27 @@ func TestStudentFieldDerived(t *testing.T) {
 				t.Errorf("motto stored as %q, want %q", s.City, tc.city)
 			}
 		})
+	}
+}
+
+// Named lists the writable declared fields a body sets, in declared order,
+// and nothing else: what a PATCH writes.
+func TestNamed(t *testing.T) {
+	tests := []struct {
+		data map[string]any
+		want []string
+	}{
+		{map[string]any{}, nil},
+		{map[string]any{"id": "9", "extra": "x"}, nil},
+		{map[string]any{"city": "C", "name": nil}, []string{"name", "city"}},
+		{map[string]any{"motto": "m", "roll": "1", "id": 3}, []string{"roll", "motto"}},
+	}
+	for _, tt := range tests {
+		if got := named(withMotto(), tt.data); !slices.Equal(got, tt.want) {
+			t.Errorf("named(%v) = %q, want %q", tt.data, got, tt.want)
+		}
+	}
+	if got, want := Named(map[string]any{"city": "C", "motto": "m"}), []string{"city"}; !slices.Equal(got, want) {
+		t.Errorf("Named = %q, want %q", got, want)
 	}
 }
