@@ -69,6 +69,10 @@ import (
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("already exists")
+	// ErrChanged means a conditional write (UpdateStudentFieldsIf,
+	// DeleteStudentIf) found the row no longer as the caller had read it: it
+	// was changed or removed since.
+	ErrChanged = errors.New("changed since it was read")
 	// ErrSealBroken means a token's sealed key cannot be opened: the secret it
 	// was sealed under has changed, or the row was written by someone without it.
 	ErrSealBroken = errors.New("sealed token key cannot be opened (was the secret key changed?)")

@@ -167,9 +167,10 @@ func (fs Fields) insertArgs(s *Student) []any {
 // table, in the fields' order whatever the order of names, on the row s.ID,
 // RETURNING the row as it is after it (SQLite 3.35+ and PostgreSQL take
 // RETURNING): one statement, so what it answers is what it wrote, and nothing
-// between a read and the write can be lost. A name that is not a writable
+// between a read and the write can be lost. With was, it only updates a row
+// that still holds was's values (see where). A name that is not a writable
 // field is a mistake of the caller.
-func (fs Fields) update(table string, s *Student, names []string) (query, error) {
+func (fs Fields) update(table string, s *Student, names []string, was *Student) (query, error) {
 	for _, name := range names {
 		if f, ok := fs.Lookup(name); !ok || f.ReadOnly {
 			return query{}, fmt.Errorf("no writable field %q", name)
@@ -186,10 +187,38 @@ func (fs Fields) update(table string, s *Student, names []string) (query, error)
 			q.arg(f.value(s))
 		}
 	}
-	q.WriteString(" WHERE id = ")
-	q.arg(s.ID)
+	fs.where(&q, s.ID, was)
 	q.WriteString(" RETURNING " + fs.columns())
 	return q.query(false), nil
+}
+
+// delete is the DELETE of the row id in table, RETURNING its id so that the
+// caller learns whether there was one; with was, only of a row that still
+// holds was's values (see where).
+func (fs Fields) delete(table string, id int64, was *Student) query {
+	var q sqlText
+	q.WriteString("DELETE FROM " + table)
+	fs.where(&q, id, was)
+	q.WriteString(" RETURNING id")
+	return q.query(false)
+}
+
+// where writes the WHERE clause on the row id and, with was, on every other
+// field holding was's value: the statement is then its own check that nobody
+// changed the row since the caller read was (a conditional request's
+// If-Match), atomic on every backend without a lock held across statements.
+func (fs Fields) where(q *sqlText, id int64, was *Student) {
+	q.WriteString(" WHERE id = ")
+	q.arg(id)
+	if was == nil {
+		return
+	}
+	for i := range fs.list {
+		if f := &fs.list[i]; !f.ReadOnly {
+			q.WriteString(" AND " + f.Column + " = ")
+			q.arg(f.value(was))
+		}
+	}
 }
 
 // writable is the names of the fields a request or a form may set.
@@ -253,15 +282,34 @@ func (db *DB) UpdateStudent(ctx context.Context, s *Student) error {
 // of one row therefore both hold (a PATCH). With no names it writes nothing
 // and reads the row. ErrNotFound if the row is gone.
 func (db *DB) UpdateStudentFields(ctx context.Context, s *Student, names []string) error {
+	return db.updateStudent(ctx, s, names, nil)
+}
+
+// UpdateStudentFieldsIf is UpdateStudentFields on the condition that the row
+// s.ID still holds every value of was (the row as the caller read it), checked
+// by the same statement that writes: of two callers that read the same row,
+// only the first to write succeeds. ErrChanged if the row changed or is gone.
+func (db *DB) UpdateStudentFieldsIf(ctx context.Context, s *Student, names []string, was *Student) error {
+	return db.updateStudent(ctx, s, names, was)
+}
+
+// updateStudent is UpdateStudentFields, conditional on was when it is not nil.
+func (db *DB) updateStudent(ctx context.Context, s *Student, names []string, was *Student) error {
 	if len(names) == 0 {
 		found, err := db.Student(ctx, s.ID)
-		if err != nil {
+		switch {
+		case was != nil && isNotFound(err):
+			return fmt.Errorf("update student %d: %w", s.ID, ErrChanged)
+		case err != nil:
 			return fmt.Errorf("update student: %w", err)
+		case was != nil && (*found != *was || was.ID != s.ID):
+			// Nothing is written: a read is the whole check.
+			return fmt.Errorf("update student %d: %w", s.ID, ErrChanged)
 		}
 		*s = *found
 		return nil
 	}
-	q, err := studentFields.update("students", s, names)
+	q, err := studentFields.update("students", s, names, was)
 	if err != nil {
 		return fmt.Errorf("update student %d: %w", s.ID, err)
 	}
@@ -276,7 +324,7 @@ func (db *DB) UpdateStudentFields(ctx context.Context, s *Student, names []strin
 		return fmt.Errorf("update student %d: %w", s.ID, err)
 	}
 	if !found {
-		return fmt.Errorf("update student %d: %w", s.ID, ErrNotFound)
+		return fmt.Errorf("update student %d: %w", s.ID, missing(was))
 	}
 	*s = after
 	return nil
@@ -284,14 +332,38 @@ func (db *DB) UpdateStudentFields(ctx context.Context, s *Student, names []strin
 
 // DeleteStudent removes one student; ErrNotFound if there was none.
 func (db *DB) DeleteStudent(ctx context.Context, id int64) error {
-	res := db.with(ctx).Delete(&Student{}, id)
-	if res.Error != nil {
-		return translate(res.Error, fmt.Sprintf("delete student %d", id))
+	return db.deleteStudent(ctx, id, nil)
+}
+
+// DeleteStudentIf removes the student was.ID on the condition that it still
+// holds every value of was, checked by the DELETE itself (see
+// UpdateStudentFieldsIf). ErrChanged if the row changed or is gone.
+func (db *DB) DeleteStudentIf(ctx context.Context, was *Student) error {
+	return db.deleteStudent(ctx, was.ID, was)
+}
+
+func (db *DB) deleteStudent(ctx context.Context, id int64, was *Student) error {
+	found := false
+	err := db.readRows(ctx, studentFields.delete("students", id, was), func(*sql.Rows) error {
+		found = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete student %d: %w", id, err)
 	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("delete student %d: %w", id, ErrNotFound)
+	if !found {
+		return fmt.Errorf("delete student %d: %w", id, missing(was))
 	}
 	return nil
+}
+
+// missing is the error of a write that found no row: with a condition, the
+// row may be there but changed, and the statement cannot tell which.
+func missing(was *Student) error {
+	if was != nil {
+		return ErrChanged
+	}
+	return ErrNotFound
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

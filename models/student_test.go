@@ -247,3 +247,42 @@ func TestUpdateStudentFieldsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// UpdateStudentFieldsIf and DeleteStudentIf write only a row that still holds
+// what the caller read; otherwise ErrChanged and the row stays as it is.
+func TestStudentConditionalWrites(t *testing.T) {
+	db, _ := newDB(t)
+	s := &models.Student{Name: "Ann", Roll: 7, City: "Pune"}
+	if err := db.CreateStudent(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	read := *s
+	first := read
+	first.City = "Goa"
+	if err := db.UpdateStudentFieldsIf(t.Context(), &first, []string{"city"}, &read); err != nil {
+		t.Fatalf("UpdateStudentFieldsIf(row as read) = %v, want nil", err)
+	}
+	// read is stale now: every conditional write from it is refused.
+	stale := read
+	stale.Name = "Anne"
+	for _, names := range [][]string{{"name"}, nil} {
+		if err := db.UpdateStudentFieldsIf(t.Context(), &stale, names, &read); !errors.Is(err, models.ErrChanged) {
+			t.Errorf("UpdateStudentFieldsIf(stale, %q) = %v, want %v", names, err, models.ErrChanged)
+		}
+	}
+	if err := db.DeleteStudentIf(t.Context(), &read); !errors.Is(err, models.ErrChanged) {
+		t.Errorf("DeleteStudentIf(stale) = %v, want %v", err, models.ErrChanged)
+	}
+	if got, err := db.Student(t.Context(), s.ID); err != nil || *got != first {
+		t.Errorf("Student after refused writes = %+v, %v; want %+v", got, err, first)
+	}
+	if err := db.DeleteStudentIf(t.Context(), &first); err != nil {
+		t.Errorf("DeleteStudentIf(current) = %v, want nil", err)
+	}
+	if err := db.DeleteStudentIf(t.Context(), &first); !errors.Is(err, models.ErrChanged) {
+		t.Errorf("DeleteStudentIf(gone) = %v, want %v", err, models.ErrChanged)
+	}
+	if err := db.DeleteStudent(t.Context(), first.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("DeleteStudent(gone) = %v, want %v", err, models.ErrNotFound)
+	}
+}
