@@ -236,7 +236,7 @@ type scenario struct {
 	wantStatus  int
 	wantBody    string            // exact, placeholders expanded
 	bodyPrefix  bool              // wantBody is only the start of the body
-	wantHeaders map[string]string // a value of "" means the header must be absent
+	wantHeaders map[string]string // a value of "" means the header must be absent; placeholders expanded
 	// check runs after the request, to look at what was (or was not) written.
 	check func(t *testing.T, e *env)
 }
@@ -307,7 +307,7 @@ func (e *env) run(t *testing.T, tt scenario) *httptest.ResponseRecorder {
 		t.Errorf("%s %s:\n got %d %s\nwant %d %s", req.Method, tt.path, w.Code, got, tt.wantStatus, want)
 	}
 	for name, want := range tt.wantHeaders {
-		if got := strings.Join(w.Header().Values(name), ", "); got != want {
+		if got, want := strings.Join(w.Header().Values(name), ", "), e.expand(want); got != want {
 			t.Errorf("%s %s: header %s = %q, want %q", req.Method, tt.path, name, got, want)
 		}
 	}

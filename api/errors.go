@@ -34,6 +34,10 @@ var (
 	errNotFound      = newDetail(http.StatusNotFound, "Not found.")
 	errNotAcceptable = newDetail(http.StatusNotAcceptable, "Could not satisfy the request Accept header.")
 	errTooLarge      = newDetail(http.StatusRequestEntityTooLarge, "Request body too large.")
+	// errPreconditionFailed is a write whose If-Match names no current
+	// representation of the row (conditional.go); DRF has no such answer, so
+	// its body is in DRF's shape.
+	errPreconditionFailed = newDetail(http.StatusPreconditionFailed, "Precondition failed.")
 )
 
 func errMethodNotAllowed(method string) error {
@@ -164,6 +168,8 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		writeDetail(c, http.StatusRequestEntityTooLarge, errTooLarge.(*detailError).detail)
 	case errors.Is(err, models.ErrNotFound):
 		writeDetail(c, http.StatusNotFound, "Not found.")
+	case errors.Is(err, models.ErrChanged): // a conditional write lost to another
+		writeError(c, log, keyword, errPreconditionFailed)
 	case errors.Is(err, errCutOff):
 		log.Warn("request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		dropConnection(c)

@@ -159,7 +159,7 @@ func (h studentHandlers) list(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		writeBody(c, http.StatusOK, students.appendList(make([]byte, 0, sizeHint(len(list))), list))
+		writeRepresentation(c, students.appendList(make([]byte, 0, sizeHint(len(list))), list))
 		return nil
 	}
 	count, err := h.db.CountStudents(ctx, q)
@@ -177,7 +177,7 @@ func (h studentHandlers) list(c *gin.Context) error {
 		return err
 	}
 	next, previous := pageLinks(c, h.proxies, number, count, req.size)
-	writeBody(c, http.StatusOK, students.appendPage(make([]byte, 0, sizeHint(len(list))), count, next, previous, list))
+	writeRepresentation(c, students.appendPage(make([]byte, 0, sizeHint(len(list))), count, next, previous, list))
 	return nil
 }
 
@@ -226,16 +226,29 @@ func (h studentHandlers) retrieve(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	writeBody(c, http.StatusOK, students.append(make([]byte, 0, sizeHint(1)), s))
+	writeRepresentation(c, students.append(make([]byte, 0, sizeHint(1)), s))
 	return nil
+}
+
+// lookupToWrite is lookup for a PUT, PATCH or DELETE: with If-Match, a row
+// that is not there is 412, not 404 (RFC 9110 13.1.1: no current
+// representation matches).
+func (h studentHandlers) lookupToWrite(c *gin.Context, ifMatch []string) (*models.Student, error) {
+	s, err := h.lookup(c)
+	if err == errNotFound && len(ifMatch) > 0 {
+		return nil, errPreconditionFailed
+	}
+	return s, err
 }
 
 func (h studentHandlers) update(partial bool) handler {
 	return func(c *gin.Context) error {
-		s, err := h.lookup(c)
+		ifMatch := c.Request.Header["If-Match"]
+		s, err := h.lookupToWrite(c, ifMatch)
 		if err != nil {
 			return err
 		}
+		read := *s
 		data, err := parseBody(c)
 		if err != nil {
 			return err
@@ -243,34 +256,66 @@ func (h studentHandlers) update(partial bool) handler {
 		if err := fields.ValidateStudent(data, s, partial); err != nil {
 			return err
 		}
+		// Judged after validation, as DRF judges the body before it writes;
+		// the write itself checks again that the row is still as read.
+		was, err := precondition(ifMatch, &read)
+		if err != nil {
+			return err
+		}
 		// A PUT replaces the row; a PATCH writes only the fields its body
 		// names, so that concurrent PATCHes of different fields all hold, and
 		// answers the row as its write left it, others' changes included.
 		ctx := c.Request.Context()
-		if partial {
+		switch {
+		case partial && was != nil:
+			err = h.db.UpdateStudentFieldsIf(ctx, s, fields.Named(data), was)
+		case partial:
 			err = h.db.UpdateStudentFields(ctx, s, fields.Named(data))
-		} else {
+		case was != nil:
+			err = h.db.UpdateStudentIf(ctx, s, was)
+		default:
 			err = h.db.UpdateStudent(ctx, s)
 		}
 		if err != nil {
-			return err
+			return writeFailed(err, ifMatch)
 		}
-		writeBody(c, http.StatusOK, students.append(make([]byte, 0, sizeHint(1)), s))
+		body := students.append(make([]byte, 0, sizeHint(1)), s)
+		setTag(c, body) // the new tag, for the client's next conditional write
+		writeBody(c, http.StatusOK, body)
 		return nil
 	}
 }
 
 func (h studentHandlers) destroy(c *gin.Context) error {
-	s, err := h.lookup(c)
+	ifMatch := c.Request.Header["If-Match"]
+	s, err := h.lookupToWrite(c, ifMatch)
 	if err != nil {
 		return err
 	}
-	if err := h.db.DeleteStudent(c.Request.Context(), s.ID); err != nil {
+	was, err := precondition(ifMatch, s)
+	if err != nil {
 		return err
+	}
+	if was != nil {
+		err = h.db.DeleteStudentIf(c.Request.Context(), was)
+	} else {
+		err = h.db.DeleteStudent(c.Request.Context(), s.ID)
+	}
+	if err != nil {
+		return writeFailed(err, ifMatch)
 	}
 	c.Status(http.StatusNoContent)
 	c.Writer.WriteHeaderNow()
 	return nil
+}
+
+// writeFailed is the error of a write that failed: a row gone since the
+// lookup is 412 for a request with If-Match ("*" included), 404 otherwise.
+func writeFailed(err error, ifMatch []string) error {
+	if len(ifMatch) > 0 && errors.Is(err, models.ErrNotFound) {
+		return errPreconditionFailed
+	}
+	return err
 }
 
 // detailActions offers PUT only for a student that exists, as DRF's

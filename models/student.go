@@ -275,6 +275,12 @@ func (db *DB) UpdateStudent(ctx context.Context, s *Student) error {
 	return db.UpdateStudentFields(ctx, s, studentWritable)
 }
 
+// UpdateStudentIf is UpdateStudent on the condition that the row still holds
+// every value of was (see UpdateStudentFieldsIf); ErrChanged if not.
+func (db *DB) UpdateStudentIf(ctx context.Context, s, was *Student) error {
+	return db.updateStudent(ctx, s, studentWritable, was)
+}
+
 // UpdateStudentFields writes only the fields of s that names names (their
 // Field.Name; writable ones only) to the row s.ID, in one statement, and sets
 // s to the row as that statement left it: a field it did not name is what the

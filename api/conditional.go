@@ -1,0 +1,123 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"studentapi/models"
+)
+
+// Conditional requests (RFC 9110 section 13), which DRF does not offer: a
+// student and a list carry a strong ETag; GET with If-None-Match answers 304
+// when the client's copy is current, and PUT, PATCH and DELETE with If-Match
+// write only a row the client has seen (412 otherwise).
+
+// entityTag is the strong ETag of a JSON body: the first 128 bits of its
+// SHA-256, quoted. It is derived from the bytes sent, so any change a client
+// could see changes it, and equal bodies share it whichever query built them.
+// SHA-256 rather than a cheaper hash: with the CPU's SHA extensions it costs
+// about 2 µs for a list of 100, and a tag nobody can forge a collision for is
+// what makes If-Match a safe guard against lost updates.
+func entityTag(body []byte) string {
+	sum := sha256.Sum256(body)
+	var b [2 + 2*16]byte
+	b[0] = '"'
+	hex.Encode(b[1:len(b)-1], sum[:16])
+	b[len(b)-1] = '"'
+	return string(b[:])
+}
+
+// writeRepresentation answers 200 with body and its ETag, or 304 with no body
+// when If-None-Match names that tag (weak comparison, as RFC 9110 13.1.2 has
+// it for GET). The headers set so far (Allow, Vary) stay on a 304.
+func writeRepresentation(c *gin.Context, body []byte) {
+	if tag, ok := setTag(c, body); ok {
+		if inm := c.Request.Header["If-None-Match"]; len(inm) > 0 && tagListMatches(inm, tag, true) {
+			c.Status(http.StatusNotModified)
+			c.Writer.WriteHeaderNow()
+			return
+		}
+	}
+	writeBody(c, http.StatusOK, body)
+}
+
+// setTag sets the ETag of body, a JSON answer, and returns it; not for a
+// browser, whose page is not the JSON the tag would be of.
+func setTag(c *gin.Context, body []byte) (string, bool) {
+	if r, _ := c.Get(renderedKey{}); r == &htmlRenderer {
+		return "", false
+	}
+	tag := entityTag(body)
+	c.Writer.Header()["Etag"] = []string{tag}
+	return tag, true
+}
+
+// precondition judges a write's If-Match lines (none: DRF's behaviour, no
+// condition) against was, the row as the lookup found it, and returns what
+// the write must require of the row: was itself when the client named its
+// tag, nil for "*" (any current row will do) or no If-Match.
+// errPreconditionFailed when the client's tags are not was's: by strong
+// comparison, as RFC 9110 13.1.1 has it for If-Match.
+func precondition(ifMatch []string, was *models.Student) (*models.Student, error) {
+	if len(ifMatch) == 0 || isAny(ifMatch) {
+		return nil, nil
+	}
+	if !tagListMatches(ifMatch, entityTag(students.append(make([]byte, 0, sizeHint(1)), was)), false) {
+		return nil, errPreconditionFailed
+	}
+	return was, nil
+}
+
+// isAny reports whether If-Match lines are "*".
+func isAny(lines []string) bool {
+	return len(lines) == 1 && trimListSpace(strings.TrimRight(lines[0], " \t")) == "*"
+}
+
+// tagListMatches reports whether the If-Match or If-None-Match field lines
+// hold "*" or a tag that matches tag: by strong comparison (both strong and
+// equal) or, with weak, by weak comparison (equal once W/ is dropped). A list
+// that does not parse matches nothing from where it stops being one.
+func tagListMatches(lines []string, tag string, weak bool) bool {
+	for _, line := range lines {
+		for rest := line; ; {
+			rest = trimListSpace(rest)
+			if rest == "" {
+				break
+			}
+			if rest[0] == '*' {
+				return true
+			}
+			isWeak := len(rest) >= 2 && rest[:2] == "W/"
+			if isWeak {
+				rest = rest[2:]
+			}
+			if rest == "" || rest[0] != '"' {
+				break
+			}
+			end := 1
+			for end < len(rest) && rest[end] != '"' {
+				end++
+			}
+			if end == len(rest) {
+				break // no closing quote
+			}
+			if rest[:end+1] == tag && (weak || !isWeak) {
+				return true
+			}
+			rest = rest[end+1:]
+		}
+	}
+	return false
+}
+
+// trimListSpace drops the spaces, tabs and commas before a list element.
+func trimListSpace(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t' || s[0] == ',') {
+		s = s[1:]
+	}
+	return s
+}
