@@ -19,9 +19,11 @@ import (
 // entityTag is the strong ETag of a JSON body: the first 128 bits of its
 // SHA-256, quoted. It is derived from the bytes sent, so any change a client
 // could see changes it, and equal bodies share it whichever query built them.
-// SHA-256 rather than a cheaper hash: with the CPU's SHA extensions it costs
-// about 2 µs for a list of 100, and a tag nobody can forge a collision for is
-// what makes If-Match a safe guard against lost updates.
+// SHA-256, measured (BenchmarkEntityTag): about 4 µs for a list of 100
+// (5.4 KB), a few per cent of serving it; hash/fnv's 128-bit hash is five
+// times slower (it goes byte by byte), and hash/maphash, faster, is seeded
+// per process, so two instances behind one balancer would disagree. And a
+// tag nobody can forge a collision for keeps If-Match a sound guard.
 func entityTag(body []byte) string {
 	sum := sha256.Sum256(body)
 	var b [2 + 2*16]byte
