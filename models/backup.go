@@ -105,12 +105,17 @@ func Restore(ctx context.Context, src Source, from string) error {
 		return fmt.Errorf("restore to %s: %w", src.Path, err)
 	}
 	defer unlock()
-	if err := os.Rename(tmp, src.Path); err != nil {
-		return fmt.Errorf("restore to %s: %w", src.Path, err)
+	// lockExclusive has checkpointed the old database's -wal and deleted it;
+	// whatever -wal or -shm is still there (beside a database that was
+	// deleted, say) would be read as the new file's, so it goes too. Before
+	// the rename: once the new file is in place a server may open it and
+	// make its own.
+	for _, stale := range []string{src.Path + "-wal", src.Path + "-shm"} {
+		if err := os.Remove(stale); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restore to %s: %w", src.Path, err)
+		}
 	}
-	// lockExclusive left the old database without a -wal; a -shm is rebuilt
-	// by the next connection, but nothing of the old file should stay.
-	if err := os.Remove(src.Path + "-shm"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Rename(tmp, src.Path); err != nil {
 		return fmt.Errorf("restore to %s: %w", src.Path, err)
 	}
 	if err := syncFile(filepath.Dir(src.Path)); err != nil {

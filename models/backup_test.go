@@ -252,3 +252,48 @@ func TestRestoreRefusesBadBackup(t *testing.T) {
 		t.Errorf("students after refused restores = %q, want kept", got)
 	}
 }
+
+// A database left by a crash, its last commits still in its -wal, is
+// replaced whole: nothing of that -wal reaches the restored file.
+func TestRestoreDropsStaleWAL(t *testing.T) {
+	good := sqliteDB(t)
+	db := openDB(t, good)
+	if err := db.CreateStudent(t.Context(), &models.Student{Name: "kept", Roll: 1, City: "Pune"}); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.Backup(t.Context(), backup); err != nil {
+		t.Fatal(err)
+	}
+
+	// The files of a live database, copied while it is open, are what a
+	// crash leaves: the last commits are only in the -wal.
+	live := sqliteDB(t)
+	ldb := openDB(t, live)
+	for i := range 50 {
+		if err := ldb.CreateStudent(t.Context(), &models.Student{Name: fmt.Sprintf("crashed %d", i), Roll: 1, City: "Pune"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crashed := sqliteDB(t)
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(live.Path + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(crashed.Path+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := models.Restore(t.Context(), source(crashed), backup); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	if _, err := os.Stat(crashed.Path + "-wal"); err == nil {
+		t.Errorf("the crashed database's -wal is still there after the restore")
+	}
+	ids := backupIDs(t, crashed.Path)
+	if got := studentNames(t, openDB(t, crashed)); got != "kept" || len(ids) != 1 {
+		t.Errorf("students after the restore = %q (%d ids), want kept", got, len(ids))
+	}
+}
