@@ -63,6 +63,8 @@ func commands() []command {
 		{"activate", "<username>", "let a user log in and use its token again", setActiveCommand(true)},
 		{"deactivate", "<username>", "refuse a user's logins and token", setActiveCommand(false)},
 		{"deleteuser", "<username>", "delete a user and its token", deleteUserCommand},
+		{"backup", "<file>", "copy the SQLite database into a new file, also while a server writes to it", backupCommand},
+		{"restore", "<file>", "replace the SQLite database with a backup (stop every server first)", restoreCommand},
 		{"gencert", "", "write a self-signed TLS certificate and key for localhost", gencertCommand},
 	}
 }

@@ -45,6 +45,10 @@
 //     Options.QueryTimeout (timeout.go); IsUnavailable tells an outage (503)
 //     from a bug (unavailable.go).
 //
+//   - Backups. DB.Backup copies a live SQLite database in one read
+//     transaction (VACUUM INTO); Restore puts a checked copy back once no
+//     other process has the file open (backup.go). PostgreSQL has pg_dump.
+//
 //   - No key at rest. Token and session rows hold a digest, a sealed copy and
 //     a tag made by the KeyProtector the caller passes (keys.go), never a key.
 package models
