@@ -44,7 +44,7 @@ func backupCommand(_ *flag.FlagSet, cf *configFlags) func(context.Context, env, 
 		}
 		defer db.Close()
 		if err := db.Backup(ctx, to); err != nil {
-			return fmt.Errorf("%w (database %s)", err, databaseName(cfg))
+			return inDatabase(err, cfg)
 		}
 		fmt.Fprintf(e.stdout, "Backed up to %s (database %s).\n", to, databaseName(cfg))
 		return nil
@@ -75,7 +75,7 @@ func restoreCommand(_ *flag.FlagSet, cf *configFlags) func(context.Context, env,
 			return fmt.Errorf("restore: a server (or another program) is using %s; stop it first: restore asked SQLite for the database's exclusive lock, which any process that has the database open refuses", name)
 		}
 		if err != nil {
-			return fmt.Errorf("%w (database %s)", err, name)
+			return inDatabase(err, cfg)
 		}
 		fmt.Fprintf(e.stdout, "Restored %s (database %s).\n", from, name)
 		return nil

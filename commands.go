@@ -257,13 +257,17 @@ func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db 
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	// A command run from another directory opens (and creates) another
-	// database; naming it makes "user does not exist" tell why.
+	return inDatabase(fn(cfg, db), cfg)
+}
+
+// inDatabase names cfg's database in a command's error, once the database
+// is open: a command run from another directory opens (and creates) another
+// database, and naming it makes "user does not exist" tell why. Usage
+// errors are about the command line, not the database, and stay as they are.
+func inDatabase(err error, cfg Config) error {
 	var usage *usageError
-	if err := fn(cfg, db); err != nil && !errors.As(err, &usage) {
-		return fmt.Errorf("%w (database %s)", err, databaseName(cfg))
-	} else if err != nil {
+	if err == nil || errors.As(err, &usage) {
 		return err
 	}
-	return nil
+	return fmt.Errorf("%w (database %s)", err, databaseName(cfg))
 }
