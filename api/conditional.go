@@ -58,17 +58,30 @@ func setTag(c *gin.Context, body []byte) (string, bool) {
 	return tag, true
 }
 
-// precondition judges a write's If-Match lines (none: DRF's behaviour, no
-// condition) against was, the row as the lookup found it, and returns what
-// the write must require of the row: was itself when the client named its
-// tag, nil for "*" (any current row will do) or no If-Match.
-// errPreconditionFailed when the client's tags are not was's: by strong
-// comparison, as RFC 9110 13.1.1 has it for If-Match.
-func precondition(ifMatch []string, was *models.Student) (*models.Student, error) {
-	if len(ifMatch) == 0 || isAny(ifMatch) {
+// precondition judges a write's If-Match and If-None-Match lines (neither:
+// DRF's behaviour, no condition) against was, the row as the lookup found it,
+// in RFC 9110 13.2.2's order, and returns what the write must require of the
+// row: was itself when a condition named a tag or "*" in If-None-Match, nil
+// when there is no condition left for the write to hold (no header, or
+// If-Match "*" alone: any current row will do). errPreconditionFailed when
+// If-Match names none of was's tags (strong comparison, RFC 9110 13.1.1) or
+// If-None-Match names one of them or "*" (weak comparison, 13.1.2: a write
+// with If-None-Match "*" is one that must not touch an existing row).
+//
+// A write that passed If-None-Match is held to was too: were the row to
+// change before the write, the new row might be the one the client named,
+// and nothing short of reading it again could tell; 412 then, rather than a
+// write the client asked not to happen.
+func precondition(header http.Header, was *models.Student) (*models.Student, error) {
+	ifMatch, ifNoneMatch := header["If-Match"], header["If-None-Match"]
+	if len(ifNoneMatch) == 0 && (len(ifMatch) == 0 || isAny(ifMatch)) {
 		return nil, nil
 	}
-	if !tagListMatches(ifMatch, entityTag(students.append(make([]byte, 0, sizeHint(1)), was)), false) {
+	tag := entityTag(students.append(make([]byte, 0, sizeHint(1)), was))
+	if len(ifMatch) > 0 && !isAny(ifMatch) && !tagListMatches(ifMatch, tag, false) {
+		return nil, errPreconditionFailed
+	}
+	if len(ifNoneMatch) > 0 && tagListMatches(ifNoneMatch, tag, true) {
 		return nil, errPreconditionFailed
 	}
 	return was, nil

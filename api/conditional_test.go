@@ -166,6 +166,55 @@ func TestIfMatch(t *testing.T) {
 	})
 }
 
+// If-None-Match on a write (RFC 9110 13.1.2): "*" or a tag of the current
+// row refuses the write with 412 and changes nothing; a tag of another state
+// lets it through. Both headers: If-Match is judged first.
+func TestIfNoneMatchOnWrites(t *testing.T) {
+	write := func(method, name, header string, setup func(*testing.T, *env), status int, body string, check func(*testing.T, *env)) scenario {
+		sc := scenario{name: method + " " + name, method: method, path: "/studentapi/1/", token: "alice",
+			header: []string{"If-None-Match", header}, setup: setup, wantStatus: status, wantBody: body, check: check}
+		switch method {
+		case http.MethodPatch:
+			sc.contentType, sc.body = jsonType, `{"roll":11}`
+		case http.MethodPut:
+			sc.contentType, sc.body = jsonType, `{"name":"Ravi","roll":11,"city":"Ranchi"}`
+		}
+		return sc
+	}
+	goa := models.Student{ID: 1, Name: "Ravi", Roll: 10, City: "Goa"}
+	eleven := models.Student{ID: 1, Name: "Ravi", Roll: 11, City: "Ranchi"}
+	elevenJSON := `{"id":1,"name":"Ravi","roll":11,"city":"Ranchi"}`
+	var scenarios []scenario
+	for _, m := range []string{http.MethodPatch, http.MethodPut} {
+		scenarios = append(scenarios,
+			write(m, "star, row exists", "*", nil, 412, bodyPreconditionFailed, wantStudents(ravi, sonam)),
+			write(m, "current tag", "{tag}", withTag, 412, bodyPreconditionFailed, wantStudents(ravi, sonam)),
+			write(m, "current tag, weak", "W/{tag}", withTag, 412, bodyPreconditionFailed, wantStudents(ravi, sonam)),
+			write(m, "stale tag", "{tag}", stale, 200, `{"id":1,"name":"Ravi","roll":11,"city":`+map[string]string{http.MethodPatch: `"Goa"}`, http.MethodPut: `"Ranchi"}`}[m], nil),
+			write(m, "another tag", `"x"`, nil, 200, elevenJSON, wantStudents(eleven, sonam)),
+		)
+	}
+	scenarios = append(scenarios,
+		write(http.MethodDelete, "star, row exists", "*", nil, 412, bodyPreconditionFailed, wantStudents(ravi, sonam)),
+		write(http.MethodDelete, "current tag", "{tag}", withTag, 412, bodyPreconditionFailed, wantStudents(ravi, sonam)),
+		write(http.MethodDelete, "stale tag", "{tag}", stale, 204, "", wantStudents(sonam)),
+		scenario{name: "DELETE star, missing row", method: http.MethodDelete, path: "/studentapi/9/", token: "alice",
+			header: []string{"If-None-Match", "*"}, wantStatus: 404, wantBody: bodyNotFound},
+		scenario{name: "PATCH If-Match current, If-None-Match another", method: http.MethodPatch, path: "/studentapi/1/",
+			token: "alice", contentType: jsonType, body: `{"roll":11}`, setup: withTag,
+			header: []string{"If-Match", "{tag}", "If-None-Match", `"x"`}, wantStatus: 200, wantBody: elevenJSON},
+		scenario{name: "PATCH If-Match current, If-None-Match current", method: http.MethodPatch, path: "/studentapi/1/",
+			token: "alice", contentType: jsonType, body: `{"roll":11}`, setup: withTag,
+			header: []string{"If-Match", "{tag}", "If-None-Match", "{tag}"}, wantStatus: 412, wantBody: bodyPreconditionFailed,
+			check: wantStudents(ravi, sonam)},
+		scenario{name: "PUT If-Match stale, If-None-Match star", method: http.MethodPut, path: "/studentapi/1/",
+			token: "alice", contentType: jsonType, body: `{"name":"R","roll":1,"city":"C"}`, setup: stale,
+			header: []string{"If-Match", "{tag}", "If-None-Match", `"x"`}, wantStatus: 412, wantBody: bodyPreconditionFailed,
+			check: wantStudents(goa, sonam)},
+	)
+	runScenarios(t, scenarios)
+}
+
 // 16 clients holding the same ETag PATCH at once: exactly one wins, the
 // others are told the row changed, and the row holds the winner's write.
 func TestIfMatchConcurrent(t *testing.T) {

@@ -258,7 +258,7 @@ func (h studentHandlers) update(partial bool) handler {
 		}
 		// Judged after validation, as DRF judges the body before it writes;
 		// the write itself checks again that the row is still as read.
-		was, err := precondition(ifMatch, &read)
+		was, err := precondition(c.Request.Header, &read)
 		if err != nil {
 			return err
 		}
@@ -292,7 +292,7 @@ func (h studentHandlers) destroy(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	was, err := precondition(ifMatch, s)
+	was, err := precondition(c.Request.Header, s)
 	if err != nil {
 		return err
 	}
