@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/internal/passwordvalidation"
 	"studentapi/internal/testdb"
 	"studentapi/models"
 )
@@ -59,7 +60,9 @@ func newTestCLIOn(t *testing.T, db testdb.DB) *testCLI {
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config.yaml")
 	// A short shutdown timeout bounds how long a broken serve test can hang.
-	if err := os.WriteFile(config, []byte("http:\n  shutdown_timeout: 5s\n"), 0o600); err != nil {
+	// The tests' passwords ("pw") are short: Django's validators, on by
+	// default, are off here and turned on by the tests of them.
+	if err := os.WriteFile(config, []byte("http:\n  shutdown_timeout: 5s\nauth:\n  password_validators: []\n"), 0o600); err != nil {
 		t.Fatalf("write config: %v", err)
 	}
 	env := db.Env()
@@ -455,32 +458,152 @@ func TestCreateSuperuserInteractive(t *testing.T) {
 	}
 }
 
+// A refused answer is asked again, as Django's createsuperuser does, with
+// its error on stderr: here the input then ends, which is the error.
 func TestCreateSuperuserInteractiveErrors(t *testing.T) {
 	tests := []struct {
-		name    string
-		stdin   string
-		wantMsg string
+		name       string
+		stdin      string
+		wantStderr string // what was said of the refused answer
+		wantMsg    string
 	}{
-		{"mismatched passwords", "alice\nalice@example.com\npw\nPW\n", "your passwords didn't match"},
-		{"blank password", "alice\nalice@example.com\n\n\n", "blank passwords aren't allowed"},
-		{"no input", "", "read Username: no input"},
-		{"input ends before the password", "alice\nalice@example.com\n", "read Password: no input"},
-		{"input ends before the second password", "alice\nalice@example.com\npw\n", "read Password (again): no input"},
-		{"invalid username", "bad name!\nalice@example.com\npw\npw\n", "enter a valid username"},
+		{"mismatched passwords", "alice\nalice@example.com\npw\nPW\n", "Error: Your passwords didn't match.\n", "read Password: no input"},
+		{"blank password", "alice\nalice@example.com\n\n\n", "Error: Blank passwords aren't allowed.\n", "read Password: no input"},
+		{"no input", "", "", "read Username: no input"},
+		{"input ends before the password", "alice\nalice@example.com\n", "", "read Password: no input"},
+		{"input ends before the second password", "alice\nalice@example.com\npw\n", "", "read Password (again): no input"},
+		{"invalid username", "bad name!\n", "Error: Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.\n", "read Username: no input"},
+		{"invalid email", "alice\nnot an address\n", "Error: Enter a valid email address.\n", "read Email address: no input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestCLI(t)
-			_, _, err := c.run(t, tt.stdin, "createsuperuser")
+			_, stderr, err := c.run(t, tt.stdin, "createsuperuser")
 			if err == nil {
 				t.Fatal("createsuperuser succeeded, want an error")
 			}
 			checkExit(t, err, 1, tt.wantMsg)
+			if !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.wantStderr)
+			}
 			db := c.openDB(t)
 			checkNoUser(t, db, "alice")
 			checkNoUser(t, db, "bad name!")
 		})
 	}
+}
+
+// A blank username is refused before the email is asked, and asked again;
+// spaces are no blank but an invalid username, as in Django.
+func TestCreateSuperuserBlankUsername(t *testing.T) {
+	c := newTestCLI(t)
+	stdout, stderr, err := c.run(t, "\n  \nalice\n\npw\npw\n", "createsuperuser")
+	if err != nil {
+		t.Fatalf("createsuperuser: %v", err)
+	}
+	if want := "Error: This field cannot be blank.\nError: Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.\n"; stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	if want := "Username: Username: Username: Email address: Password: Password (again): "; !strings.HasPrefix(stdout, want) {
+		t.Errorf("stdout = %q, want it to begin %q", stdout, want)
+	}
+	checkPassword(t, mustUser(t, c.openDB(t), "alice"), "pw", true)
+}
+
+// withValidators turns Django's default password validators on for c, as
+// they are without a config file.
+func withValidators(c *testCLI) {
+	c.env["STUDENTAPI_AUTH_PASSWORD_VALIDATORS"] = strings.Join(passwordvalidation.DefaultNames, ",")
+}
+
+// Issue 16 item 5: createsuperuser and createuser ask again for a password
+// the validators refuse, after Django's messages and its offer to bypass
+// them; y keeps the refused password.
+func TestCreateUserPasswordValidation(t *testing.T) {
+	const bypass = "Bypass password validation and create user anyway? [y/N]: "
+	for _, tt := range []struct {
+		name, command, stdin string
+		wantStderr           string
+		wantBypassAsked      int
+		wantPassword         string
+	}{
+		{"refused twice, then good", "createsuperuser",
+			"alice\nalice@example.com\nalice\nalice\nN\nshort\nshort\n\nx7Gq!pZr2long\nx7Gq!pZr2long\n",
+			"The password is too similar to the username.\nThis password is too short. It must contain at least 8 characters.\nThis password is too common.\n" +
+				"This password is too short. It must contain at least 8 characters.\n", 2, "x7Gq!pZr2long"},
+		{"bypassed", "createuser", "alice\n\n12345678\n12345678\ny\n",
+			"This password is too common.\nThis password is entirely numeric.\n", 1, "12345678"},
+		{"mismatch, then similar to the email, then bypassed with Y", "createuser",
+			"alice\nwonderland@example.org\nabc\nabd\nwonderland\nwonderland\nY\n",
+			"Error: Your passwords didn't match.\nThe password is too similar to the email address.\nThis password is too common.\n", 1, "wonderland"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			withValidators(c)
+			stdout, stderr, err := c.run(t, tt.stdin, tt.command)
+			if err != nil {
+				t.Fatalf("%s: %v (stderr %q)", tt.command, err, stderr)
+			}
+			if stderr != tt.wantStderr {
+				t.Errorf("stderr = %q, want %q", stderr, tt.wantStderr)
+			}
+			if got := strings.Count(stdout, bypass); got != tt.wantBypassAsked {
+				t.Errorf("asked to bypass %d times, want %d; stdout %q", got, tt.wantBypassAsked, stdout)
+			}
+			checkPassword(t, mustUser(t, c.openDB(t), "alice"), tt.wantPassword, true)
+		})
+	}
+}
+
+// Without a prompt, a refused password fails the command with every
+// message, and nothing is written.
+func TestPasswordValidationNoInput(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		password string
+		wantMsg  string
+	}{
+		{"createsuperuser", []string{"createsuperuser", "--noinput", "--username", "alice", "--email", "alice@example.com"}, "alice",
+			"password refused by auth.password_validators: The password is too similar to the username. This password is too short. It must contain at least 8 characters."},
+		{"createuser", []string{"createuser", "--noinput", "--username", "alice"}, "password",
+			"This password is too common."},
+		{"changepassword", []string{"changepassword", "bob", "--noinput"}, "98765432",
+			"This password is entirely numeric."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestCLI(t)
+			c.createUser(t, "createuser", "bob", "old pw")
+			withValidators(c)
+			c.env[passwordEnv] = tt.password
+			_, _, err := c.run(t, "", tt.args...)
+			checkExit(t, err, 1, tt.wantMsg)
+			db := c.openDB(t)
+			checkNoUser(t, db, "alice")
+			checkPassword(t, mustUser(t, db, "bob"), "old pw", true)
+		})
+	}
+}
+
+// changepassword asks three times, as Django's does, with no way around
+// the validators.
+func TestChangePasswordValidation(t *testing.T) {
+	c := newTestCLI(t)
+	c.createUser(t, "createuser", "alice", "old pw")
+	withValidators(c)
+	stdout, stderr, err := c.run(t, "alice\nalice\nx\ny\n123\n123\n", "changepassword", "alice")
+	checkExit(t, err, 1, `aborting password change for user "alice" after 3 attempts`)
+	if want := "The password is too similar to the username.\nThis password is too short. It must contain at least 8 characters.\nThis password is too common.\n" +
+		"This password is too short. It must contain at least 8 characters.\nThis password is too common.\nThis password is entirely numeric.\n"; stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	if !strings.Contains(stdout, "Passwords do not match. Please try again.\n") {
+		t.Errorf("stdout = %q, want the mismatch said", stdout)
+	}
+	checkPassword(t, mustUser(t, c.openDB(t), "alice"), "old pw", true)
+
+	c.mustRun(t, "alice\nalice\nx7Gq!pZr2long\nx7Gq!pZr2long\n", "changepassword", "alice")
+	checkPassword(t, mustUser(t, c.openDB(t), "alice"), "x7Gq!pZr2long", true)
 }
 
 var generatedToken = regexp.MustCompile(`^Generated token ([0-9a-f]{40}) for user alice \(database (.+)\)\n$`)
@@ -662,8 +785,9 @@ func TestChangePasswordErrors(t *testing.T) {
 		wantCode int
 		wantMsg  string
 	}{
-		{"mismatched", []string{"changepassword", "alice"}, "new\nNEW\n", 1, "your passwords didn't match"},
-		{"blank", []string{"changepassword", "alice"}, "\n\n", 1, "blank passwords aren't allowed"},
+		{"mismatched", []string{"changepassword", "alice"}, "new\nNEW\n", 1, "read Password: no input"},
+		{"mismatched three times", []string{"changepassword", "alice"}, "new\nNEW\nnew\nNEW\nnew\nNEW\n", 1, `aborting password change for user "alice" after 3 attempts`},
+		{"blank", []string{"changepassword", "alice"}, "\n\n\n\n\n\n", 1, `aborting password change for user "alice" after 3 attempts`},
 		{"no input", []string{"changepassword", "alice"}, "", 1, "read Password: no input"},
 		{"noinput without password", []string{"changepassword", "alice", "--noinput"}, "", 2, "set STUDENTAPI_PASSWORD"},
 	}

@@ -248,6 +248,12 @@ func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db 
 	if err != nil {
 		return err
 	}
+	return withConfigDB(ctx, cfg, func(db *models.DB) error { return fn(cfg, db) })
+}
+
+// withConfigDB is withDB for a command that loaded cfg itself, to use it
+// before the database is opened.
+func withConfigDB(ctx context.Context, cfg Config, fn func(db *models.DB) error) error {
 	// Commands report their own errors in one line; the query log would repeat them.
 	db, _, err := openDB(cfg, io.Discard)
 	if err != nil {
@@ -257,7 +263,7 @@ func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db 
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	return inDatabase(fn(cfg, db), cfg)
+	return inDatabase(fn(db), cfg)
 }
 
 // inDatabase names cfg's database in a command's error, once the database

@@ -13,6 +13,7 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/hosts"
+	"studentapi/internal/passwordvalidation"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -123,6 +124,48 @@ type AuthConfig struct {
 	SecretKey               string        `yaml:"secret_key"`                  // token digests and seals derive from it; empty: <database.path>.secret in development
 	TokenTTL                time.Duration `yaml:"token_ttl"`                   // 0: tokens never expire
 	TokenRefresh            bool          `yaml:"token_refresh"`               // sliding expiry: each use restarts the TTL
+	// PasswordValidators judge every password the commands and the admin
+	// set, as Django's AUTH_PASSWORD_VALIDATORS does; [] turns them off.
+	PasswordValidators []PasswordValidatorConfig `yaml:"password_validators"`
+}
+
+// PasswordValidatorConfig is one entry of auth.password_validators, Django's
+// {"NAME": ..., "OPTIONS": {...}} (see passwordvalidation.New). In YAML a
+// bare name stands for an entry without options.
+type PasswordValidatorConfig struct {
+	Name    string         `yaml:"name"`
+	Options map[string]any `yaml:"options,omitempty"`
+}
+
+// UnmarshalYAML reads a name, or a mapping of name and options.
+func (p *PasswordValidatorConfig) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*p = PasswordValidatorConfig{Name: n.Value}
+		return nil
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i].Value; k != "name" && k != "options" {
+				return fmt.Errorf("a validator has a name and options, not %q", k)
+			}
+		}
+		type plain PasswordValidatorConfig // without this method
+		return n.Decode((*plain)(p))
+	}
+	return errors.New("a validator is a name, or a mapping of name and options")
+}
+
+// passwordValidators builds the validators auth.password_validators names.
+func (c Config) passwordValidators() (passwordvalidation.Validators, error) {
+	vs := make(passwordvalidation.Validators, 0, len(c.Auth.PasswordValidators))
+	for _, p := range c.Auth.PasswordValidators {
+		v, err := passwordvalidation.New(p.Name, p.Options)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
 }
 
 // TLSConfig names the certificate and key to serve HTTPS with; both or neither.
@@ -208,6 +251,7 @@ func DefaultConfig() Config {
 			Keywords:                Words{"Token"},
 			CreateTokenOnUserCreate: true,
 			BcryptCost:              12,
+			PasswordValidators:      defaultPasswordValidators(),
 		},
 		HTTP: HTTPConfig{
 			BodyLimit:         1 << 20,
@@ -229,6 +273,15 @@ func DefaultConfig() Config {
 		Admin:   AdminConfig{SessionTTL: 14 * 24 * time.Hour},
 		Runtime: RuntimeConfig{GOGC: 150},
 	}
+}
+
+// defaultPasswordValidators are those of a new Django project.
+func defaultPasswordValidators() []PasswordValidatorConfig {
+	var ps []PasswordValidatorConfig
+	for _, name := range passwordvalidation.DefaultNames {
+		ps = append(ps, PasswordValidatorConfig{Name: name})
+	}
+	return ps
 }
 
 // TLSEnabled reports whether the server should serve HTTPS.
@@ -334,6 +387,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.TokenTTL < 0 {
 		bad(`auth.token_ttl: must be 0 (tokens never expire) or more, got %s; use a Go duration, e.g. "24h"`, c.Auth.TokenTTL)
+	}
+	if _, err := c.passwordValidators(); err != nil {
+		bad("auth.password_validators: %w", err)
 	}
 	if c.Auth.TokenRefresh && c.Auth.TokenTTL == 0 {
 		bad(`auth.token_refresh: has no effect without auth.token_ttl; set a TTL, e.g. "24h", or turn the refresh off`)

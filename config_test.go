@@ -945,6 +945,7 @@ func TestConfigKeys(t *testing.T) {
 		"STUDENTAPI_AUTH_SECRET_KEY",
 		"STUDENTAPI_AUTH_TOKEN_TTL",
 		"STUDENTAPI_AUTH_TOKEN_REFRESH",
+		"STUDENTAPI_AUTH_PASSWORD_VALIDATORS",
 		"STUDENTAPI_TLS_CERT_FILE",
 		"STUDENTAPI_TLS_KEY_FILE",
 		"STUDENTAPI_HTTP_BODY_LIMIT",
@@ -1154,4 +1155,51 @@ func prefixes(list ...string) []proxies.Prefix {
 		out[i] = p
 	}
 	return out
+}
+
+// auth.password_validators is AUTH_PASSWORD_VALIDATORS: names or {name,
+// options}, Django's dotted names too; [] turns validation off; a name or an
+// option Django does not have is refused with the key named.
+func TestPasswordValidatorsConfig(t *testing.T) {
+	for _, tt := range []struct {
+		name, file string
+		env        map[string]string
+		want       []PasswordValidatorConfig
+		wantErr    string
+	}{
+		{name: "default", want: defaultPasswordValidators()},
+		{name: "mappings with options",
+			file: "auth:\n  password_validators:\n    - name: django.contrib.auth.password_validation.MinimumLengthValidator\n      options: {min_length: 12}\n    - NumericPasswordValidator\n",
+			want: []PasswordValidatorConfig{{Name: "django.contrib.auth.password_validation.MinimumLengthValidator", Options: map[string]any{"min_length": 12}}, {Name: "NumericPasswordValidator"}}},
+		{name: "none", file: "auth:\n  password_validators: []\n", want: nil},
+		{name: "env", env: map[string]string{"STUDENTAPI_AUTH_PASSWORD_VALIDATORS": "CommonPasswordValidator, NumericPasswordValidator"},
+			want: []PasswordValidatorConfig{{Name: "CommonPasswordValidator"}, {Name: "NumericPasswordValidator"}}},
+		{name: "unknown validator", file: "auth:\n  password_validators: [LengthValidator]\n",
+			wantErr: `auth.password_validators: unknown validator "LengthValidator"`},
+		{name: "unknown option", file: "auth:\n  password_validators:\n    - {name: MinimumLengthValidator, options: {length: 3}}\n",
+			wantErr: `auth.password_validators: MinimumLengthValidator: unknown option "length"`},
+		{name: "unknown entry key", file: "auth:\n  password_validators:\n    - {NAME: MinimumLengthValidator}\n",
+			wantErr: `auth.password_validators: a validator has a name and options, not "NAME"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeTestConfig(t, tt.file)
+			cfg, err := LoadConfig(path, true, configTestEnv(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadConfig error = %v, want one with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			if got := cfg.Auth.PasswordValidators; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("password_validators = %+v, want %+v", got, tt.want)
+			}
+			vs, err := cfg.passwordValidators()
+			if err != nil || len(vs) != len(tt.want) {
+				t.Errorf("passwordValidators() = %d validators, %v; want %d", len(vs), err, len(tt.want))
+			}
+		})
+	}
 }

@@ -67,6 +67,9 @@ type configKey struct {
 	name string // dotted, e.g. "auth.bcrypt_cost"
 	env  string // e.g. "STUDENTAPI_AUTH_BCRYPT_COST"
 	list bool   // a list: comma-separated in the environment
+	// mappingItems: the list's items may be mappings, which their type reads
+	// (and refuses) itself; any other list takes single values only.
+	mappingItems bool
 	// tag is the YAML tag of the key's default: "!!str" for a string,
 	// duration or rate (read as text whatever it looks like), "!!bool" and
 	// "!!int" for the scalars whose spelling strconv decides (as before the
@@ -99,7 +102,10 @@ func configKeys() configSchema {
 				continue
 			}
 			env := configEnvPrefix + strings.ToUpper(strings.ReplaceAll(name, ".", "_"))
-			s.keys = append(s.keys, configKey{name: name, env: env, list: v.Kind == yaml.SequenceNode, tag: v.ShortTag()})
+			// A list whose default items are mappings (auth.password_validators)
+			// has an item type that reads mappings itself.
+			mappings := v.Kind == yaml.SequenceNode && len(v.Content) > 0 && v.Content[0].Kind == yaml.MappingNode
+			s.keys = append(s.keys, configKey{name: name, env: env, list: v.Kind == yaml.SequenceNode, mappingItems: mappings, tag: v.ShortTag()})
 		}
 	}
 	walk(&root, "")
@@ -245,7 +251,7 @@ func (k configKey) set(cfg *Config, n *yaml.Node) error {
 		// An item that is not a scalar would decode into a Prefix or a Rate
 		// as its zero value, without a word.
 		for _, item := range n.Content {
-			if item.Kind != yaml.ScalarNode {
+			if item.Kind != yaml.ScalarNode && !(k.mappingItems && item.Kind == yaml.MappingNode) {
 				return errors.New("list items must be single values")
 			}
 		}

@@ -58,17 +58,22 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
+	validators, err := cfg.passwordValidators()
+	if err != nil {
+		return nil, err
+	}
 	adminSite, err := admin.New(admin.Deps{
-		DB:           db,
-		Auth:         authn,
-		Log:          log,
-		BcryptCost:   cfg.Auth.BcryptCost,
-		SessionTTL:   cfg.Admin.SessionTTL,
-		SecureCookie: cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
-		Login:        limits.GetToken,
-		Logins:       limits.Logins,
-		DeviceKey:    limits.deviceKey,
-		DeviceTTL:    cfg.API.Throttle.TrustedLoginWindow,
+		DB:                 db,
+		Auth:               authn,
+		Log:                log,
+		BcryptCost:         cfg.Auth.BcryptCost,
+		PasswordValidators: validators,
+		SessionTTL:         cfg.Admin.SessionTTL,
+		SecureCookie:       cfg.Production && len(cfg.HTTP.TrustedProxies) > 0,
+		Login:              limits.GetToken,
+		Logins:             limits.Logins,
+		DeviceKey:          limits.deviceKey,
+		DeviceTTL:          cfg.API.Throttle.TrustedLoginWindow,
 		// The admin names clients as the API does, for the login throttle they share.
 		Proxies: trusted,
 	})

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"studentapi/auth"
+	"studentapi/internal/passwordvalidation"
 	"studentapi/models"
 )
 
@@ -32,30 +33,36 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 			if err := exactArgs(name, args); err != nil {
 				return err
 			}
+			if noInput && *username == "" {
+				return usagef("%s: --username is required with --noinput", name)
+			}
+			// The configuration first: the password validators judge what is
+			// asked below, before the database is opened.
+			cfg, err := cf.load(e)
+			if err != nil {
+				return err
+			}
+			validators, err := cfg.passwordValidators()
+			if err != nil {
+				return err
+			}
 			p := newPrompter(e)
 			var password string
 			if noInput {
-				if *username == "" {
-					return usagef("%s: --username is required with --noinput", name)
-				}
 				password = e.getenv(passwordEnv)
 				if password == "" {
 					return usagef("%s: set %s to the password when using --noinput", name, passwordEnv)
 				}
 			} else {
-				var err error
 				if *username == "" {
-					if *username, err = p.line("Username: "); err != nil {
+					if *username, err = p.username(); err != nil {
 						return err
 					}
 				}
 				if *email == "" {
-					if *email, err = p.line("Email address: "); err != nil {
+					if *email, err = p.email(); err != nil {
 						return err
 					}
-				}
-				if password, err = p.newPassword(); err != nil {
-					return err
 				}
 			}
 			// Checked as CreateUser will store it, before the database is opened.
@@ -66,7 +73,15 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 			if err := models.ValidateEmail(*email); err != nil {
 				return err
 			}
-			return withDB(ctx, e, cf, func(cfg Config, db *models.DB) error {
+			who := passwordvalidation.User{Username: *username, Email: *email}
+			if noInput {
+				if err := validators.Validate(password, who); err != nil {
+					return refusedPassword(err)
+				}
+			} else if password, err = p.newPassword(validators, who); err != nil {
+				return err
+			}
+			return withConfigDB(ctx, cfg, func(db *models.DB) error {
 				u := &models.User{
 					Username: *username, Email: *email, IsActive: true,
 					IsStaff: superuser, IsSuperuser: superuser, DateJoined: time.Now().UTC(),
@@ -89,6 +104,12 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 			})
 		}
 	}
+}
+
+// refusedPassword words the validators' refusal of a password given
+// without a prompt, with every message.
+func refusedPassword(err error) error {
+	return fmt.Errorf("password refused by auth.password_validators: %w", err)
 }
 
 func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
@@ -143,14 +164,22 @@ func changePasswordCommand(fs *flag.FlagSet, cf *configFlags) func(context.Conte
 			if err != nil {
 				return err
 			}
+			validators, err := cfg.passwordValidators()
+			if err != nil {
+				return err
+			}
+			who := passwordvalidation.User{Username: u.Username, Email: u.Email}
 			var password string
 			if *noInput {
 				if password = e.getenv(passwordEnv); password == "" {
 					return usagef("changepassword: set %s to the password when using --noinput", passwordEnv)
 				}
+				if err := validators.Validate(password, who); err != nil {
+					return refusedPassword(err)
+				}
 			} else {
 				fmt.Fprintf(e.stdout, "Changing password for user %q\n", u.Username)
-				if password, err = newPrompter(e).newPassword(); err != nil {
+				if password, err = newPrompter(e).changedPassword(validators, who); err != nil {
 					return err
 				}
 			}
@@ -272,21 +301,116 @@ func (p *prompter) secret(prompt string) (string, error) {
 	return p.line(prompt)
 }
 
-// newPassword asks twice, as Django's createsuperuser does.
-func (p *prompter) newPassword() (string, error) {
-	first, err := p.secret("Password: ")
-	if err != nil {
-		return "", err
+// username asks until the answer is a username, refusing a blank one
+// before anything else is asked, as Django's createsuperuser does.
+func (p *prompter) username() (string, error) {
+	for {
+		name, err := p.line("Username: ")
+		if err != nil {
+			return "", err
+		}
+		name = models.NormalizeUsername(name)
+		switch {
+		case name == "":
+			fmt.Fprintln(p.e.stderr, "Error: This field cannot be blank.")
+		case models.ValidateUsername(name) != nil:
+			fmt.Fprintln(p.e.stderr, "Error: Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.")
+		default:
+			return name, nil
+		}
 	}
-	second, err := p.secret("Password (again): ")
-	if err != nil {
-		return "", err
+}
+
+// email asks until the answer is an email address or blank (the address is
+// optional, as in Django).
+func (p *prompter) email() (string, error) {
+	for {
+		email, err := p.line("Email address: ")
+		if err != nil {
+			return "", err
+		}
+		if models.ValidateEmail(email) == nil {
+			return email, nil
+		}
+		fmt.Fprintln(p.e.stderr, "Error: Enter a valid email address.")
 	}
-	switch {
-	case first != second:
-		return "", errors.New("your passwords didn't match")
-	case first == "":
-		return "", errors.New("blank passwords aren't allowed")
+}
+
+// twice asks for a password and its confirmation.
+func (p *prompter) twice() (first, second string, err error) {
+	if first, err = p.secret("Password: "); err != nil {
+		return "", "", err
 	}
-	return first, nil
+	if second, err = p.secret("Password (again): "); err != nil {
+		return "", "", err
+	}
+	return first, second, nil
+}
+
+// newPassword asks for a new user's password until it is given twice alike,
+// is not blank, and passes the validators, or the answer to Django's
+// "Bypass password validation" question is y: createsuperuser's loop.
+func (p *prompter) newPassword(validators passwordvalidation.Validators, u passwordvalidation.User) (string, error) {
+	for {
+		first, second, err := p.twice()
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case first != second:
+			fmt.Fprintln(p.e.stderr, "Error: Your passwords didn't match.")
+			continue
+		case strings.TrimSpace(first) == "":
+			fmt.Fprintln(p.e.stderr, "Error: Blank passwords aren't allowed.")
+			continue
+		}
+		var refused *passwordvalidation.Error
+		if err := validators.Validate(first, u); errors.As(err, &refused) {
+			fmt.Fprintln(p.e.stderr, strings.Join(refused.Messages, "\n"))
+			answer, err := p.line("Bypass password validation and create user anyway? [y/N]: ")
+			if err != nil {
+				return "", err
+			}
+			if strings.ToLower(answer) != "y" {
+				continue
+			}
+		} else if err != nil {
+			return "", err
+		}
+		return first, nil
+	}
+}
+
+// changePasswordTries is how many times changepassword asks, as Django's
+// MAX_TRIES.
+const changePasswordTries = 3
+
+// changedPassword asks for a user's new password as Django's changepassword
+// does: up to three times, each mismatch or refusal counting, with no way
+// to bypass the validators.
+func (p *prompter) changedPassword(validators passwordvalidation.Validators, u passwordvalidation.User) (string, error) {
+	for range changePasswordTries {
+		first, second, err := p.twice()
+		if err != nil {
+			return "", err
+		}
+		if first != second {
+			fmt.Fprintln(p.e.stdout, "Passwords do not match. Please try again.")
+			continue
+		}
+		var refused *passwordvalidation.Error
+		if err := validators.Validate(first, u); errors.As(err, &refused) {
+			fmt.Fprintln(p.e.stderr, strings.Join(refused.Messages, "\n"))
+			continue
+		} else if err != nil {
+			return "", err
+		}
+		if first == "" {
+			// Django would set an empty password; this service refuses one.
+			fmt.Fprintln(p.e.stderr, "Error: Blank passwords aren't allowed.")
+			continue
+		}
+		return first, nil
+	}
+	return "", fmt.Errorf("aborting password change for user %q after %d attempts", u.Username, changePasswordTries)
 }

@@ -34,6 +34,7 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/fields"
+	"studentapi/internal/passwordvalidation"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -61,6 +62,9 @@ type Deps struct {
 	Log  *slog.Logger // nil discards
 	// BcryptCost hashes the passwords the site sets.
 	BcryptCost int
+	// PasswordValidators judge the passwords the site sets, as Django's
+	// AUTH_PASSWORD_VALIDATORS; none accepts any.
+	PasswordValidators passwordvalidation.Validators
 	// SessionTTL is how long a session lasts after login.
 	SessionTTL time.Duration
 	// SecureCookie marks the session cookie Secure even on requests that did

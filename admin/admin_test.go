@@ -17,6 +17,7 @@ import (
 
 	"studentapi/admin"
 	"studentapi/auth"
+	"studentapi/internal/passwordvalidation"
 	"studentapi/internal/testdb"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -666,5 +667,70 @@ func TestOnlySuperusersActOnSuperusers(t *testing.T) {
 	}
 	if _, err := f.auth.Login(context.Background(), "boss", password); err != nil {
 		t.Errorf("boss's password after a refused change: %v", err)
+	}
+}
+
+// defaultValidators are Django's four default password validators.
+func defaultValidators(t *testing.T) passwordvalidation.Validators {
+	t.Helper()
+	var vs passwordvalidation.Validators
+	for _, name := range passwordvalidation.DefaultNames {
+		v, err := passwordvalidation.New(name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// Issue 16 item 5: the admin's forms refuse what the password validators
+// refuse, with Django's messages under the second password, and write
+// nothing; a password they accept is set.
+func TestUserFormPasswordValidation(t *testing.T) {
+	f := newFixture(t, func(d *admin.Deps) { d.PasswordValidators = defaultValidators(t) })
+	f.user("boss", true, true, true)
+	plain := f.user("plain", false, false, true)
+	c, tok := f.login("boss")
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values
+		want       []string
+	}{
+		{"add, similar and short", "/admin/users/add/",
+			url.Values{"username": {"newcomer"}, "email": {"newcomer@example.com"}, "password1": {"Newcomer"}, "password2": {"Newcomer"}},
+			[]string{"The password is too similar to the username."}},
+		{"add, common and numeric", "/admin/users/add/",
+			url.Values{"username": {"newcomer"}, "password1": {"12345678"}, "password2": {"12345678"}},
+			[]string{"This password is too common.", "This password is entirely numeric."}},
+		{"set password, short and like the username", "/admin/users/" + itoa(plain.ID) + "/password/",
+			url.Values{"password1": {"plain"}, "password2": {"plain"}},
+			[]string{"The password is too similar to the username.", "This password is too short. It must contain at least 8 characters."}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.form.Set("csrf", tok)
+			w := f.do("POST", tt.path, tt.form, c, nil)
+			if w.Code != http.StatusBadRequest {
+				t.Fatalf("got %d, want 400", w.Code)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(w.Body.String(), want) {
+					t.Errorf("page lacks %q", want)
+				}
+			}
+		})
+	}
+	if _, err := f.db.UserByUsername(context.Background(), "newcomer"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("a refused user was created: %v", err)
+	}
+	if _, err := f.auth.Login(context.Background(), "plain", "plain"); err == nil {
+		t.Errorf("a refused password was set")
+	}
+	w := f.do("POST", "/admin/users/"+itoa(plain.ID)+"/password/", url.Values{"csrf": {tok}, "password1": {"x7Gq!pZr2long"}, "password2": {"x7Gq!pZr2long"}}, c, nil)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("set a good password: got %d", w.Code)
+	}
+	if _, err := f.auth.Login(context.Background(), "plain", "x7Gq!pZr2long"); err != nil {
+		t.Errorf("good password not set: %v", err)
 	}
 }

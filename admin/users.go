@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"studentapi/internal/passwordvalidation"
 	"studentapi/models"
 )
 
@@ -104,7 +105,7 @@ func (s *site) userAdd(w http.ResponseWriter, r *http.Request, v *visit) {
 	if models.ValidateEmail(f.Email) != nil { // the form words it as Django does
 		f.Errors.add("email", "Enter a valid email address.")
 	}
-	password := checkPasswords(r, f.Errors)
+	password := s.checkPasswords(r, f.Errors, passwordvalidation.User{Username: f.Username, Email: f.Email})
 	if len(f.Errors) > 0 {
 		s.renderUserForm(w, r, v, http.StatusBadRequest, f)
 		return
@@ -128,8 +129,9 @@ func (s *site) userAdd(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 // checkPasswords reads password1 and password2, which must be given and
-// equal.
-func checkPasswords(r *http.Request, errs fieldErrors) string {
+// equal, and then pass the password validators for u; a refusal's messages
+// go under password2, as Django's forms put them.
+func (s *site) checkPasswords(r *http.Request, errs fieldErrors, u passwordvalidation.User) string {
 	p1, p2 := r.PostForm.Get("password1"), r.PostForm.Get("password2")
 	if p1 == "" {
 		errs.add("password1", msgRequired)
@@ -139,6 +141,14 @@ func checkPasswords(r *http.Request, errs fieldErrors) string {
 	}
 	if p1 != "" && p2 != "" && p1 != p2 {
 		errs.add("password2", msgPasswordMismatch)
+	}
+	if len(errs["password1"]) == 0 && len(errs["password2"]) == 0 {
+		var refused *passwordvalidation.Error
+		if errors.As(s.PasswordValidators.Validate(p2, u), &refused) {
+			for _, msg := range refused.Messages {
+				errs.add("password2", msg)
+			}
+		}
 	}
 	return p1
 }
@@ -264,7 +274,7 @@ func (s *site) userPassword(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	d := passwordData{ID: u.ID, Username: u.Username, Errors: fieldErrors{}}
-	password := checkPasswords(r, d.Errors)
+	password := s.checkPasswords(r, d.Errors, passwordvalidation.User{Username: u.Username, Email: u.Email})
 	if len(d.Errors) > 0 {
 		s.render(w, r, http.StatusBadRequest, "user_password", page{Title: "Change password", Nav: "users", User: v.user, CSRF: v.csrf, Data: d})
 		return

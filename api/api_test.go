@@ -307,7 +307,11 @@ func (e *env) run(t *testing.T, tt scenario) *httptest.ResponseRecorder {
 		t.Errorf("%s %s:\n got %d %s\nwant %d %s", req.Method, tt.path, w.Code, got, tt.wantStatus, want)
 	}
 	for name, want := range tt.wantHeaders {
-		if got, want := strings.Join(w.Header().Values(name), ", "), e.expand(want); got != want {
+		values := w.Header().Values(name)
+		if name == challengeHeader { // spelled on the wire as given, not canonically
+			values = w.Header()[name]
+		}
+		if got, want := strings.Join(values, ", "), e.expand(want); got != want {
 			t.Errorf("%s %s: header %s = %q, want %q", req.Method, tt.path, name, got, want)
 		}
 	}
@@ -315,8 +319,11 @@ func (e *env) run(t *testing.T, tt scenario) *httptest.ResponseRecorder {
 	if got := w.Header().Get("Content-Type"); !pinned && w.Body.Len() > 0 && got != jsonType {
 		t.Errorf("%s %s: Content-Type = %q, want %q", req.Method, tt.path, got, jsonType)
 	}
-	if got := w.Header().Get("WWW-Authenticate"); w.Code == http.StatusUnauthorized && got != e.keyword {
+	if got := headerValue(w.Header(), challengeHeader); w.Code == http.StatusUnauthorized && got != e.keyword {
 		t.Errorf("%s %s: 401 with WWW-Authenticate %q, want %q", req.Method, tt.path, got, e.keyword)
+	}
+	if got := w.Header()["Www-Authenticate"]; got != nil {
+		t.Errorf("%s %s: challenge spelled canonically (%q), want it only as %q", req.Method, tt.path, got, challengeHeader)
 	}
 	if after := e.state(t); w.Code >= 300 && !reflect.DeepEqual(after, before) {
 		t.Errorf("%s %s: answered %d but the database changed:\n got %+v\nwant %+v", req.Method, tt.path, w.Code, after, before)

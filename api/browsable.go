@@ -51,7 +51,7 @@ type browsableView struct {
 // sets. The security headers come from Protect, around the whole server; in
 // Django they come from middleware, which runs after the page is rendered, so
 // DRF's page never shows them either.
-var browsableHeaders = []string{"Allow", "Content-Type", "Retry-After", "Vary", "WWW-Authenticate"}
+var browsableHeaders = []string{"Allow", "Content-Type", "Retry-After", "Vary", challengeHeader}
 
 type browsableData struct {
 	Name, Description string
@@ -100,7 +100,7 @@ func writeBrowsable(c *gin.Context, status int, body []byte) {
 	}
 	h := c.Writer.Header()
 	for _, name := range browsableHeaders {
-		value := h.Get(name)
+		value := headerValue(h, name)
 		if name == "Content-Type" {
 			value = jsonRenderer.mediaType // what a JSON client would get
 		}

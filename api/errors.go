@@ -170,6 +170,11 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		writeDetail(c, http.StatusNotFound, "Not found.")
 	case errors.Is(err, models.ErrChanged): // a conditional write lost to another
 		writeError(c, log, keyword, errPreconditionFailed)
+	case errors.Is(err, errMalformedBody):
+		log.Warn("malformed request body", "method", c.Request.Method, "route", c.FullPath(), "err", err)
+		// The stream after broken framing cannot be read as a next request.
+		c.Header("Connection", "close")
+		writeDetail(c, http.StatusBadRequest, "Malformed request.")
 	case errors.Is(err, errCutOff):
 		log.Warn("request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		dropConnection(c)
@@ -183,9 +188,32 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 	}
 }
 
+// challengeHeader is the 401 challenge's name as DRF and its clients' logs
+// spell it on the wire. Go's canonical form is "Www-Authenticate"; net/http
+// writes a header map's keys as they are, so setChallenge stores it under
+// this exact key and nothing else may set the canonical one (the answer
+// would carry both lines). Header.Get canonicalizes, so read it with
+// headerValue.
+const challengeHeader = "WWW-Authenticate"
+
+// setChallenge sets the challenge to keyword, the one place that does.
+func setChallenge(h http.Header, keyword string) {
+	h[challengeHeader] = []string{keyword}
+}
+
+// headerValue is h's first value for name spelled exactly so, or under its
+// canonical form when there is none (challengeHeader is the one name set
+// otherwise).
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return h.Get(name)
+}
+
 // writeUnauthorized is 401 with the challenge DRF's TokenAuthentication sends.
 func writeUnauthorized(c *gin.Context, keyword string, f *auth.Failure) {
-	c.Header("WWW-Authenticate", keyword)
+	setChallenge(c.Writer.Header(), keyword)
 	writeDetail(c, http.StatusUnauthorized, f.Detail)
 }
 

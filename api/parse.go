@@ -8,8 +8,10 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -27,9 +29,25 @@ var parsedMediaTypes = []string{"application/json", "application/x-www-form-urle
 // always strings (the last of repeated fields, as a QueryDict answers).
 type requestData map[string]any
 
-// errCutOff marks a body that could not be read to its end: the client hung up,
-// sent broken chunks, or stalled until the server's read timeout.
+// errCutOff marks a body that could not be read to its end: the client hung up
+// or stalled until the server's read timeout. Nobody waits for an answer.
 var errCutOff = errors.New("request body cut off")
+
+// errMalformedBody marks a body whose framing is broken (bad chunked
+// encoding, a broken trailer): the client is still there and gets DRF's
+// ParseError, but the rest of the stream cannot be trusted, so the
+// connection is closed after the answer.
+var errMalformedBody = errors.New("malformed request body")
+
+// cutOff reports whether err, from reading a request body, is the connection
+// ending or stalling (an early EOF, a reset, a read deadline) rather than the
+// bytes that came being malformed. net/http's chunked reader reports broken
+// framing as plain errors ("invalid byte in chunk length", "malformed chunked
+// encoding", a line too long), none of which is one of these.
+func cutOff(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &netErr)
+}
 
 // parseBody reads and parses the body on demand, as DRF reads request.data only
 // when a view asks, so that a refused request never costs a read.
@@ -37,10 +55,13 @@ func parseBody(c *gin.Context) (requestData, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			return nil, err
+		case cutOff(err):
+			return nil, fmt.Errorf("read body: %w: %w", errCutOff, err)
 		}
-		return nil, fmt.Errorf("read body: %w: %w", errCutOff, err)
+		return nil, fmt.Errorf("read body: %w: %w", errMalformedBody, err)
 	}
 	if len(body) == 0 {
 		// An empty body is an empty object whatever its Content-Type, as in DRF.

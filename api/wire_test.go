@@ -274,3 +274,90 @@ func TestCutOffBodyWithoutHijack(t *testing.T) {
 		t.Errorf("a cut-off body was logged as an internal error:\n%s", e.log.String())
 	}
 }
+
+// rawExchange sends request as bytes on a new connection to srv and returns
+// every byte the server wrote until it closed the connection.
+func rawExchange(t *testing.T, srv *httptest.Server, request string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("connection not closed: %v (read %q)", err, answer)
+	}
+	return string(answer)
+}
+
+// The challenge goes out spelled as DRF spells it, WWW-Authenticate, not as
+// Go's canonical Www-Authenticate, and only once. Only the raw bytes show it:
+// a Go client canonicalizes what it reads.
+func TestChallengeSpelledOnTheWire(t *testing.T) {
+	e := newEnv(t)
+	srv := e.serveHTTP(t)
+	for _, tt := range []struct{ name, authorization string }{
+		{"no credentials", ""},
+		{"bad key", "Authorization: Token " + strings.Repeat("0", 40) + "\r\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			answer := rawExchange(t, srv, "GET /studentapi/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"+tt.authorization+"\r\n")
+			head, _, _ := strings.Cut(answer, "\r\n\r\n")
+			if !strings.HasPrefix(head, "HTTP/1.1 401 ") {
+				t.Fatalf("answer %q, want a 401", head)
+			}
+			if got := strings.Count(head, "\r\nWWW-Authenticate: Token\r\n"); got != 1 {
+				t.Errorf("%d lines \"WWW-Authenticate: Token\" in:\n%s", got, head)
+			}
+			if got := strings.Count(strings.ToLower(head), "\r\nwww-authenticate:"); got != 1 {
+				t.Errorf("%d challenge lines in any spelling, want 1:\n%s", got, head)
+			}
+		})
+	}
+}
+
+// CONTRACT section 7: a body with broken chunked encoding is DRF's
+// ParseError, 400 with a JSON detail, and the connection is closed; nothing
+// is written. (A body that merely stops is dropped: TestShortBodyIsDropped.)
+func TestBrokenChunkedBody(t *testing.T) {
+	e := newEnv(t)
+	srv := e.serveHTTP(t)
+	authorization := "Authorization: Token " + e.keys["alice"] + "\r\n"
+	const student = `{"name":"Broken","roll":1,"city":"Chunks"}`
+	for _, tt := range []struct{ name, method, path, auth, chunks string }{
+		{"create, bad chunk length", "POST", "/studentapi/", authorization, "zz\r\n" + student + "\r\n0\r\n\r\n"},
+		{"create, a good chunk then a bad one", "POST", "/studentapi/", authorization, fmt.Sprintf("%x\r\n%s\r\nzz\r\n", len(student), student)},
+		{"create, chunk without its CRLF", "POST", "/studentapi/", authorization, fmt.Sprintf("%x\r\n%sXX0\r\n\r\n", len(student), student)},
+		{"update", "PUT", "/studentapi/1/", authorization, "zz\r\n"},
+		{"partial update", "PATCH", "/studentapi/1/", authorization, "zz\r\n"},
+		{"login", "POST", "/gettoken/", "", "zz\r\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.state(t)
+			answer := rawExchange(t, srv, fmt.Sprintf("%s %s HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%s",
+				tt.method, tt.path, tt.auth, tt.chunks))
+			head, body, _ := strings.Cut(answer, "\r\n\r\n")
+			if !strings.HasPrefix(head, "HTTP/1.1 400 ") || body != `{"detail":"Malformed request."}` {
+				t.Errorf("answered %q, want 400 {\"detail\":\"Malformed request.\"}", answer)
+			}
+			for _, line := range []string{"\r\nConnection: close\r\n", "\r\nContent-Type: application/json\r\n"} {
+				if !strings.Contains(head+"\r\n", line) {
+					t.Errorf("no %q in:\n%s", strings.TrimSpace(line), head)
+				}
+			}
+			if after := e.state(t); !reflect.DeepEqual(after, before) {
+				t.Errorf("database changed: %+v, want %+v", after, before)
+			}
+		})
+	}
+	if log := e.log.String(); strings.Contains(log, "internal error") {
+		t.Errorf("a broken body was logged as an internal error:\n%s", log)
+	}
+}
