@@ -17,8 +17,8 @@
 // A stored hash names its own cost, so a hash with absurd parameters would
 // make one login cost minutes or gigabytes. Check refuses, as ErrTooCostly and
 // without computing anything, parameters beyond these limits, each well above
-// Django's defaults (Django 6.0 in brackets): PBKDF2 iterations up to
-// MaxPBKDF2Iterations (1,200,000); bcrypt cost up to MaxBcryptCost (12);
+// Django's defaults (Django 5.2's in brackets): PBKDF2 iterations up to
+// MaxPBKDF2Iterations (1,000,000); bcrypt cost up to MaxBcryptCost (12);
 // argon2 memory up to MaxArgon2Memory KiB (102,400) and memory × passes up to
 // MaxArgon2Work (204,800), parallelism up to MaxArgon2Parallelism (8); scrypt
 // memory 128·N·r up to MaxScryptMemory bytes (16 MiB) and N·r·p up to
@@ -178,8 +178,9 @@ func Hash(password string, cost int) (string, error) {
 
 // MustUpdate reports whether a login that just proved its password against
 // encoded should store Hash(password, cost) instead, as Django's must_update:
-// true for every hash but this service's own format at this cost. An
-// unusable password has nothing to update (no password proves it).
+// true for every hash but this service's own format at this cost (and for a
+// malformed one, which no login proves). An unusable password has nothing to
+// update: no password proves it.
 func MustUpdate(encoded string, cost int) bool {
 	if strings.HasPrefix(encoded, UnusablePrefix) {
 		return false
