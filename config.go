@@ -13,6 +13,7 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/hosts"
+	"studentapi/internal/passwords"
 	"studentapi/internal/passwordvalidation"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
@@ -372,9 +373,11 @@ func (c Config) Validate() error {
 			bad("auth.keyword: %q is not a single HTTP auth scheme word (ASCII letters, digits and !#$%%&'*+-.^_`|~, no spaces); use e.g. \"Token\", or [Token, Bearer] in config.yaml (Token,Bearer in STUDENTAPI_AUTH_KEYWORD) to read both", k)
 		}
 	}
-	if c.Auth.BcryptCost < bcrypt.MinCost || c.Auth.BcryptCost > bcrypt.MaxCost {
+	// Up to the cost a stored hash may have (passwords.MaxBcryptCost), not
+	// bcrypt's 31: the hashes this service writes must pass its own check.
+	if c.Auth.BcryptCost < bcrypt.MinCost || c.Auth.BcryptCost > passwords.MaxBcryptCost {
 		bad("auth.bcrypt_cost: %d is out of range; use %d to %d (%d by default, for production)",
-			c.Auth.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost, DefaultConfig().Auth.BcryptCost)
+			c.Auth.BcryptCost, bcrypt.MinCost, passwords.MaxBcryptCost, DefaultConfig().Auth.BcryptCost)
 	}
 	// Never echo the secret itself: this message goes to logs and terminals.
 	switch n := len(c.Auth.SecretKey); {

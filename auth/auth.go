@@ -88,7 +88,10 @@ func (a *Authenticator) expired(t *models.Token, now time.Time) bool {
 func (a *Authenticator) Keyword() string { return a.keywords[0] }
 
 // Login returns the active user whose username and password match, or
-// ErrBadCredentials.
+// ErrBadCredentials. A stored hash in any of Django's formats is verified,
+// and on success one in another format or at another cost than New's is
+// replaced with this service's own (models.DB.UpgradePassword), as Django
+// upgrades a hash at login; that costs one more hash, once per user.
 func (a *Authenticator) Login(ctx context.Context, username, password string) (*models.User, error) {
 	u, err := a.db.UserByUsername(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
@@ -107,20 +110,32 @@ func (a *Authenticator) Login(ctx context.Context, username, password string) (*
 	if !ok || !u.IsActive {
 		return nil, ErrBadCredentials
 	}
+	if err := a.db.UpgradePassword(ctx, u, password, a.bcryptCost); err != nil {
+		return nil, fmt.Errorf("login %q: %w", username, err)
+	}
 	return u, nil
 }
 
-// check is every password check of Login, counted.
+// check is every password check of Login, counted. A user whose stored hash
+// computes nothing (an unusable password, an unknown algorithm) has the
+// stand-in checked instead, as Django's verify_password runs its hasher for
+// them: the login costs one hash like any other.
 func (a *Authenticator) check(u *models.User, password string) (bool, error) {
+	if !u.PasswordComputes() {
+		return false, a.burnPasswordCheck(password)
+	}
 	a.passwordChecks.Add(1)
 	return u.CheckPassword(password)
 }
 
 // PasswordChecks is how many passwords Login has checked against a hash,
-// counting the stand-in hash it checks for an unknown username. Each login
-// costs exactly one, whether the username exists or not, so that its
-// duration cannot tell which usernames are real; the count is the bcrypt
-// work the Authenticator has done, the one cost of a login that matters.
+// counting the stand-in hash it checks for an unknown username or a user
+// whose hash computes nothing. Each login costs exactly one, whether the
+// username exists or not, so that its duration cannot tell which usernames
+// are real; the count is the hashing work the Authenticator has done, the one
+// cost of a login that matters. (A user whose stored hash is another
+// algorithm's costs that algorithm's one computation; the upgrade after a
+// successful login hashes once more and is not a check.)
 func (a *Authenticator) PasswordChecks() int64 { return a.passwordChecks.Load() }
 
 func (a *Authenticator) burnPasswordCheck(password string) error {

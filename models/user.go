@@ -2,20 +2,18 @@ package models
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
-	"strings"
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"studentapi/internal/passwords"
 )
 
 // User is an account that can log in and own a token, as Django's auth.User.
@@ -30,11 +28,6 @@ type User struct {
 	DateJoined  time.Time  `gorm:"not null"`
 	LastLogin   *time.Time ``
 }
-
-// passwordPrefix marks hashes made by SetPassword: bcrypt over the hex SHA-256 of
-// the password (Django's bcrypt_sha256), because bcrypt alone reads only the first
-// 72 bytes and would let any longer password match its prefix.
-const passwordPrefix = "bcrypt_sha256$"
 
 // UsernameMaxLength is Django's max_length for a username, in characters
 // (code points): no account has a longer one, so a longer username can be
@@ -79,19 +72,11 @@ func ValidateEmail(email string) error {
 	return nil
 }
 
-func prehash(password string) []byte {
-	sum := sha256.Sum256([]byte(password))
-	return []byte(hex.EncodeToString(sum[:]))
-}
-
-// HashPassword returns what the password column holds for password: a
-// salted bcrypt hash at the given cost.
+// HashPassword returns what the password column holds for password: this
+// service's own hash (see passwords.Hash), Django's bcrypt_sha256 at the
+// given cost.
 func HashPassword(password string, cost int) (string, error) {
-	hash, err := bcrypt.GenerateFromPassword(prehash(password), cost)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return passwordPrefix + string(hash), nil
+	return passwords.Hash(password, cost)
 }
 
 // SetPassword sets u.Password to HashPassword(password, cost), for a user
@@ -105,22 +90,29 @@ func (u *User) SetPassword(password string, cost int) error {
 	return nil
 }
 
-// CheckPassword reports whether password matches the stored hash. A user without
-// a usable hash matches nothing; a malformed hash is an error.
+// CheckPassword reports whether password matches the stored hash, in any of
+// Django's formats (see package passwords), so that users moved over from
+// Django keep their passwords. An unusable password ("!…") and an algorithm
+// this service does not know match nothing, as in Django's check_password;
+// a malformed hash, or one beyond the cost limits, is an error.
 func (u *User) CheckPassword(password string) (bool, error) {
-	hash, ok := strings.CutPrefix(u.Password, passwordPrefix)
-	if !ok {
+	ok, err := passwords.Check(u.Password, password)
+	if errors.Is(err, passwords.ErrUnknownAlgorithm) {
 		return false, nil
 	}
-	err := bcrypt.CompareHashAndPassword([]byte(hash), prehash(password))
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
-		return false, nil
-	default:
-		return false, fmt.Errorf("check password: %w", err)
+	if err != nil {
+		return false, fmt.Errorf("check password of user %d: %w", u.ID, err)
 	}
+	return ok, nil
+}
+
+// PasswordComputes reports whether CheckPassword computes a hash for u. It
+// does not for an unusable password or an unknown algorithm, which match
+// nothing at once; a login that must cost one hash computation whatever the
+// user checks a stand-in instead.
+func (u *User) PasswordComputes() bool {
+	_, known := passwords.Algorithm(u.Password)
+	return known
 }
 
 // AfterCreate sends Signals.UserCreated inside the transaction that inserted u.
@@ -243,6 +235,32 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, c UserChange) error {
 		}
 		return nil
 	})
+}
+
+// UpgradePassword stores u's password again in this service's own format at
+// cost, after a login proved password against u's stored hash, if that hash
+// is in another format or at another cost (Django's check_password does the
+// same through its setter). The password is the same, so unlike a change
+// (ChangeUser) it ends no session and touches no token: one UPDATE of the
+// password column. It writes only while the row still holds the hash that was
+// checked, never undoing a change made meanwhile; then it writes nothing and
+// u keeps the hash it had. On success u holds the new hash.
+func (db *DB) UpgradePassword(ctx context.Context, u *User, password string, cost int) error {
+	if !passwords.MustUpdate(u.Password, cost) {
+		return nil
+	}
+	hash, err := passwords.Hash(password, cost)
+	if err != nil {
+		return fmt.Errorf("upgrade password of user %d: %w", u.ID, err)
+	}
+	res := db.with(ctx).Model(&User{}).Where("id = ? AND password = ?", u.ID, u.Password).Update("password", hash)
+	if res.Error != nil {
+		return translate(res.Error, fmt.Sprintf("upgrade password of user %d", u.ID))
+	}
+	if res.RowsAffected == 1 {
+		u.Password = hash
+	}
+	return nil
 }
 
 // DeleteUser removes a user with its token and its admin sessions, in one

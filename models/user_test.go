@@ -305,6 +305,8 @@ func TestCheckPasswordUnusableOrMalformed(t *testing.T) {
 		{"django unusable", "!abcdef", false},
 		{"plain text", "secret", false},
 		{"malformed bcrypt", "bcrypt_sha256$not-a-hash", true},
+		{"unknown algorithm", "md5$salt$5f4dcc3b5aa765d61d8327deb882cf99", false},
+		{"pbkdf2 beyond the limits", "pbkdf2_sha256$4000000000$salt$H0qdtUIVdbACiR98MpUIwqlcnQ7+lImonAvom9/ubTY=", true},
 	}
 	for _, tt := range tests {
 		u := models.User{Password: tt.stored}
@@ -563,5 +565,64 @@ func TestConcurrentDemotionsKeepASuperuser(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// djangoPBKDF2 is Django 3.2's PBKDF2PasswordHasher hash (1000 iterations)
+// of "pw-carol".
+const djangoPBKDF2 = "pbkdf2_sha256$1000$EulGBPVOY7LhqWqYdXWIvx$H0qdtUIVdbACiR98MpUIwqlcnQ7+lImonAvom9/ubTY="
+
+// UpgradePassword rewrites a Django hash in this service's format, once, and
+// only while the row still holds the hash that was checked: a password
+// change made meanwhile wins.
+func TestUpgradePassword(t *testing.T) {
+	db, _ := newDB(t)
+	u := &models.User{Username: "carol", IsActive: true, Password: djangoPBKDF2}
+	if err := db.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := u.CheckPassword("pw-carol"); !ok || err != nil {
+		t.Fatalf("CheckPassword(Django's hash) = %v, %v; want true, nil", ok, err)
+	}
+	stale := *u
+	if err := db.UpgradePassword(t.Context(), u, "pw-carol", testCost); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.UserByUsername(t.Context(), "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Password == djangoPBKDF2 || stored.Password != u.Password {
+		t.Errorf("stored %q, u holds %q; want both the new hash", stored.Password, u.Password)
+	}
+	if ok, err := stored.CheckPassword("pw-carol"); !ok || err != nil {
+		t.Errorf("CheckPassword(upgraded) = %v, %v; want true, nil", ok, err)
+	}
+	// Up to date now: nothing is written again.
+	before := u.Password
+	if err := db.UpgradePassword(t.Context(), u, "pw-carol", testCost); err != nil || u.Password != before {
+		t.Errorf("second UpgradePassword: %v, hash %q, want no change from %q", err, u.Password, before)
+	}
+
+	// A login that checked the old hash, racing a password change.
+	changed, err := models.HashPassword("changed", testCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ChangeUser(t.Context(), u.ID, models.UserChange{Password: &changed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpgradePassword(t.Context(), &stale, "pw-carol", testCost); err != nil {
+		t.Fatal(err)
+	}
+	if stale.Password != djangoPBKDF2 {
+		t.Errorf("a refused upgrade left u holding %q, want its old hash", stale.Password)
+	}
+	stored, err = db.UserByUsername(t.Context(), "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Password != changed {
+		t.Errorf("after a stale upgrade the stored hash is %q, want the changed one %q", stored.Password, changed)
 	}
 }
