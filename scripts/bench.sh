@@ -197,58 +197,67 @@ run() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# table TITLE BASE...: the table of every endpoint against the service at
-# BASE (each one's share of wrk at once, see run) beside the ceiling; sets
-# login_rps. TITLE, when not empty, is printed above it.
-table() {
-  local title=$1 runs_lines=() row name label path expect rps p50 p99 errs ceil pairs ratio runs_line
-  shift
-  echo
-  [ -z "$title" ] || echo "$title"
-  printf '%-34s %9s %8s %8s %7s %9s %8s\n' endpoint 'req/s' 'p50 ms' 'p99 ms' errors ceiling ratio
-  for row in "detail|GET /studentapi/<id>/ (auth)|/studentapi/$first/|" \
-             "list|GET /studentapi/ 100 rows (auth)|/studentapi/|" \
-             "anon|GET /studentapi/ anonymous (401)|/studentapi/|1" \
-             "create|POST /studentapi/ (201)|/studentapi/|" \
-             "token|POST /gettoken/ (cost $cost)|/gettoken/|"; do
-    IFS='|' read -r name label path expect <<<"$row"
-    : >"$work/svc"; : >"$work/ceil"
-    for _ in $(seq 1 "$runs"); do
-      run "$name" "$path" "$expect" "$@" >>"$work/svc"
-      run "$name" "$path" "$expect" "$cbase" >>"$work/ceil"
-    done
-    rps=$(cut -d' ' -f1 "$work/svc" | median)
-    p50=$(cut -d' ' -f2 "$work/svc" | median)
-    p99=$(cut -d' ' -f3 "$work/svc" | median)
-    errs=$(awk '{ s += $4 } END { print s }' "$work/svc")
-    ceil=$(cut -d' ' -f1 "$work/ceil" | median)
-    # Each service run's req/s beside the ceiling run right after it. The ratio
-    # is the median of their ratios: the two runs of a pair share the machine's
-    # state of the moment, which on a shared machine drifts from one run to the
-    # next (a ratio of the two medians can pair a slow minute of one with a fast
-    # minute of the other).
-    pairs=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil"))
-    ratio=$(awk '{ printf "%.4f\n", 100 * $1 / $2 }' <<<"$pairs" | median | awk '{ printf "%.1f%%", $1 }')
-    printf '%-34s %9s %8s %8s %7s %9s %8s\n' "$label" "$rps" "$p50" "$p99" "$errs" "$ceil" "$ratio"
-    runs_line=$(awk '{ printf "%s%s/%s (%.1f%%)", (NR > 1 ? ", " : ""), $1, $2, 100 * $1 / $2 }' <<<"$pairs")
-    runs_lines+=("$(printf '  %-32s %s' "$name" "$runs_line")")
-    [ "$name" = token ] && login_rps=$rps
+# measure K NAME LABEL PATH EXPECT BASE...: RUNS runs of one endpoint against
+# the service at BASE... (each one's share of wrk at once, see run), each
+# followed by one against the ceiling; appends the table's row to $work/rows.K
+# and the runs' line to $work/runs.K, and the login rate to $work/login.K.
+measure() {
+  local k=$1 name=$2 label=$3 path=$4 expect=$5 rps p50 p99 errs ceil pairs ratio
+  shift 5
+  : >"$work/svc"; : >"$work/ceil"
+  for _ in $(seq 1 "$runs"); do
+    run "$name" "$path" "$expect" "$@" >>"$work/svc"
+    run "$name" "$path" "$expect" "$cbase" >>"$work/ceil"
   done
-  echo
-  echo "each run, service/ceiling req/s (ratio):"
-  printf '%s\n' "${runs_lines[@]}"
+  rps=$(cut -d' ' -f1 "$work/svc" | median)
+  p50=$(cut -d' ' -f2 "$work/svc" | median)
+  p99=$(cut -d' ' -f3 "$work/svc" | median)
+  errs=$(awk '{ s += $4 } END { print s }' "$work/svc")
+  ceil=$(cut -d' ' -f1 "$work/ceil" | median)
+  # Each service run's req/s beside the ceiling run right after it. The ratio
+  # is the median of their ratios: the two runs of a pair share the machine's
+  # state of the moment, which on a shared machine drifts from one run to the
+  # next (a ratio of the two medians can pair a slow minute of one with a fast
+  # minute of the other).
+  pairs=$(paste -d' ' <(cut -d' ' -f1 "$work/svc") <(cut -d' ' -f1 "$work/ceil"))
+  ratio=$(awk '{ printf "%.4f\n", 100 * $1 / $2 }' <<<"$pairs" | median | awk '{ printf "%.1f%%", $1 }')
+  printf '%-34s %9s %8s %8s %7s %9s %8s\n' "$label" "$rps" "$p50" "$p99" "$errs" "$ceil" "$ratio" >>"$work/rows.$k"
+  printf '  %-32s %s\n' "$name" "$(awk '{ printf "%s%s/%s (%.1f%%)", (NR > 1 ? ", " : ""), $1, $2, 100 * $1 / $2 }' <<<"$pairs")" >>"$work/runs.$k"
+  if [ "$name" = token ]; then echo "$rps" >"$work/login.$k"; fi
 }
 
+# table K [TITLE]: prints the table measure built under K.
+table() {
+  echo
+  [ -z "${2:-}" ] || echo "$2"
+  printf '%-34s %9s %8s %8s %7s %9s %8s\n' endpoint 'req/s' 'p50 ms' 'p99 ms' errors ceiling ratio
+  cat "$work/rows.$1"
+  echo
+  echo "each run, service/ceiling req/s (ratio):"
+  cat "$work/runs.$1"
+}
+
+# With PostgreSQL, a second instance on the same database; each endpoint is
+# measured on one instance and then on both before the next endpoint, so that
+# both see the same rows (the creates' runs add rows, which would make a later
+# list longer than the 100 rows the ceiling replays).
 first_pid=$server_pid
+base1=$base
+if [ "$backend" = postgres ]; then serve 2; fi
+for row in "detail|GET /studentapi/<id>/ (auth)|/studentapi/$first/|" \
+           "list|GET /studentapi/ 100 rows (auth)|/studentapi/|" \
+           "anon|GET /studentapi/ anonymous (401)|/studentapi/|1" \
+           "create|POST /studentapi/ (201)|/studentapi/|" \
+           "token|POST /gettoken/ (cost $cost)|/gettoken/|"; do
+  IFS='|' read -r name label path expect <<<"$row"
+  measure 1 "$name" "$label" "$path" "$expect" "$base1"
+  if [ "$backend" = postgres ]; then measure 2 "$name" "$label" "$path" "$expect" "$base1" "$base"; fi
+done
 if [ "$backend" = postgres ]; then
-  base1=$base
-  table "PostgreSQL, one instance:" "$base1"
-  login_rps1=$login_rps
-  serve 2
-  table "PostgreSQL, two instances on one database (wrk split across both):" "$base1" "$base"
-  login_rps2=$login_rps
+  table 1 "PostgreSQL, one instance:"
+  table 2 "PostgreSQL, two instances on one database (wrk split across both):"
 else
-  table "" "$base"
+  table 1
 fi
 
 rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$first_pid/status")
@@ -259,10 +268,10 @@ login_line() { # RPS [WHAT]
 }
 echo
 if [ "$backend" = postgres ]; then
-  login_line "$login_rps1" "(one instance)"
-  login_line "$login_rps2" "(two instances)"
+  login_line "$(cat "$work/login.1")" "(one instance)"
+  login_line "$(cat "$work/login.2")" "(two instances)"
 else
-  login_line "$login_rps"
+  login_line "$(cat "$work/login.1")"
 fi
 echo "peak RSS:    $((rss_kb / 1024)) MiB ($rss_kb kB) after every run above$([ "$backend" = sqlite ] || echo ', instance 1')"
 echo "start-up:    $startup_ms ms from exec to the first answer (GET /)"
