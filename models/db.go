@@ -23,9 +23,10 @@
 //     (docs/PERFORMANCE.md) put most of their time in GORM building each
 //     statement anew and scanning rows by reflection. Their texts use $1..$n
 //     placeholders, which both drivers take, values only ever as bound
-//     parameters and column names only from fixed lists. Everything else
-//     (writes, the admin site's queries, migrations) goes through GORM
-//     (sql.go).
+//     parameters and column names only from fixed lists. So are a student's
+//     writes (student.go): one statement each, a create on PostgreSQL one
+//     round trip in autocommit. Everything else (the other writes, the admin
+//     site's queries, migrations) goes through GORM (sql.go).
 //
 //   - The statement cache. Each distinct hand-written text is prepared once
 //     per pooled connection and reused; the first maxPrepared texts are kept,

@@ -236,6 +236,8 @@ func (fs Fields) writable() []string {
 var (
 	studentSelect = "SELECT " + studentFields.columns() + " FROM students"
 	studentInsert = studentFields.insert("students")
+	// studentInsertReturning is studentInsert answering the new row's id.
+	studentInsertReturning = studentInsert + " RETURNING id"
 	// studentWritable is every field UpdateStudent writes.
 	studentWritable = studentFields.writable()
 )
@@ -253,20 +255,36 @@ func (db *DB) Student(ctx context.Context, id int64) (*Student, error) {
 }
 
 // CreateStudent inserts s and sets its ID; when it returns nil the row is
-// committed with the database's durability. On SQLite, outside a transaction,
-// concurrent creates share commits (internal/groupcommit, opened in
-// groupcommit.go); Student has no GORM hooks, which that path would not run.
+// committed with the database's durability (or, inside a transaction, is
+// part of it). Student has no GORM hooks, which neither path runs.
+//
+// On SQLite, outside a transaction, concurrent creates share commits
+// (internal/groupcommit, opened in groupcommit.go). Otherwise it is one
+// INSERT … RETURNING id through readRows: outside a transaction that runs
+// prepared, in autocommit, one round trip to PostgreSQL, where GORM's Create
+// wraps its insert in BEGIN and COMMIT, three (TestCreateStudentOneRoundTrip);
+// inside one, on the transaction's connection.
 func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 	s.ID = 0
+	args := studentFields.insertArgs(s)
 	if _, root := db.gorm.Statement.ConnPool.(*sql.DB); root && db.writer != nil {
-		id, err := db.writer.Insert(ctx, studentInsert, studentFields.insertArgs(s)...)
+		id, err := db.writer.Insert(ctx, studentInsert, args...)
 		if err != nil {
 			return translate(err, "create student")
 		}
 		s.ID = id
 		return nil
 	}
-	return translate(db.with(ctx).Create(s).Error, "create student")
+	var id int64
+	q := query{text: studentInsertReturning, args: args}
+	if err := db.readRows(ctx, q, func(rows *sql.Rows) error { return rows.Scan(&id) }); err != nil {
+		return fmt.Errorf("create student: %w", err)
+	}
+	if id == 0 {
+		return errors.New("create student: the INSERT returned no id")
+	}
+	s.ID = id
+	return nil
 }
 
 // UpdateStudent writes every field of s (a PUT, the admin's form);

@@ -13,7 +13,9 @@
 # initdb and postgres refuse to run as root: as root the cluster belongs to, and
 # runs as, the `postgres` system user (made by Debian's package); otherwise it runs
 # as the current user. It listens on 127.0.0.1 and on a socket in its temp dir only.
-# State lives in the shell variables pg_bin, pg_dir and pg_port.
+# State lives in the shell variables pg_bin, pg_dir and pg_port. Set pg_fsync=on
+# before pg_start for a server that syncs its commits (scripts/bench.sh does, to
+# measure durable writes); the tests' default is off (see _pg_ctl_start).
 
 # shellcheck source=scripts/apt.sh
 . "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
@@ -57,7 +59,7 @@ _pg_ctl_start() {
   # ends: a crash of the machine may corrupt it, which here costs nothing and saves
   # minutes of the test suite's many small transactions. Never on data that matters.
   _pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 -s \
-    -o "-p $pg_port -c listen_addresses=127.0.0.1 -k '$pg_dir' -c max_connections=300 -c fsync=off" \
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -k '$pg_dir' -c max_connections=300 -c fsync=${pg_fsync:-off}" \
     start >/dev/null 2>&1
 }
 
