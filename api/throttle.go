@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -8,6 +10,7 @@ import (
 	"studentapi/auth"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
+	"studentapi/models"
 )
 
 // Throttles are the rate limits of DRF's AnonRateThrottle, UserRateThrottle and
@@ -55,6 +58,12 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 				continue
 			}
 			allowed, wait, err := l.Allow(c.Request.Context(), key)
+			if err != nil && errors.Is(err, models.ErrFull) && readOnly(c.Request.Method) {
+				// A database full of throttle hits (api.throttle.store:
+				// database) must not stop the reads that still work: this
+				// one goes uncounted. A write would fail anyway, with 507.
+				continue
+			}
 			if err != nil {
 				abort(c, err)
 				return
@@ -67,4 +76,10 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 			abort(c, &throttledError{seconds: longest})
 		}
 	}
+}
+
+// readOnly reports whether method is one of HTTP's safe methods, which
+// write nothing.
+func readOnly(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }

@@ -59,6 +59,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +68,7 @@ import (
 
 	"studentapi/hooks"
 	"studentapi/internal/groupcommit"
+	"studentapi/internal/logbuf"
 )
 
 // Errors that callers compare with errors.Is.
@@ -130,6 +132,13 @@ type core struct {
 	writer     *groupcommit.Writer // SQLite's student creates (opened in groupcommit.go); nil on PostgreSQL
 
 	throttleSweepAt atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
+
+	full fullness // whether writes fail for want of space (full.go)
+	// txWrites counts write statements that succeeded inside a transaction,
+	// for Transaction to tell a commit that wrote from one that only read.
+	// Another transaction's writes may be counted too; that only means
+	// there was room for them.
+	txWrites atomic.Int64
 }
 
 // Options tune Connect.
@@ -236,6 +245,10 @@ func newDB(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		queryTimeout: opts.QueryTimeout,
 		statements:   newStatementCache(),
 	}
+	c.full.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: logbuf.BoundAttr}))
+	if err := registerFullness(g, c); err != nil {
+		return nil, err
+	}
 	if c.sqlite && opts.QueryTimeout > 0 {
 		if err := registerDeadlines(g, opts.QueryTimeout); err != nil {
 			return nil, err
@@ -307,10 +320,19 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // Transaction runs fn in one transaction, committed when fn returns nil.
+// A COMMIT that fails for want of space is ErrFull (see full.go).
 func (db *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
-	return db.with(ctx).Transaction(func(tx *gorm.DB) error {
+	wrote := db.txWrites.Load()
+	err := db.with(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(db.on(tx))
 	})
+	if err != nil {
+		return db.full.failed(err)
+	}
+	if db.txWrites.Load() != wrote {
+		db.full.committed()
+	}
+	return nil
 }
 
 // with starts a fresh statement: NewDB keeps clauses of the statement the handle

@@ -260,7 +260,7 @@ func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 	s.ID = 0
 	if _, root := db.gorm.Statement.ConnPool.(*sql.DB); root && db.writer != nil {
 		id, err := db.writer.Insert(ctx, studentInsert, studentFields.insertArgs(s)...)
-		if err != nil {
+		if err := db.wrote(err); err != nil {
 			return translate(err, "create student")
 		}
 		s.ID = id
@@ -326,6 +326,9 @@ func (db *DB) updateStudent(ctx context.Context, s *Student, names []string, was
 		found = true
 		return rows.Scan(studentFields.targets(buf[:0], &after)...)
 	})
+	if err != nil || found {
+		err = db.wrote(err)
+	}
 	if err != nil {
 		return fmt.Errorf("update student %d: %w", s.ID, err)
 	}
@@ -354,6 +357,9 @@ func (db *DB) deleteStudent(ctx context.Context, id int64, was *Student) error {
 		found = true
 		return nil
 	})
+	if err != nil || found {
+		err = db.wrote(err)
+	}
 	if err != nil {
 		return fmt.Errorf("delete student %d: %w", id, err)
 	}
