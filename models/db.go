@@ -227,12 +227,12 @@ func newDB(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		DisableAutomaticPing: !ping,
 		TranslateError:       true,
 		NowFunc:              now,
-		Logger: logger.New(queryLog{log.New(w, "", log.LstdFlags)}, logger.Config{
+		Logger: quietWhenFull{logger.New(queryLog{log.New(w, "", log.LstdFlags)}, logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  level,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true,
-		}),
+		})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -245,6 +245,7 @@ func newDB(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		queryTimeout: opts.QueryTimeout,
 		statements:   newStatementCache(),
 	}
+	c.full.now = clock
 	c.full.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: logbuf.BoundAttr}))
 	if err := registerFullness(g, c); err != nil {
 		return nil, err

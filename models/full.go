@@ -1,15 +1,18 @@
 package models
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // ErrFull means the database has no room for a write: the file system that
@@ -32,13 +35,23 @@ func isFullCause(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "53100"
 }
 
+// fullQuiet is how long writes must go without a failure for want of space
+// before a success ends an episode. Near the limit some writes still fit
+// (a smaller row, a page another's rollback freed) while most do not; without
+// it each of those would end the episode and the next failure start one, a
+// pair of lines a request.
+const fullQuiet = 5 * time.Second
+
 // fullness is whether writes are failing for want of space, so that an
 // episode is logged once when it starts (at ERROR) and once when it ends (at
 // INFO), however many requests it refuses: a full disk under load would
-// otherwise fill what is left of it with the same line.
+// otherwise fill what is left of it with the same line. (The query log leaves
+// out such failures for the same reason: see quietWhenFull.)
 type fullness struct {
-	full atomic.Bool
-	log  *slog.Logger
+	full     atomic.Bool
+	lastFull atomic.Int64 // the last failure for want of space, in Unix nanoseconds
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // failed returns err, marked with ErrFull when it is a lack of space; the
@@ -51,6 +64,7 @@ func (f *fullness) failed(err error) error {
 	if !errors.Is(err, ErrFull) {
 		err = fmt.Errorf("%w: %w", ErrFull, err)
 	}
+	f.lastFull.Store(f.now().UnixNano())
 	if f.full.CompareAndSwap(false, true) {
 		// err is a driver's message and what was being written; bounded
 		// like every value in the log.
@@ -59,10 +73,14 @@ func (f *fullness) failed(err error) error {
 	return err
 }
 
-// committed notes a write that reached the database, which ends an episode:
-// the space it needed was there. One atomic load when nothing is full.
+// committed notes a write that reached the database, which ends an episode
+// once no write has failed for want of space for fullQuiet: the space it
+// needed was there. One atomic load when nothing is full.
 func (f *fullness) committed() {
-	if f.full.Load() && f.full.CompareAndSwap(true, false) {
+	if !f.full.Load() || f.now().UnixNano()-f.lastFull.Load() < int64(fullQuiet) {
+		return
+	}
+	if f.full.CompareAndSwap(true, false) {
 		f.log.Info("database writes succeed again: space was freed")
 	}
 }
@@ -110,4 +128,20 @@ func registerFullness(g *gorm.DB, c *core) error {
 		}
 	}
 	return nil
+}
+
+// quietWhenFull is GORM's logger without the line of each statement refused
+// for want of space, which fullness logs once an episode instead. Every
+// statement reaches the query log through it (see DB.trace).
+type quietWhenFull struct{ logger.Interface }
+
+func (l quietWhenFull) LogMode(level logger.LogLevel) logger.Interface {
+	return quietWhenFull{l.Interface.LogMode(level)}
+}
+
+func (l quietWhenFull) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if err != nil && isFullCause(err) {
+		err = nil // logged as any statement that succeeded: slow, or at debug
+	}
+	l.Interface.Trace(ctx, begin, fc, err)
 }
