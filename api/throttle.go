@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -58,10 +57,13 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 				continue
 			}
 			allowed, wait, err := l.Allow(c.Request.Context(), key)
-			if err != nil && errors.Is(err, models.ErrFull) && readOnly(c.Request.Method) {
-				// A database full of throttle hits (api.throttle.store:
-				// database) must not stop the reads that still work: this
-				// one goes uncounted. A write would fail anyway, with 507.
+			if err != nil && errors.Is(err, models.ErrFull) {
+				// No room to count the request (api.throttle.store:
+				// database): it goes uncounted rather than refused, so that
+				// reads go on, and so do the deletes that free space; a
+				// write that needs room fails by itself, with 507. The
+				// guard of failed logins (Throttles.Logins), which stops
+				// password guessing, still refuses when it cannot count.
 				continue
 			}
 			if err != nil {
@@ -76,10 +78,4 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 			abort(c, &throttledError{seconds: longest})
 		}
 	}
-}
-
-// readOnly reports whether method is one of HTTP's safe methods, which
-// write nothing.
-func readOnly(method string) bool {
-	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
