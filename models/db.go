@@ -227,12 +227,12 @@ func newDB(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		DisableAutomaticPing: !ping,
 		TranslateError:       true,
 		NowFunc:              now,
-		Logger: quietWhenFull{logger.New(queryLog{log.New(w, "", log.LstdFlags)}, logger.Config{
+		Logger: logger.New(queryLog{log.New(w, "", log.LstdFlags)}, logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  level,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true,
-		})},
+		}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // ErrFull means the database has no room for a write: the file system that
@@ -46,7 +44,7 @@ const fullQuiet = 5 * time.Second
 // episode is logged once when it starts (at ERROR) and once when it ends (at
 // INFO), however many requests it refuses: a full disk under load would
 // otherwise fill what is left of it with the same line. (The query log leaves
-// out such failures for the same reason: see quietWhenFull.)
+// out such failures for the same reason: see queryLog.)
 type fullness struct {
 	full     atomic.Bool
 	lastFull atomic.Int64 // the last failure for want of space, in Unix nanoseconds
@@ -128,20 +126,4 @@ func registerFullness(g *gorm.DB, c *core) error {
 		}
 	}
 	return nil
-}
-
-// quietWhenFull is GORM's logger without the line of each statement refused
-// for want of space, which fullness logs once an episode instead. Every
-// statement reaches the query log through it (see DB.trace).
-type quietWhenFull struct{ logger.Interface }
-
-func (l quietWhenFull) LogMode(level logger.LogLevel) logger.Interface {
-	return quietWhenFull{l.Interface.LogMode(level)}
-}
-
-func (l quietWhenFull) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if err != nil && isFullCause(err) {
-		err = nil // logged as any statement that succeeded: slow, or at debug
-	}
-	l.Interface.Trace(ctx, begin, fc, err)
 }
