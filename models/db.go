@@ -9,7 +9,9 @@
 //   - One constructor. Connect(Source, Options) opens either backend; it is
 //     the only way to get a DB. SQLite's pragmas (busy timeout first, WAL,
 //     foreign keys, Source.Synchronous, BEGIN IMMEDIATE) are set in one place,
-//     the DSN every pooled connection opens (sqliteDSN in open.go).
+//     the DSN every pooled connection opens (sqliteDSN in open.go); the size
+//     quota of Source.MaxSize, which a DSN cannot carry, by the hook of the
+//     connector that opens them (maxPageCount).
 //
 //   - One handle, shared. A DB is a GORM session plus a pointer to the core
 //     every handle derived from the same Connect shares: a transaction's, the
@@ -44,6 +46,10 @@
 //   - Timeouts and outages. Every statement but a migration's is cut off after
 //     Options.QueryTimeout (timeout.go); IsUnavailable tells an outage (503)
 //     from a bug (unavailable.go).
+//
+//   - A full database. A write without room (SQLITE_FULL, PostgreSQL's
+//     disk_full) is ErrFull wherever it is made, and an episode is logged
+//     once when it starts and once when writes work again (full.go).
 //
 //   - Backups. DB.Backup copies a live SQLite database in one read
 //     transaction (VACUUM INTO); Restore puts a checked copy back once no

@@ -159,7 +159,8 @@ func SQLiteDSN(path string) string {
 // block the writer; foreign keys so a user's token goes with it; the
 // durability synchronous names (SyncFull when empty); and BEGIN IMMEDIATE so
 // that a read-then-write transaction takes the write lock up front instead of
-// failing with "database is locked" when it upgrades.
+// failing with "database is locked" when it upgrades. (Source.MaxSize, which a DSN cannot
+// carry, is set by maxPageCount on the same connections.)
 func sqliteDSN(path, synchronous string) (string, error) {
 	var pragma string
 	switch synchronous {
