@@ -215,6 +215,7 @@ func dbSource(cfg Config) models.Source {
 		Path:        d.Path,
 		DSN:         d.DSN,
 		Synchronous: d.SQLite.Synchronous,
+		MaxSize:     d.SQLite.MaxSize,
 		Pool:        models.Pool(d.Pool),
 	}
 }

@@ -113,6 +113,10 @@ type SQLiteConfig struct {
 	// Synchronous is the durability of an answered write: "full" survives a
 	// power cut, "normal" a crash of the process only.
 	Synchronous string `yaml:"synchronous"`
+	// MaxSize is the most bytes the database file may hold (a quota, SQLite's
+	// max_page_count), 0 for no limit; past it writes answer 507 as on a
+	// full disk.
+	MaxSize int64 `yaml:"max_size"`
 }
 
 // AuthConfig configures token authentication and password hashing.
@@ -358,6 +362,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains([]string{"full", "normal"}, c.Database.SQLite.Synchronous) {
 		bad(`database.sqlite.synchronous: unsupported %q; use "full" (answered writes survive a power cut) or "normal" (they survive a crash of the process)`, c.Database.SQLite.Synchronous)
+	}
+	if c.Database.SQLite.MaxSize < 0 {
+		bad("database.sqlite.max_size: %d; use a number of bytes, or 0 for no limit", c.Database.SQLite.MaxSize)
 	}
 
 	if len(c.Auth.Keywords) == 0 {

@@ -585,6 +585,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`database.sqlite.synchronous: unsupported "off"`, `"full"`, `"normal"`},
 		},
 		{
+			name:    "sqlite max_size negative",
+			env:     map[string]string{"STUDENTAPI_DATABASE_SQLITE_MAX_SIZE": "-1"},
+			wantErr: []string{"database.sqlite.max_size: -1", "0 for no limit"},
+		},
+		{
 			name:    "auth keyword empty",
 			file:    "auth:\n  keyword: \"\"\n",
 			wantErr: []string{`auth.keyword: "" is not`},
@@ -945,6 +950,7 @@ func TestConfigKeys(t *testing.T) {
 		"STUDENTAPI_DATABASE_POOL_MAX_LIFETIME",
 		"STUDENTAPI_DATABASE_POOL_MAX_IDLE_TIME",
 		"STUDENTAPI_DATABASE_SQLITE_SYNCHRONOUS",
+		"STUDENTAPI_DATABASE_SQLITE_MAX_SIZE",
 		"STUDENTAPI_DATABASE_QUERY_TIMEOUT",
 		"STUDENTAPI_AUTH_KEYWORD",
 		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",

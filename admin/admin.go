@@ -320,6 +320,11 @@ func (s *site) serverError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "Service temporarily unavailable. Try again in a few seconds.", http.StatusServiceUnavailable)
 		return
 	}
+	if errors.Is(err, models.ErrFull) {
+		// Logged by models once an episode, not here once a request.
+		http.Error(w, "Insufficient storage: the database is full; try again later.", http.StatusInsufficientStorage)
+		return
+	}
 	s.Log.Error("admin", "route", r.Pattern, "err", err)
 	http.Error(w, "Server error.", http.StatusInternalServerError)
 }

@@ -38,6 +38,11 @@ var (
 	// representation of the row (conditional.go); DRF has no such answer, so
 	// its body is in DRF's shape.
 	errPreconditionFailed = newDetail(http.StatusPreconditionFailed, "Precondition failed.")
+	// errFull is a write refused for want of space (models.ErrFull): 507,
+	// WebDAV's Insufficient Storage, which says what is wrong where a 503
+	// would send clients and load balancers to retry at once. Reads go on,
+	// and the write may be tried again once an operator frees space.
+	errFull = newDetail(http.StatusInsufficientStorage, "Insufficient storage: the database is full; try again later.")
 )
 
 func errMethodNotAllowed(method string) error {
@@ -175,6 +180,9 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		// The stream after broken framing cannot be read as a next request.
 		c.Header("Connection", "close")
 		writeDetail(c, http.StatusBadRequest, "Malformed request.")
+	case errors.Is(err, models.ErrFull):
+		// Logged by models once an episode, not here once a request.
+		writeDetail(c, http.StatusInsufficientStorage, errFull.(*detailError).detail)
 	case errors.Is(err, errCutOff):
 		log.Warn("request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		dropConnection(c)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -8,6 +9,7 @@ import (
 	"studentapi/auth"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
+	"studentapi/models"
 )
 
 // Throttles are the rate limits of DRF's AnonRateThrottle, UserRateThrottle and
@@ -55,6 +57,15 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 				continue
 			}
 			allowed, wait, err := l.Allow(c.Request.Context(), key)
+			if err != nil && errors.Is(err, models.ErrFull) {
+				// No room to count the request (api.throttle.store:
+				// database): it goes uncounted rather than refused, so that
+				// reads go on, and so do the deletes that free space; a
+				// write that needs room fails by itself, with 507. The
+				// guard of failed logins (Throttles.Logins), which stops
+				// password guessing, still refuses when it cannot count.
+				continue
+			}
 			if err != nil {
 				abort(c, err)
 				return

@@ -211,6 +211,12 @@ func (a *Authenticator) refresh(ctx context.Context, t *models.Token, now time.T
 		return nil
 	}
 	touched, err := a.db.TouchToken(ctx, t.UserID, now, staleBefore)
+	if errors.Is(err, models.ErrFull) {
+		// No room to move the stamp: the token is still good until its
+		// unmoved expiry, and a later request moves it once there is room.
+		// Refusing would stop reads that work.
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("authenticate: %w", err)
 	}

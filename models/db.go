@@ -9,7 +9,9 @@
 //   - One constructor. Connect(Source, Options) opens either backend; it is
 //     the only way to get a DB. SQLite's pragmas (busy timeout first, WAL,
 //     foreign keys, Source.Synchronous, BEGIN IMMEDIATE) are set in one place,
-//     the DSN every pooled connection opens (sqliteDSN in open.go).
+//     the DSN every pooled connection opens (sqliteDSN in open.go); the size
+//     quota of Source.MaxSize, which a DSN cannot carry, by the hook of the
+//     connector that opens them (maxPageCount).
 //
 //   - One handle, shared. A DB is a GORM session plus a pointer to the core
 //     every handle derived from the same Connect shares: a transaction's, the
@@ -46,6 +48,10 @@
 //     Options.QueryTimeout (timeout.go); IsUnavailable tells an outage (503)
 //     from a bug (unavailable.go).
 //
+//   - A full database. A write without room (SQLITE_FULL, PostgreSQL's
+//     disk_full) is ErrFull wherever it is made, and an episode is logged
+//     once when it starts and once when writes work again (full.go).
+//
 //   - Backups. DB.Backup copies a live SQLite database in one read
 //     transaction (VACUUM INTO); Restore puts a checked copy back once no
 //     other process has the file open (backup.go). PostgreSQL has pg_dump.
@@ -60,6 +66,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +75,7 @@ import (
 
 	"studentapi/hooks"
 	"studentapi/internal/groupcommit"
+	"studentapi/internal/logbuf"
 )
 
 // Errors that callers compare with errors.Is.
@@ -131,6 +139,13 @@ type core struct {
 	writer     *groupcommit.Writer // SQLite's student creates (opened in groupcommit.go); nil on PostgreSQL
 
 	throttleSweepAt atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
+
+	full fullness // whether writes fail for want of space (full.go)
+	// txWrites counts write statements that succeeded inside a transaction,
+	// for Transaction to tell a commit that wrote from one that only read.
+	// Another transaction's writes may be counted too; that only means
+	// there was room for them.
+	txWrites atomic.Int64
 }
 
 // Options tune Connect.
@@ -237,6 +252,11 @@ func newDB(dialector gorm.Dialector, opts Options, ping bool) (*DB, error) {
 		queryTimeout: opts.QueryTimeout,
 		statements:   newStatementCache(),
 	}
+	c.full.now = clock
+	c.full.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: logbuf.BoundAttr}))
+	if err := registerFullness(g, c); err != nil {
+		return nil, err
+	}
 	if c.sqlite && opts.QueryTimeout > 0 {
 		if err := registerDeadlines(g, opts.QueryTimeout); err != nil {
 			return nil, err
@@ -308,10 +328,19 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // Transaction runs fn in one transaction, committed when fn returns nil.
+// A COMMIT that fails for want of space is ErrFull (see full.go).
 func (db *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
-	return db.with(ctx).Transaction(func(tx *gorm.DB) error {
+	wrote := db.txWrites.Load()
+	err := db.with(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(db.on(tx))
 	})
+	if err != nil {
+		return db.full.failed(err)
+	}
+	if db.txWrites.Load() != wrote {
+		db.full.committed()
+	}
+	return nil
 }
 
 // with starts a fresh statement: NewDB keeps clauses of the statement the handle

@@ -2,24 +2,22 @@ package models
 
 import (
 	"database/sql"
-	"fmt"
+	"database/sql/driver"
 
 	"studentapi/internal/groupcommit"
 )
 
-// newGroupCommit opens the connection of SQLite's group-commit writer on dsn
-// and starts it (see internal/groupcommit): student creates share their
+// newGroupCommit opens the connection of SQLite's group-commit writer with
+// conns (the pool's connector, so with the same pragmas and quota) and
+// starts it (see internal/groupcommit): student creates share their
 // commits instead of each waiting for its own fsync. Its inserts are traced
 // as every other statement is.
-func newGroupCommit(dsn string, trace groupcommit.Trace) (*groupcommit.Writer, error) {
-	db, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open writer connection: %w", err)
-	}
+func newGroupCommit(conns driver.Connector, trace groupcommit.Trace) *groupcommit.Writer {
+	db := sql.OpenDB(conns)
 	// One connection, kept open: the writer is its only user.
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	return groupcommit.New(db, trace), nil
+	return groupcommit.New(db, trace)
 }

@@ -14,13 +14,19 @@ import (
 // leaves them out.)
 type queryLog struct{ out *log.Logger }
 
-// Printf prints as log.Printf, each string and error argument cut.
+// Printf prints as log.Printf, each string and error argument cut. A
+// statement refused for want of space is left out: fullness logs such an
+// episode once (full.go), where a line a statement would fill what is left
+// of the disk.
 func (l queryLog) Printf(format string, args ...any) {
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
 			args[i] = logbuf.Cut(v, logbuf.MaxValue)
 		case error:
+			if isFullCause(v) {
+				return
+			}
 			args[i] = logbuf.Cut(v.Error(), logbuf.MaxValue)
 		}
 	}

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -44,6 +47,14 @@ type Source struct {
 	// Synchronous is SQLite's durability: SyncFull (also when empty) or
 	// SyncNormal. PostgreSQL's is the server's to set.
 	Synchronous string
+	// MaxSize is the most bytes the SQLite file may hold (SQLite's
+	// max_page_count, set on every connection), 0 for no limit: a quota, so
+	// that the database fills before the disk under it does. A write past it
+	// fails with ErrFull, as on a full disk, and works again once rows are
+	// deleted (their pages are reused) or the limit is raised. The -wal file
+	// beside it is not counted. A file already larger keeps its size and
+	// cannot grow. PostgreSQL's quota is the server's to set.
+	MaxSize int64
 	// Pool sizes the connection pool; zero fields take DefaultPool's.
 	Pool Pool
 }
@@ -112,7 +123,7 @@ func Connect(src Source, opts Options) (*DB, error) {
 	)
 	switch src.Driver {
 	case "", DriverSQLite:
-		db, err = openSQLite(src.Path, src.Synchronous, opts)
+		db, err = openSQLite(src, opts)
 	case DriverPostgres:
 		db, err = openPostgres(src.DSN, opts)
 	default:
@@ -148,7 +159,8 @@ func SQLiteDSN(path string) string {
 // block the writer; foreign keys so a user's token goes with it; the
 // durability synchronous names (SyncFull when empty); and BEGIN IMMEDIATE so
 // that a read-then-write transaction takes the write lock up front instead of
-// failing with "database is locked" when it upgrades.
+// failing with "database is locked" when it upgrades. (Source.MaxSize, which a DSN cannot
+// carry, is set by maxPageCount on the same connections.)
 func sqliteDSN(path, synchronous string) (string, error) {
 	var pragma string
 	switch synchronous {
@@ -163,27 +175,67 @@ func sqliteDSN(path, synchronous string) (string, error) {
 	return "file:" + escaped + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=" + pragma + "&_txlock=immediate", nil
 }
 
-// openSQLite opens (creating if needed) the SQLite file at path and starts
-// the group-commit writer on a connection of its own.
-func openSQLite(path, synchronous string, opts Options) (*DB, error) {
-	dsn, err := sqliteDSN(path, synchronous)
+// openSQLite opens (creating if needed) the SQLite file src.Path names and
+// starts the group-commit writer on a connection of its own.
+func openSQLite(src Source, opts Options) (*DB, error) {
+	path := src.Path
+	dsn, err := sqliteDSN(path, src.Synchronous)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if src.MaxSize < 0 {
+		return nil, fmt.Errorf("open sqlite %s: negative maximum size %d", path, src.MaxSize)
 	}
 	if err := privateSQLiteFiles(path, opts.Log); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db, err := newDB(sqlite.Open(dsn), opts, true)
+	conns := sqliteConnector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: maxPageCount(src.MaxSize)}}
+	db, err := newDB(sqlite.New(sqlite.Config{Conn: sql.OpenDB(conns)}), opts, true)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	w, err := newGroupCommit(dsn, db.trace)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	db.writer = w
+	db.writer = newGroupCommit(conns, db.trace)
 	return db, nil
+}
+
+// sqliteConnector opens the connections of a pool (the pool's and the
+// group-commit writer's) on dsn with a driver of their own, whose ConnectHook
+// sets what a DSN of mattn/go-sqlite3 cannot: the size quota. A driver value
+// rather than one registered by name, which would be global state.
+type sqliteConnector struct {
+	dsn    string
+	driver *sqlite3.SQLiteDriver
+}
+
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c sqliteConnector) Driver() driver.Driver                        { return c.driver }
+
+// maxPageCount is the ConnectHook that holds the database to maxSize bytes
+// (Source.MaxSize) on each connection, as PRAGMA max_page_count, which lasts
+// as long as the connection: whole pages of the file's page size, at least
+// one. Nil (no hook) for 0.
+func maxPageCount(maxSize int64) func(*sqlite3.SQLiteConn) error {
+	if maxSize <= 0 {
+		return nil
+	}
+	return func(conn *sqlite3.SQLiteConn) error {
+		rows, err := conn.Query("PRAGMA page_size", nil)
+		if err != nil {
+			return fmt.Errorf("read page size: %w", err)
+		}
+		v := make([]driver.Value, 1)
+		err = rows.Next(v)
+		rows.Close()
+		size, ok := v[0].(int64)
+		if err != nil || !ok || size <= 0 {
+			return fmt.Errorf("read page size: got %v: %w", v[0], err)
+		}
+		pages := max(1, maxSize/size)
+		if _, err := conn.Exec("PRAGMA max_page_count = "+strconv.FormatInt(pages, 10), nil); err != nil {
+			return fmt.Errorf("set max_page_count: %w", err)
+		}
+		return nil
+	}
 }
 
 // privateSQLiteFiles keeps the database at path, and its -wal and -shm,

@@ -269,7 +269,7 @@ func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 	args := studentFields.insertArgs(s)
 	if _, root := db.gorm.Statement.ConnPool.(*sql.DB); root && db.writer != nil {
 		id, err := db.writer.Insert(ctx, studentInsert, args...)
-		if err != nil {
+		if err := db.wrote(err); err != nil {
 			return translate(err, "create student")
 		}
 		s.ID = id
@@ -277,7 +277,8 @@ func (db *DB) CreateStudent(ctx context.Context, s *Student) error {
 	}
 	var id int64
 	q := query{text: studentInsertReturning, args: args}
-	if err := db.readRows(ctx, q, func(rows *sql.Rows) error { return rows.Scan(&id) }); err != nil {
+	err := db.readRows(ctx, q, func(rows *sql.Rows) error { return rows.Scan(&id) })
+	if err := db.wrote(err); err != nil {
 		return fmt.Errorf("create student: %w", err)
 	}
 	if id == 0 {
@@ -344,6 +345,9 @@ func (db *DB) updateStudent(ctx context.Context, s *Student, names []string, was
 		found = true
 		return rows.Scan(studentFields.targets(buf[:0], &after)...)
 	})
+	if err != nil || found {
+		err = db.wrote(err)
+	}
 	if err != nil {
 		return fmt.Errorf("update student %d: %w", s.ID, err)
 	}
@@ -372,6 +376,9 @@ func (db *DB) deleteStudent(ctx context.Context, id int64, was *Student) error {
 		found = true
 		return nil
 	})
+	if err != nil || found {
+		err = db.wrote(err)
+	}
 	if err != nil {
 		return fmt.Errorf("delete student %d: %w", id, err)
 	}
