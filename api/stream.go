@@ -40,8 +40,9 @@ import (
 // streams at once cost little.
 const streamBound = 64 << 10
 
-// browsableBound is how much of a list a browser's page shows.
-const browsableBound = 1 << 20
+// browsableBound is how much of a list a browser's page shows: some four
+// thousand students, more than a reader scrolls through.
+const browsableBound = 256 << 10
 
 // errShown stops the reading of a list once the browser's page has all it
 // will show, or once a HEAD has had its headers.
