@@ -178,7 +178,7 @@ func (h studentHandlers) list(c *gin.Context) error {
 	}
 	q.Limit, q.Offset = req.size, int((number-1)*int64(req.size))
 	next, previous := pageLinks(c, h.proxies, number, count, req.size)
-	rows := int(min(int64(req.size), max(0, count-int64(q.Offset))))
+	rows := int(min(int64(req.size), max(0, count-int64(q.Offset)), streamBound)) // the buffer holds no more
 	w := newListWriter(c, sizeHint(rows)+len(`{"count":,"next":,"previous":,"results":[]}`)+64, "]}")
 	w.buf = students.appendPageHead(w.buf, count, next, previous)
 	w.buf = append(w.buf, '[')
