@@ -83,11 +83,22 @@ type browsableField struct {
 // writeBrowsable answers with the browsable page around body, the JSON answer,
 // keeping status. If the page cannot be rendered the JSON answer goes out as is.
 func writeBrowsable(c *gin.Context, status int, body []byte) {
+	writeBrowsableCut(c, status, body, "")
+}
+
+// writeBrowsableCut is writeBrowsable for a body that is only the start of
+// the answer, a list too long to show (see stream.go): note, after the JSON,
+// says so. Pretty-printing takes many times the JSON's size in memory, so a
+// page never holds a whole list of any length.
+func writeBrowsableCut(c *gin.Context, status int, body []byte, note string) {
 	data := browsableData{
 		Method: c.Request.Method,
 		Path:   c.Request.URL.RequestURI(),
 		Status: fmt.Sprintf("HTTP %d %s", status, http.StatusText(status)),
 		Body:   browsableBody(body),
+	}
+	if note != "" {
+		data.Body = append(data.Body, browsableSegment{Text: "\n\n" + note})
 	}
 	if v, _ := c.Get(viewKey{}); v != nil {
 		bv := v.(*browsableView)

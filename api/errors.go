@@ -124,10 +124,25 @@ func nonFieldError(msg string) error {
 func errorResponder(log *slog.Logger, keyword string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
-		if len(c.Errors) == 0 || c.Writer.Written() {
+		if len(c.Errors) == 0 {
 			return
 		}
-		writeError(c, log, keyword, c.Errors.Last().Err)
+		err := c.Errors.Last().Err
+		if c.Writer.Written() {
+			// Too late for a status: an answer cut short after its first
+			// byte (a streamed list) breaks the connection, so that the
+			// client cannot take what it got for the whole. recovery lets
+			// the panic through to net/http, which cuts without a trace.
+			var broken *brokenStream
+			if errors.As(err, &broken) {
+				if !broken.clientGone {
+					log.Error("answer cut short", "method", c.Request.Method, "route", c.FullPath(), "err", broken.err)
+				}
+				panic(http.ErrAbortHandler)
+			}
+			return
+		}
+		writeError(c, log, keyword, err)
 	}
 }
 

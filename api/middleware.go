@@ -1,9 +1,11 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,13 +46,34 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// recovery turns a panic into DRF-shaped 500 and logs it.
+// recovery turns a panic into DRF-shaped 500 and logs it, as gin's
+// CustomRecovery would, except for http.ErrAbortHandler, which it lets through
+// (gin's swallows it, and the answer would end as if whole): net/http then
+// cuts the connection, as an answer cut short after its first byte needs.
+// A write to a client gone (broken pipe, reset) is nothing to log or answer.
 func recovery(log *slog.Logger) gin.HandlerFunc {
-	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
-		log.Error("panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
-		writeDetail(c, http.StatusInternalServerError, "Internal server error.")
-		c.Abort()
-	})
+	return func(c *gin.Context) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if err, ok := v.(error); ok {
+				if errors.Is(err, http.ErrAbortHandler) {
+					panic(v)
+				}
+				if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+					_ = c.Error(err) // the client is gone; nothing to report
+					c.Abort()
+					return
+				}
+			}
+			log.Error("panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
+			writeDetail(c, http.StatusInternalServerError, "Internal server error.")
+			c.Abort()
+		}()
+		c.Next()
+	}
 }
 
 // limitBody caps how much of a body any handler can read; reading past the cap

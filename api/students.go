@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -59,7 +60,8 @@ func (e studentEncoder) append(b []byte, s *models.Student) []byte {
 	return append(b, '}')
 }
 
-// appendList appends the JSON array of list.
+// appendList appends the JSON array of list. The list handler streams the
+// same bytes row by row (eachStudent).
 func (e studentEncoder) appendList(b []byte, list []models.Student) []byte {
 	b = append(b, '[')
 	for i := range list {
@@ -73,16 +75,22 @@ func (e studentEncoder) appendList(b []byte, list []models.Student) []byte {
 
 // appendPage appends DRF's PageNumberPagination body around list: count, the
 // links to the next and previous pages (null when there is none), results.
+// The list handler streams the same bytes: appendPageHead, the rows, "]}".
 func (e studentEncoder) appendPage(b []byte, count int64, next, previous *string, list []models.Student) []byte {
+	b = e.appendPageHead(b, count, next, previous)
+	b = e.appendList(b, list)
+	return append(b, '}')
+}
+
+// appendPageHead appends a page's body up to its results' array.
+func (e studentEncoder) appendPageHead(b []byte, count int64, next, previous *string) []byte {
 	b = append(b, `{"count":`...)
 	b = strconv.AppendInt(b, count, 10)
 	b = append(b, `,"next":`...)
 	b = appendNullableString(b, next)
 	b = append(b, `,"previous":`...)
 	b = appendNullableString(b, previous)
-	b = append(b, `,"results":`...)
-	b = e.appendList(b, list)
-	return append(b, '}')
+	return append(b, `,"results":`...)
 }
 
 // sizeHint is room for the JSON of n students in one allocation, most times.
@@ -146,7 +154,7 @@ type studentHandlers struct {
 
 // list filters, searches and orders, then answers one page, or the plain array
 // when pagination is off. A page costs a count and a LIMIT query, never the
-// whole table.
+// whole table. Either is written as its rows are read (see stream.go).
 func (h studentHandlers) list(c *gin.Context) error {
 	params := queryParams(c)
 	q, err := studentQuery(params)
@@ -155,12 +163,9 @@ func (h studentHandlers) list(c *gin.Context) error {
 	}
 	ctx := c.Request.Context()
 	if h.pages.PageSize <= 0 {
-		list, err := h.db.FindStudents(ctx, q)
-		if err != nil {
-			return err
-		}
-		writeRepresentation(c, students.appendList(make([]byte, 0, sizeHint(len(list))), list))
-		return nil
+		w := newListWriter(c, sizeHint(100), "]")
+		w.buf = append(w.buf, '[')
+		return w.finish(h.eachStudent(ctx, q, w))
 	}
 	count, err := h.db.CountStudents(ctx, q)
 	if err != nil {
@@ -172,13 +177,26 @@ func (h studentHandlers) list(c *gin.Context) error {
 		return err
 	}
 	q.Limit, q.Offset = req.size, int((number-1)*int64(req.size))
-	list, err := h.db.FindStudents(ctx, q)
-	if err != nil {
-		return err
-	}
 	next, previous := pageLinks(c, h.proxies, number, count, req.size)
-	writeRepresentation(c, students.appendPage(make([]byte, 0, sizeHint(len(list))), count, next, previous, list))
-	return nil
+	rows := int(min(int64(req.size), max(0, count-int64(q.Offset)), streamBound)) // the buffer holds no more
+	w := newListWriter(c, sizeHint(rows)+len(`{"count":,"next":,"previous":,"results":[]}`)+64, "]}")
+	w.buf = students.appendPageHead(w.buf, count, next, previous)
+	w.buf = append(w.buf, '[')
+	return w.finish(h.eachStudent(ctx, q, w))
+}
+
+// eachStudent appends the students q selects to w, comma-separated, spilling
+// as w fills.
+func (h studentHandlers) eachStudent(ctx context.Context, q models.StudentQuery, w *listWriter) error {
+	first := true
+	return h.db.EachStudent(ctx, q, func(s *models.Student) error {
+		if !first {
+			w.buf = append(w.buf, ',')
+		}
+		first = false
+		w.buf = students.append(w.buf, s)
+		return w.spill()
+	})
 }
 
 func (h studentHandlers) create(c *gin.Context) error {

@@ -124,6 +124,7 @@ const rowsChecked = 64
 
 // readRows runs q and calls scan on each row, stopping with ctx's error when
 // ctx ends between rows, and with a timeout error past the query timeout.
+// scan may end the reading with a stopped error, whose cause it returns.
 // Outside a transaction the text runs prepared; inside one, on the
 // transaction's connection. Each statement is traced through GORM's logger as
 // GORM's own are (slow ones and failures always, every one with log_level
@@ -136,9 +137,22 @@ func (db *DB) readRows(ctx context.Context, q query, scan func(*sql.Rows) error)
 	if err != nil && dctx.Err() != nil && ctx.Err() == nil {
 		err = timeoutError(db.queryTimeout, err) // the deadline of driverContext
 	}
-	db.trace(ctx, begin, q.text, n, err)
+	traced := err
+	var stop stopped
+	if errors.As(err, &stop) {
+		traced, err = nil, stop.err // the caller stopped; the statement did not fail
+	}
+	db.trace(ctx, begin, q.text, n, traced)
 	return err
 }
+
+// stopped is an error of a caller's row function that ends the reading
+// without the statement failing: readRows returns the error it carries, and
+// the trace does not log the statement as failed. A streamed list stops so
+// when its client goes away, which is no fault of the database's.
+type stopped struct{ err error }
+
+func (s stopped) Error() string { return s.err.Error() }
 
 // readRowsUntraced is readRows on the driver's context dctx (driverContext).
 func (db *DB) readRowsUntraced(ctx, dctx context.Context, begin time.Time, q query, scan func(*sql.Rows) error) (int64, error) {

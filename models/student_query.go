@@ -124,6 +124,64 @@ func (db *DB) CountStudents(ctx context.Context, q StudentQuery) (int64, error) 
 // FindStudents returns the students q selects, in its order, one page of them
 // when q has a Limit.
 func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, error) {
+	sq, err := q.selectQuery()
+	if err != nil {
+		return nil, fmt.Errorf("find students: %w", err)
+	}
+	out := []Student{}
+	var buf [8]any // one row's scan targets, reused for every row, on the stack
+	targets := buf[:0]
+	err = db.readRows(ctx, sq, func(rows *sql.Rows) error {
+		out = append(out, Student{})
+		targets = studentFields.targets(targets[:0], &out[len(out)-1])
+		return rows.Scan(targets...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find students: %w", err)
+	}
+	return out, nil
+}
+
+// EachStudent calls fn with each student q selects, in its order, as each row
+// is read, so that a list of any length costs the memory of one row: the API
+// streams the list this way. The Student is reused for the next row; fn must
+// not keep it. An error from fn stops the reading and is returned as is
+// (unwrapped, so the caller can tell its own errors from the database's); the
+// rows are closed, and the connection back in the pool, when EachStudent
+// returns. The statement stays open while fn runs, so the query timeout counts
+// fn's time too (on PostgreSQL the server's statement_timeout does).
+func (db *DB) EachStudent(ctx context.Context, q StudentQuery, fn func(*Student) error) error {
+	sq, err := q.selectQuery()
+	if err != nil {
+		return fmt.Errorf("find students: %w", err)
+	}
+	var (
+		s       Student
+		buf     [8]any
+		stop    error
+		targets = studentFields.targets(buf[:0], &s)
+	)
+	err = db.readRows(ctx, sq, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		if err := fn(&s); err != nil {
+			stop = err
+			return stopped{err}
+		}
+		return nil
+	})
+	if stop != nil && err == stop {
+		return stop
+	}
+	if err != nil {
+		return fmt.Errorf("find students: %w", err)
+	}
+	return nil
+}
+
+// selectQuery is the SELECT of the students q selects, in its order.
+func (q StudentQuery) selectQuery() (query, error) {
 	var s sqlText
 	s.Grow(128) // the common statements in one allocation
 	s.WriteString(studentSelect)
@@ -132,7 +190,7 @@ func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, erro
 	byID := false
 	for i, o := range q.Ordering {
 		if !validColumn(o.Column) {
-			return nil, fmt.Errorf("find students: cannot order by %q", o.Column)
+			return query{}, fmt.Errorf("cannot order by %q", o.Column)
 		}
 		if i > 0 {
 			s.WriteString(", ")
@@ -155,16 +213,5 @@ func (db *DB) FindStudents(ctx context.Context, q StudentQuery) ([]Student, erro
 		s.WriteString(" OFFSET ")
 		s.arg(int64(q.Offset))
 	}
-	out := []Student{}
-	var buf [8]any // one row's scan targets, reused for every row, on the stack
-	targets := buf[:0]
-	err := db.readRows(ctx, s.query(scans), func(rows *sql.Rows) error {
-		out = append(out, Student{})
-		targets = studentFields.targets(targets[:0], &out[len(out)-1])
-		return rows.Scan(targets...)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find students: %w", err)
-	}
-	return out, nil
+	return s.query(scans), nil
 }

@@ -2,8 +2,11 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -86,5 +89,55 @@ func TestFindStudents(t *testing.T) {
 	}
 	if n, _ := db.CountStudents(ctx, models.StudentQuery{}); n != 6 {
 		t.Errorf("table has %d rows after the queries, want 6", n)
+	}
+}
+
+// EachStudent yields what FindStudents returns, in order; an error of the
+// caller's stops the reading at once, comes back as is, and leaves no
+// connection busy (the pool has one: a query after it would wait forever).
+func TestEachStudent(t *testing.T) {
+	one := source(testdb.New(t))
+	one.Pool = models.Pool{MaxOpen: 1, MaxIdle: 1}
+	db, err := models.Connect(one, models.Options{Keys: testKeys{secret: testSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seedStudents(t, db,
+		models.Student{Name: "Ravi", Roll: 10, City: "Ranchi"},
+		models.Student{Name: "Sonam", Roll: 7, City: "Pune"},
+		models.Student{Name: "Ranjit", Roll: 12, City: "Chennai"},
+	)
+	q := models.StudentQuery{Ordering: []models.Order{{Column: "roll"}}}
+	want, err := db.FindStudents(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []models.Student
+	if err := db.EachStudent(ctx, q, func(s *models.Student) error { got = append(got, *s); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if names(got) != names(want) || len(got) != len(want) || got[0] != want[0] {
+		t.Errorf("EachStudent: %s, want FindStudents' %s", names(got), names(want))
+	}
+
+	stop := errors.New("client gone")
+	calls := 0
+	err = db.EachStudent(ctx, q, func(*models.Student) error { calls++; return stop })
+	if err != stop || calls != 1 {
+		t.Errorf("EachStudent stopped by its caller: %v after %d calls, want %v after 1", err, calls, stop)
+	}
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := db.CountStudents(wait, models.StudentQuery{}); err != nil {
+		t.Errorf("a query after a stopped EachStudent: %v, want the connection free", err)
+	}
+
+	if err := db.EachStudent(ctx, models.StudentQuery{Ordering: []models.Order{{Column: "password"}}}, func(*models.Student) error { return nil }); err == nil {
+		t.Error("EachStudent ordered by an undeclared column: no error")
 	}
 }
