@@ -44,11 +44,12 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// recovery turns a panic into DRF-shaped 500 and logs it.
+// recovery turns a panic into DRF-shaped 500 and logs it, both with the
+// request's id.
 func recovery(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
-		log.Error("panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
-		writeDetail(c, http.StatusInternalServerError, "Internal server error.")
+		log.ErrorContext(c.Request.Context(), "panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
+		writeServerError(c)
 		c.Abort()
 	})
 }

@@ -177,7 +177,7 @@ func openSQLite(path, synchronous string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	w, err := newGroupCommit(dsn, db.trace)
+	w, err := newGroupCommit(dsn, db.trace, opts.OnCommit)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
