@@ -11,6 +11,7 @@ import (
 	"studentapi/admin"
 	"studentapi/api"
 	"studentapi/auth"
+	"studentapi/internal/metrics"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -27,17 +28,22 @@ import (
 //     the health checks (/healthz, /readyz) and the browsable API's static
 //     files (/static/).
 //
-// api.Protect wraps both: one policy (allowed hosts, HTTPS, security
-// headers) for every route. secret is the server's secret key, from which
-// the throttles and the admin's device cookies derive their keys.
-func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (http.Handler, error) {
+//   - /metrics: the Prometheus metrics m, to the clients metrics.allow names
+//     and loopback (metricsGate), unless metrics.addr serves them apart or m
+//     is nil (metrics.enabled false); for anyone else the API's 404.
+//
+// api.Protect wraps them all: one policy (allowed hosts, HTTPS, security
+// headers, the request id) for every route. secret is the server's secret
+// key, from which the throttles and the admin's device cookies derive their
+// keys.
+func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger, m *metrics.Metrics) (http.Handler, error) {
 	// gin's debug mode prints every route at start-up and warns about itself.
 	gin.SetMode(gin.ReleaseMode)
 	// One set for all three parts: the API, the admin site and the policy
 	// must agree on who the client is and how it reached us. The config
 	// read the addresses; nothing parses them again.
 	trusted := proxies.New(cfg.HTTP.TrustedProxies)
-	authn := newAuthenticator(cfg, db)
+	authn := newAuthenticator(cfg, db, observeAuthentications(m))
 	limits, err := newLimits(cfg, db, secret)
 	if err != nil {
 		return nil, err
@@ -54,6 +60,7 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 			MaxPageSize:        cfg.API.MaxPageSize,
 		},
 		Throttles: limits.Throttles,
+		Metrics:   m,
 	})
 	if err != nil {
 		return nil, err
@@ -75,7 +82,11 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	return api.Protect(withAdmin(router, adminSite), api.Policy{
+	var served http.Handler = withAdmin(router, adminSite)
+	if m != nil && cfg.Metrics.Addr == "" {
+		served = withMetrics(served, m.Handler(), newMetricsGate(cfg, trusted))
+	}
+	return api.Protect(served, api.Policy{
 		Proxies:      trusted,
 		AllowedHosts: cfg.AllowedHosts(),
 		RequireHTTPS: cfg.Production && !cfg.TLSEnabled(),
