@@ -23,6 +23,7 @@ import (
 //
 //   - /admin/ (admin.Prefix): the admin site, its pages in admin/routes.go;
 //     /admin itself redirects there.
+//
 //   - everything else: the API's router, whose one route table
 //     (api/routes.go) holds the API (/, /gettoken/, /logout/, /studentapi/),
 //     the health checks (/healthz, /readyz) and the browsable API's static
