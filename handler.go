@@ -23,15 +23,14 @@ import (
 //
 //   - /admin/ (admin.Prefix): the admin site, its pages in admin/routes.go;
 //     /admin itself redirects there.
-//
+//   - /metrics: the Prometheus metrics m, to loopback and the clients
+//     metrics.allow names (metricsGate), unless metrics.addr serves them
+//     apart or m is nil (metrics.enabled false); anyone else gets the API's
+//     404.
 //   - everything else: the API's router, whose one route table
 //     (api/routes.go) holds the API (/, /gettoken/, /logout/, /studentapi/),
 //     the health checks (/healthz, /readyz) and the browsable API's static
 //     files (/static/).
-//
-//   - /metrics: the Prometheus metrics m, to the clients metrics.allow names
-//     and loopback (metricsGate), unless metrics.addr serves them apart or m
-//     is nil (metrics.enabled false); for anyone else the API's 404.
 //
 // api.Protect wraps them all: one policy (allowed hosts, HTTPS, security
 // headers, the request id) for every route. secret is the server's secret
