@@ -130,10 +130,21 @@ func errorResponder(log *slog.Logger, keyword string, m *metrics.Metrics) gin.Ha
 			return
 		}
 		err := c.Errors.Last().Err
-		if slowDown := (*throttledError)(nil); m != nil && errors.As(err, &slowDown) {
-			m.Throttled(slowDown.scope).Inc() // a refusal: not the hot path
-		}
 		writeError(c, log, keyword, err)
+		// Looked for only in a 429, not in every refusal (a 401 is a hot path).
+		if m != nil && c.Writer.Status() == http.StatusTooManyRequests {
+			countThrottled(m, err)
+		}
+	}
+}
+
+// countThrottled counts a 429 under the scope of the throttle that refused.
+// Apart from errorResponder so that the target errors.As takes, which
+// escapes, is allocated only for a 429.
+func countThrottled(m *metrics.Metrics, err error) {
+	var slowDown *throttledError
+	if errors.As(err, &slowDown) {
+		m.Throttled(slowDown.scope).Inc()
 	}
 }
 

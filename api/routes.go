@@ -5,9 +5,10 @@
 //
 // What belongs here: routes (this file), views and their request and response
 // types, body parsing, errors.go, the one place where an error becomes a
-// status and a DRF-shaped body, and policy.go, the rules that every request to
+// status and a DRF-shaped body, policy.go, the rules that every request to
 // the server (the admin site's too) meets before any route: allowed hosts,
-// HTTPS, security headers. Queries live in models, identifying callers in
+// HTTPS, security headers, the request id; and metrics.go, what the router
+// counts (the metrics themselves are internal/metrics'). Queries live in models, identifying callers in
 // auth, field coercion with DRF's messages (shared with the admin) in
 // internal/fields, and what a student is (its fields, columns and rules) in
 // models' declaration of it.

@@ -63,7 +63,8 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 			}
 			if !allowed {
 				if s := throttle.Seconds(wait); s > longest {
-					longest, scope = s, key[:strings.IndexByte(key, ':')]
+					longest = s
+					scope, _, _ = strings.Cut(key, ":")
 				}
 			}
 		}
