@@ -74,9 +74,9 @@ func Protect(next http.Handler, p Policy) (http.Handler, error) {
 		if v := r.Header[requestIDKey]; len(v) > 0 {
 			sent = v[0]
 		}
-		id := requestid.From(sent)
-		h[requestIDKey] = []string{id}
-		r = r.WithContext(requestid.With(r.Context(), id))
+		ctx, value := requestid.With(r.Context(), requestid.From(sent))
+		h[requestIDKey] = value
+		r = r.WithContext(ctx)
 		h["X-Content-Type-Options"] = nosniff
 		h["X-Frame-Options"] = deny
 		h["Referrer-Policy"] = sameOrigin

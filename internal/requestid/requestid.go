@@ -13,6 +13,7 @@ package requestid
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 )
 
@@ -37,9 +38,15 @@ func Sane(id string) bool {
 	return true
 }
 
-// New returns a new random id: 128 bits from crypto/rand, in 26 base32
-// characters (rand.Text).
-func New() string { return rand.Text() }
+// New returns a new random id: 128 bits from crypto/rand in 32 hex digits,
+// one allocation.
+func New() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails: it crashes the program first (crypto/rand)
+	var h [32]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:])
+}
 
 // From returns the id a client sent when it is sane, else a new one.
 func From(sent string) string {
@@ -51,15 +58,35 @@ func From(sent string) string {
 
 type key struct{}
 
-// With returns ctx carrying id.
-func With(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, key{}, id)
+// withID is a context carrying an id. It is context.WithValue's valueCtx
+// with the id in a one-element array, so that the header's value can share
+// its allocation, and Value answers the context itself, where boxing the
+// string would allocate at every lookup.
+type withID struct {
+	context.Context
+	id [1]string
+}
+
+func (c *withID) Value(k any) any {
+	if k == (key{}) {
+		return c
+	}
+	return c.Context.Value(k)
+}
+
+// With returns ctx carrying id, and id as a header's value ([]string{id}),
+// made in one allocation: a request's id costs it no more.
+func With(ctx context.Context, id string) (context.Context, []string) {
+	c := &withID{Context: ctx, id: [1]string{id}}
+	return c, c.id[:]
 }
 
 // Of is the id ctx carries, or "" for none.
 func Of(ctx context.Context) string {
-	id, _ := ctx.Value(key{}).(string)
-	return id
+	if c, ok := ctx.Value(key{}).(*withID); ok {
+		return c.id[0]
+	}
+	return ""
 }
 
 // Attr is the name of the attribute Handler adds.

@@ -32,8 +32,8 @@ func TestFrom(t *testing.T) {
 			if tt.kept && got != tt.sent {
 				t.Errorf("From(%q) = %q, want it kept", tt.sent, got)
 			}
-			if !tt.kept && (got == tt.sent || !requestid.Sane(got) || len(got) != 26) {
-				t.Errorf("From(%q) = %q, want a new id of 26 visible characters", tt.sent, got)
+			if !tt.kept && (got == tt.sent || !requestid.Sane(got) || len(got) != 32) {
+				t.Errorf("From(%q) = %q, want a new id of 32 visible characters", tt.sent, got)
 			}
 		})
 	}
@@ -47,7 +47,8 @@ func TestFrom(t *testing.T) {
 func TestHandler(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(requestid.Handler(requestid.Handler(slog.NewTextHandler(&buf, nil))))
-	log.InfoContext(requestid.With(context.Background(), "req-42"), "served", "status", 200)
+	ctx, _ := requestid.With(context.Background(), "req-42")
+	log.InfoContext(ctx, "served", "status", 200)
 	log.Info("no request")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
@@ -61,5 +62,22 @@ func TestHandler(t *testing.T) {
 	}
 	if got := requestid.Of(context.Background()); got != "" {
 		t.Errorf("Of(empty context) = %q, want \"\"", got)
+	}
+}
+
+// The context answers its id, and the header value is the same id; other
+// keys reach the parent context.
+func TestWith(t *testing.T) {
+	type other struct{}
+	parent := context.WithValue(context.Background(), other{}, "kept")
+	ctx, header := requestid.With(parent, "abc")
+	if got := requestid.Of(ctx); got != "abc" {
+		t.Errorf("Of = %q, want abc", got)
+	}
+	if len(header) != 1 || header[0] != "abc" {
+		t.Errorf("header value %q, want [abc]", header)
+	}
+	if got := ctx.Value(other{}); got != "kept" {
+		t.Errorf("parent's value %v, want kept", got)
 	}
 }
