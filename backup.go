@@ -38,7 +38,7 @@ func backupCommand(_ *flag.FlagSet, cf *configFlags) func(context.Context, env, 
 		}
 		// No Migrate: a backup reads, and must not change the tables under a
 		// server of another version.
-		db, _, err := openDB(cfg, io.Discard)
+		db, _, err := openDB(cfg, io.Discard, nil)
 		if err != nil {
 			return err
 		}

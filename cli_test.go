@@ -127,7 +127,7 @@ func (c *testCLI) openDB(t *testing.T) *models.DB {
 		t.Fatalf("load config: %v", err)
 	}
 	cfg.Auth.CreateTokenOnUserCreate = false // look, do not act
-	db, _, err := openDB(cfg, io.Discard)
+	db, _, err := openDB(cfg, io.Discard, nil)
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}

@@ -13,7 +13,9 @@ import (
 	"text/tabwriter"
 
 	"studentapi/auth"
+	"studentapi/internal/groupcommit"
 	"studentapi/internal/logbuf"
+	"studentapi/internal/requestid"
 	"studentapi/models"
 )
 
@@ -174,9 +176,10 @@ func newLogger(w *logbuf.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	// Every value is cut to logbuf.MaxValue bytes: no line grows with what a
-	// client sent.
+	// client sent. A line written with a request's context names the request
+	// (package requestid).
 	text := slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: logbuf.BoundAttr})
-	return slog.New(logbuf.Handler(text, w, slog.LevelWarn))
+	return slog.New(requestid.Handler(logbuf.Handler(text, w, slog.LevelWarn)))
 }
 
 // logBufferSize is how much serve's log holds before writing, whatever
@@ -187,8 +190,9 @@ const logBufferSize = 64 << 10
 // key (see loadSecretKey), which every command needs to read or write tokens,
 // and wires the token receiver when the config asks for it, so every command
 // that creates a user gives it a token. It returns where the secret came from
-// for serve to report.
-func openDB(cfg Config, logw io.Writer) (*models.DB, secretKey, error) {
+// for serve to report. onCommit, for serve's metrics, is told of each SQLite
+// group commit; nil for none.
+func openDB(cfg Config, logw io.Writer, onCommit groupcommit.Observer) (*models.DB, secretKey, error) {
 	secret, err := loadSecretKey(cfg)
 	if err != nil {
 		return nil, secretKey{}, err
@@ -197,7 +201,7 @@ func openDB(cfg Config, logw io.Writer) (*models.DB, secretKey, error) {
 	if err != nil {
 		return nil, secretKey{}, fmt.Errorf("auth.secret_key: %w", err)
 	}
-	db, err := models.Connect(dbSource(cfg), models.Options{Keys: keys, Log: logw, LogQueries: cfg.LogLevel == "debug", QueryTimeout: cfg.Database.QueryTimeout})
+	db, err := models.Connect(dbSource(cfg), models.Options{Keys: keys, Log: logw, LogQueries: cfg.LogLevel == "debug", QueryTimeout: cfg.Database.QueryTimeout, OnCommit: onCommit})
 	if err != nil {
 		return nil, secretKey{}, err
 	}
@@ -235,11 +239,13 @@ func databaseName(cfg Config) string {
 
 // newAuthenticator reads tokens after the configured keywords and expires
 // them as configured, for serve and for the commands that hand out tokens
-// alike.
-func newAuthenticator(cfg Config, db *models.DB) *auth.Authenticator {
+// alike; observe (the server's metrics) is told how each authentication
+// ended, and may be nil.
+func newAuthenticator(cfg Config, db *models.DB, observe func(auth.Outcome)) *auth.Authenticator {
 	kw := cfg.Auth.Keywords // Validate has checked there is one
 	return auth.New(db, kw[0], cfg.Auth.BcryptCost, auth.Options{
 		TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh, ExtraKeywords: kw[1:],
+		Observe: observe,
 	})
 }
 
@@ -256,7 +262,7 @@ func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db 
 // before the database is opened.
 func withConfigDB(ctx context.Context, cfg Config, fn func(db *models.DB) error) error {
 	// Commands report their own errors in one line; the query log would repeat them.
-	db, _, err := openDB(cfg, io.Discard)
+	db, _, err := openDB(cfg, io.Discard, nil)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,19 @@ type Config struct {
 	API              APIConfig      `yaml:"api"`
 	Admin            AdminConfig    `yaml:"admin"`
 	Runtime          RuntimeConfig  `yaml:"runtime"`
+	Metrics          MetricsConfig  `yaml:"metrics"`
+}
+
+// MetricsConfig says where the Prometheus metrics (GET /metrics) are served
+// and to whom.
+type MetricsConfig struct {
+	Enabled bool `yaml:"enabled"` // count requests and serve /metrics; off costs nothing
+	// Addr is a listener of their own, host:port; empty serves them on the
+	// main listener (addr), and a set one takes them off it.
+	Addr string `yaml:"addr"`
+	// Allow are the IPs or CIDRs, beside loopback, that may read them;
+	// others get 404 as for any unknown path.
+	Allow []proxies.Prefix `yaml:"allow"`
 }
 
 // RuntimeConfig tunes the Go runtime of serve, as Prometheus's runtime block
@@ -277,6 +290,7 @@ func DefaultConfig() Config {
 		},
 		Admin:   AdminConfig{SessionTTL: 14 * 24 * time.Hour},
 		Runtime: RuntimeConfig{GOGC: 150},
+		Metrics: MetricsConfig{Enabled: true},
 	}
 }
 
@@ -453,6 +467,13 @@ func (c Config) Validate() error {
 	}
 	if c.Runtime.GOGC < 10 || c.Runtime.GOGC > 1000 {
 		bad("runtime.gogc: must be from 10 to 1000, got %d; 100 is Go's default, higher uses more memory and less CPU", c.Runtime.GOGC)
+	}
+	if c.Metrics.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Addr); err != nil {
+			bad(`metrics.addr: %q is not host:port (%w); use e.g. "127.0.0.1:9100", or leave it empty to serve /metrics on addr`, c.Metrics.Addr, err)
+		} else if c.Metrics.Addr == c.Addr {
+			bad(`metrics.addr: %q is addr itself; leave it empty to serve /metrics there, or use another port`, c.Metrics.Addr)
+		}
 	}
 	if c.API.PageSize < 0 {
 		bad("api.page_size: must be 0 (no pagination) or more, got %d", c.API.PageSize)

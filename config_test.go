@@ -497,6 +497,16 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{`log_flush_interval: must be from 0 to 1m, got 2m0s`},
 		},
 		{
+			name:    "metrics.addr not host:port",
+			env:     map[string]string{"STUDENTAPI_METRICS_ADDR": "9100"},
+			wantErr: []string{`metrics.addr: "9100" is not host:port`},
+		},
+		{
+			name:    "metrics.addr is addr",
+			env:     map[string]string{"STUDENTAPI_METRICS_ADDR": "127.0.0.1:8000"},
+			wantErr: []string{`metrics.addr: "127.0.0.1:8000" is addr itself`},
+		},
+		{
 			name:    "gogc too low",
 			env:     map[string]string{"STUDENTAPI_RUNTIME_GOGC": "5"},
 			wantErr: []string{`runtime.gogc: must be from 10 to 1000, got 5`},
@@ -982,6 +992,9 @@ func TestConfigKeys(t *testing.T) {
 		"STUDENTAPI_API_THROTTLE_TRUSTED_LOGIN_WINDOW",
 		"STUDENTAPI_ADMIN_SESSION_TTL",
 		"STUDENTAPI_RUNTIME_GOGC",
+		"STUDENTAPI_METRICS_ENABLED",
+		"STUDENTAPI_METRICS_ADDR",
+		"STUDENTAPI_METRICS_ALLOW",
 	}
 	var got []string
 	for _, k := range configKeys().keys {
@@ -1031,6 +1044,8 @@ var emptyDefaultExamples = map[string]map[string]string{
 	"tls.cert_file":             {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
 	"tls.key_file":              {"STUDENTAPI_TLS_CERT_FILE": "c.pem", "STUDENTAPI_TLS_KEY_FILE": "k.pem"},
 	"http.trusted_proxies":      {"STUDENTAPI_HTTP_TRUSTED_PROXIES": "10.0.0.1,fd00::/8"},
+	"metrics.addr":              {"STUDENTAPI_METRICS_ADDR": "127.0.0.1:9100"},
+	"metrics.allow":             {"STUDENTAPI_METRICS_ALLOW": "10.0.0.5,192.168.1.0/24"},
 	"http.allowed_hosts":        {"STUDENTAPI_HTTP_ALLOWED_HOSTS": "api.example.com,.example.org"},
 	"api.page_size_query_param": {"STUDENTAPI_API_PAGE_SIZE_QUERY_PARAM": "page_size"},
 	"api.throttle.anon":         {"STUDENTAPI_API_THROTTLE_ANON": "100/hour"},

@@ -11,6 +11,7 @@ import (
 	"studentapi/admin"
 	"studentapi/api"
 	"studentapi/auth"
+	"studentapi/internal/metrics"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -22,22 +23,27 @@ import (
 //
 //   - /admin/ (admin.Prefix): the admin site, its pages in admin/routes.go;
 //     /admin itself redirects there.
+//   - /metrics: the Prometheus metrics m, to loopback and the clients
+//     metrics.allow names (metricsGate), unless metrics.addr serves them
+//     apart or m is nil (metrics.enabled false); anyone else gets the API's
+//     404.
 //   - everything else: the API's router, whose one route table
 //     (api/routes.go) holds the API (/, /gettoken/, /logout/, /studentapi/),
 //     the health checks (/healthz, /readyz) and the browsable API's static
 //     files (/static/).
 //
-// api.Protect wraps both: one policy (allowed hosts, HTTPS, security
-// headers) for every route. secret is the server's secret key, from which
-// the throttles and the admin's device cookies derive their keys.
-func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (http.Handler, error) {
+// api.Protect wraps them all: one policy (allowed hosts, HTTPS, security
+// headers, the request id) for every route. secret is the server's secret
+// key, from which the throttles and the admin's device cookies derive their
+// keys.
+func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger, m *metrics.Metrics) (http.Handler, error) {
 	// gin's debug mode prints every route at start-up and warns about itself.
 	gin.SetMode(gin.ReleaseMode)
 	// One set for all three parts: the API, the admin site and the policy
 	// must agree on who the client is and how it reached us. The config
 	// read the addresses; nothing parses them again.
 	trusted := proxies.New(cfg.HTTP.TrustedProxies)
-	authn := newAuthenticator(cfg, db)
+	authn := newAuthenticator(cfg, db, observeAuthentications(m))
 	limits, err := newLimits(cfg, db, secret)
 	if err != nil {
 		return nil, err
@@ -54,6 +60,7 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 			MaxPageSize:        cfg.API.MaxPageSize,
 		},
 		Throttles: limits.Throttles,
+		Metrics:   m,
 	})
 	if err != nil {
 		return nil, err
@@ -80,7 +87,11 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	return api.Protect(withAdmin(router, adminSite), api.Policy{
+	var served http.Handler = withAdmin(router, adminSite)
+	if m != nil && cfg.Metrics.Addr == "" {
+		served = withMetrics(served, m.Handler(), newMetricsGate(cfg, trusted))
+	}
+	return api.Protect(served, api.Policy{
 		Proxies:      trusted,
 		AllowedHosts: cfg.AllowedHosts(),
 		RequireHTTPS: cfg.Production && !cfg.TLSEnabled(),

@@ -19,7 +19,7 @@ func TestNewHandlerParts(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Database.Path = filepath.Join(t.TempDir(), "handler.db")
 	cfg.Auth.BcryptCost = 4
-	db, secret, err := openDB(cfg, io.Discard)
+	db, secret, err := openDB(cfg, io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestNewHandlerParts(t *testing.T) {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(cfg, db, secret.value, slog.New(slog.DiscardHandler))
+	h, err := newHandler(cfg, db, secret.value, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

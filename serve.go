@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 
 	"studentapi/internal/logbuf"
+	"studentapi/internal/metrics"
+	"studentapi/internal/proxies"
 	"studentapi/models"
 )
 
@@ -82,19 +84,33 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	// Until the server takes it over, a failed start closes it; after, a
 	// second Close is harmless.
 	defer ln.Close()
+	m := newMetrics(cfg)
+	var metricsLn net.Listener
+	if m != nil && cfg.Metrics.Addr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.Metrics.Addr); err != nil {
+			return fmt.Errorf("metrics.addr: listen on %s: %w", cfg.Metrics.Addr, err)
+		}
+		defer metricsLn.Close()
+	}
 
-	db, secret, err := openDB(cfg, logw)
+	// The database tells the metrics of its commits.
+	db, secret, err := openDB(cfg, logw, observeCommits(m))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if m != nil {
+		if err := m.WatchPool(db.PoolStats); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
 	secret.report(log)
 	if cfg.Database.MigrateOnStart {
 		if err := db.Migrate(ctx); err != nil {
 			return err
 		}
 	}
-	handler, err := newHandler(cfg, db, secret.value, log)
+	handler, err := newHandler(cfg, db, secret.value, log, m)
 	if err != nil {
 		return err
 	}
@@ -112,7 +128,7 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	}
 	fmt.Fprintf(e.stdout, "Serving on %s://%s/ (database %s)\n", scheme, ln.Addr(), databaseName(cfg))
 
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() {
 		if tlsConfig != nil {
 			served <- srv.ServeTLS(ln, "", "")
@@ -120,21 +136,51 @@ func serve(ctx context.Context, cfg Config, e env) error {
 			served <- srv.Serve(ln)
 		}
 	}()
+	servers := []*http.Server{srv}
+	if metricsLn != nil {
+		servers = append(servers, serveMetrics(ctx, cfg, m, log, metricsLn, served))
+		fmt.Fprintf(e.stdout, "Serving metrics on http://%s%s\n", metricsLn.Addr(), metricsPath)
+	}
 	select {
 	case err := <-served:
+		for _, s := range servers {
+			_ = s.Close() // the failure of the one is what is reported
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "timeout", cfg.HTTP.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	for range servers {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	return nil
+}
+
+// serveMetrics serves m alone on ln (metrics.addr), plain HTTP (Prometheus
+// scrapes from inside the network; metrics.allow says from where), and
+// sends the end of serving to served.
+func serveMetrics(ctx context.Context, cfg Config, m *metrics.Metrics, log *slog.Logger, ln net.Listener, served chan<- error) *http.Server {
+	srv := &http.Server{
+		Handler:           metricsServer(m.Handler(), newMetricsGate(cfg, proxies.New(cfg.HTTP.TrustedProxies))),
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go func() { served <- srv.Serve(ln) }()
+	return srv
 }
 
 // tls12CipherSuites are the suites offered to TLS 1.2 clients: forward

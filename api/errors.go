@@ -13,6 +13,8 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/fields"
+	"studentapi/internal/metrics"
+	"studentapi/internal/requestid"
 	"studentapi/models"
 )
 
@@ -67,7 +69,12 @@ func (e *unavailableError) Unwrap() error { return e.cause }
 func errUnavailable(cause error) error { return &unavailableError{cause: cause} }
 
 // throttledError is DRF's Throttled: 429 with Retry-After in whole seconds.
-type throttledError struct{ seconds int }
+// scope names the throttle that refused, for the metrics: "anon", "user",
+// "gettoken" or "gettoken_username", never whom it counted.
+type throttledError struct {
+	seconds int
+	scope   string
+}
 
 func (e *throttledError) Error() string { return fmt.Sprintf("throttled for %ds", e.seconds) }
 
@@ -121,7 +128,7 @@ func nonFieldError(msg string) error {
 
 // errorResponder writes the response for the last error a handler recorded, if
 // the handler wrote nothing itself.
-func errorResponder(log *slog.Logger, keyword string) gin.HandlerFunc {
+func errorResponder(log *slog.Logger, keyword string, m *metrics.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		if len(c.Errors) == 0 {
@@ -136,13 +143,27 @@ func errorResponder(log *slog.Logger, keyword string) gin.HandlerFunc {
 			var broken *brokenStream
 			if errors.As(err, &broken) {
 				if !broken.clientGone {
-					log.Error("answer cut short", "method", c.Request.Method, "route", c.FullPath(), "err", broken.err)
+					log.ErrorContext(c.Request.Context(), "answer cut short", "method", c.Request.Method, "route", c.FullPath(), "err", broken.err)
 				}
 				panic(http.ErrAbortHandler)
 			}
 			return
 		}
 		writeError(c, log, keyword, err)
+		// Looked for only in a 429, not in every refusal (a 401 is a hot path).
+		if m != nil && c.Writer.Status() == http.StatusTooManyRequests {
+			countThrottled(m, err)
+		}
+	}
+}
+
+// countThrottled counts a 429 under the scope of the throttle that refused.
+// Apart from errorResponder so that the target errors.As takes, which
+// escapes, is allocated only for a 429.
+func countThrottled(m *metrics.Metrics, err error) {
+	var slowDown *throttledError
+	if errors.As(err, &slowDown) {
+		m.Throttled(slowDown.scope).Inc()
 	}
 }
 
@@ -172,7 +193,7 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		if models.IsTimeout(down.cause) {
 			msg = "database query timed out" // database.query_timeout
 		}
-		log.Warn(msg, "route", c.FullPath(), "err", down.cause)
+		log.WarnContext(c.Request.Context(), msg, "route", c.FullPath(), "err", down.cause)
 		c.Header("Retry-After", "5")
 		writeDetail(c, http.StatusServiceUnavailable, "Service temporarily unavailable.")
 	case errors.As(err, &slowDown):
@@ -199,15 +220,17 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		// Logged by models once an episode, not here once a request.
 		writeDetail(c, http.StatusInsufficientStorage, errFull.(*detailError).detail)
 	case errors.Is(err, errCutOff):
-		log.Warn("request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
+		log.WarnContext(c.Request.Context(), "request body cut off", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		dropConnection(c)
 	case models.IsUnavailable(err):
 		writeError(c, log, keyword, errUnavailable(err))
 	default:
 		// The cause goes to the log, never to the client; it never holds a
 		// secret, since no error in this service wraps a key or a password.
-		log.Error("internal error", "method", c.Request.Method, "route", c.FullPath(), "err", err)
-		writeDetail(c, http.StatusInternalServerError, "Internal server error.")
+		// The log line and the answer carry the same request id, for a user
+		// to quote.
+		log.ErrorContext(c.Request.Context(), "internal error", "method", c.Request.Method, "route", c.FullPath(), "err", err)
+		writeServerError(c)
 	}
 }
 
@@ -271,6 +294,19 @@ func marshal(v any) ([]byte, error) {
 // detailBody is DRF's body for most refusals.
 type detailBody struct {
 	Detail string `json:"detail"`
+}
+
+// serverErrorBody is the body of a 500: DRF's detail, and the request's id
+// (package requestid) when it has one, so that a user can quote it and an
+// operator find the logged cause.
+type serverErrorBody struct {
+	Detail    string `json:"detail"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeServerError answers 500 without saying why.
+func writeServerError(c *gin.Context) {
+	writeJSON(c, http.StatusInternalServerError, serverErrorBody{"Internal server error.", requestid.Of(c.Request.Context())})
 }
 
 // writeDetail answers {"detail": detail}.

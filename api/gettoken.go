@@ -41,6 +41,18 @@ func obtainTokenActions(*gin.Context) (map[string]any, error) {
 	}}, nil
 }
 
+// usernameScope is the throttle scope of failed logins per username
+// (Throttles.Logins), as the metrics name it.
+const usernameScope = "gettoken_username"
+
+// The refusals of a wrong username or password, in the body and in a Basic
+// header: one value each, so that the login metrics tell them from other
+// 400s and 403s. Never changed after they are made.
+var (
+	errLoginFailed      = nonFieldError("Unable to log in with provided credentials.")
+	errBasicLoginFailed = newDetail(http.StatusForbidden, auth.ErrBasicCredentials.Detail)
+)
+
 func obtainToken(a *auth.Authenticator, limits Throttles, trusted *proxies.Trusted) handler {
 	return func(c *gin.Context) error {
 		data, err := parseBody(c)
@@ -75,11 +87,11 @@ func obtainToken(a *auth.Authenticator, limits Throttles, trusted *proxies.Trust
 			return err
 		}
 		if !ok {
-			return &throttledError{seconds: throttle.Seconds(wait)}
+			return &throttledError{seconds: throttle.Seconds(wait), scope: usernameScope}
 		}
 		user, err := a.Login(ctx, creds[0], creds[1])
 		if errors.Is(err, auth.ErrBadCredentials) {
-			return nonFieldError("Unable to log in with provided credentials.")
+			return errLoginFailed
 		}
 		if err != nil {
 			return errors.Join(err, attempt.Cancel(ctx))
@@ -121,7 +133,7 @@ func basicAuthentication(a *auth.Authenticator, logins *throttle.Guard, trusted 
 			return
 		}
 		if !ok {
-			abort(c, &throttledError{seconds: throttle.Seconds(wait)})
+			abort(c, &throttledError{seconds: throttle.Seconds(wait), scope: usernameScope})
 			return
 		}
 		_, err = a.Login(ctx, username, password)
@@ -129,7 +141,7 @@ func basicAuthentication(a *auth.Authenticator, logins *throttle.Guard, trusted 
 		case errors.Is(err, auth.ErrBadCredentials):
 			// Django's ModelBackend refuses an inactive user as it refuses a
 			// wrong password, so DRF never reaches "User inactive or deleted."
-			abort(c, newDetail(http.StatusForbidden, auth.ErrBasicCredentials.Detail))
+			abort(c, errBasicLoginFailed)
 		case err != nil:
 			abort(c, errors.Join(err, attempt.Cancel(ctx)))
 		default:

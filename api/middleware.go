@@ -46,7 +46,8 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// recovery turns a panic into DRF-shaped 500 and logs it, as gin's
+// recovery turns a panic into DRF-shaped 500 and logs it, both with the
+// request's id, as gin's
 // CustomRecovery would, except for http.ErrAbortHandler, which it lets through
 // (gin's swallows it, and the answer would end as if whole): net/http then
 // cuts the connection, as an answer cut short after its first byte needs.
@@ -68,8 +69,8 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 					return
 				}
 			}
-			log.Error("panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
-			writeDetail(c, http.StatusInternalServerError, "Internal server error.")
+			log.ErrorContext(c.Request.Context(), "panic", "method", c.Request.Method, "route", c.FullPath(), "panic", fmt.Sprint(v))
+			writeServerError(c)
 			c.Abort()
 		}()
 		c.Next()

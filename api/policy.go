@@ -7,6 +7,7 @@ import (
 
 	"studentapi/internal/hosts"
 	"studentapi/internal/proxies"
+	"studentapi/internal/requestid"
 )
 
 // Policy is what the server asks of every request before any route sees it:
@@ -39,6 +40,12 @@ var (
 // is refused with 400 without naming the host (the host links would be built
 // from, as Django's get_host checks it), and with p.RequireHTTPS a plain-HTTP
 // one with 403, both in DRF's {"detail": ...} form.
+//
+// Protect also names the request before anything else sees it: every answer,
+// refusals, the admin site's and static files included, carries
+// X-Request-ID (the client's when package requestid finds it sane, else a new
+// one), and the request's context carries the id for every log line written
+// while serving it.
 func Protect(next http.Handler, p Policy) (http.Handler, error) {
 	trusted := p.Proxies
 	allowed, err := hosts.Parse(p.AllowedHosts)
@@ -49,6 +56,7 @@ func Protect(next http.Handler, p Policy) (http.Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = slog.New(requestid.Handler(log.Handler()))
 	refuse := func(w http.ResponseWriter, r *http.Request, e *detailError, reason string) {
 		writeRefusal(w, e)
 		// Neither the host nor the path: what a client sent is not repeated.
@@ -60,6 +68,15 @@ func Protect(next http.Handler, p Policy) (http.Handler, error) {
 		// one-element values are only ever replaced, never appended to in place
 		// (an append to a full slice copies it).
 		h := w.Header()
+		// Read as sent (the canonical key), once: a second X-Request-ID is
+		// ignored.
+		var sent string
+		if v := r.Header[requestIDKey]; len(v) > 0 {
+			sent = v[0]
+		}
+		ctx, value := requestid.With(r.Context(), requestid.From(sent))
+		h[requestIDKey] = value
+		r = r.WithContext(ctx)
 		h["X-Content-Type-Options"] = nosniff
 		h["X-Frame-Options"] = deny
 		h["Referrer-Policy"] = sameOrigin
@@ -79,6 +96,9 @@ func Protect(next http.Handler, p Policy) (http.Handler, error) {
 		next.ServeHTTP(w, r)
 	}), nil
 }
+
+// requestIDKey is requestid.Header as net/http keys it.
+var requestIDKey = http.CanonicalHeaderKey(requestid.Header)
 
 // The values Protect sets, shared by every response.
 var (

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"studentapi/auth"
+	"studentapi/internal/metrics"
 	"studentapi/models"
 )
 
@@ -43,7 +44,10 @@ func benchRouter(b *testing.B) (http.Handler, string, int64) {
 	if err := db.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
 	}
-	a := auth.New(db, "Token", 4, auth.Options{})
+	// Metrics on, as metrics.enabled is by default: the router counts every
+	// request and the authenticator reports every outcome.
+	m := metrics.New()
+	a := auth.New(db, "Token", 4, auth.Options{Observe: func(o auth.Outcome) { m.Authentication(o.String()).Inc() }})
 	tok, err := a.TokenFor(ctx, u)
 	if err != nil {
 		b.Fatal(err)
@@ -60,7 +64,7 @@ func benchRouter(b *testing.B) (http.Handler, string, int64) {
 	}
 	// The server's logger: a text line per request, here to nowhere.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r, err := NewRouter(Deps{DB: db, Auth: a, Log: log, BodyLimit: 1 << 20})
+	r, err := NewRouter(Deps{DB: db, Auth: a, Log: log, BodyLimit: 1 << 20, Metrics: m})
 	if err != nil {
 		b.Fatal(err)
 	}

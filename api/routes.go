@@ -5,9 +5,10 @@
 //
 // What belongs here: routes (this file), views and their request and response
 // types, body parsing, errors.go, the one place where an error becomes a
-// status and a DRF-shaped body, and policy.go, the rules that every request to
+// status and a DRF-shaped body, policy.go, the rules that every request to
 // the server (the admin site's too) meets before any route: allowed hosts,
-// HTTPS, security headers. Queries live in models, identifying callers in
+// HTTPS, security headers, the request id; and metrics.go, what the router
+// counts (the metrics themselves are internal/metrics'). Queries live in models, identifying callers in
 // auth, field coercion with DRF's messages (shared with the admin) in
 // internal/fields, and what a student is (its fields, columns and rules) in
 // models' declaration of it.
@@ -24,7 +25,9 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/fields"
+	"studentapi/internal/metrics"
 	"studentapi/internal/proxies"
+	"studentapi/internal/requestid"
 	"studentapi/models"
 )
 
@@ -39,6 +42,9 @@ type Deps struct {
 	Proxies    *proxies.Trusted
 	Pagination Pagination
 	Throttles  Throttles
+	// Metrics count and time every request, logins and throttle refusals;
+	// nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // route is one path of the API and what answers it.
@@ -78,6 +84,7 @@ func routes(d Deps, assets gin.HandlerFunc) []route {
 		methods:   map[string]handler{http.MethodPost: obtainToken(d.Auth, d.Throttles, d.Proxies)},
 		basic:     basicAuthentication(d.Auth, d.Throttles.Logins, d.Proxies),
 		actions:   obtainTokenActions,
+		around:    countLogins(d.Metrics),
 	}
 	logoutView := &view{
 		name:      "Logout",
@@ -151,15 +158,27 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The security headers, the HTTPS rule and the allowed hosts are Protect's,
-	// around the whole server, the admin site included.
-	r.Use(recovery(d.Log), accessLog(d.Log), errorResponder(d.Log, d.Auth.Keyword()),
+	// Every line logged while serving a request names it (package
+	// requestid; Protect gives the request its id).
+	log := slog.New(requestid.Handler(d.Log.Handler()))
+	table := routes(d, assets)
+	// The security headers, the HTTPS rule, the allowed hosts and the request
+	// id are Protect's, around the whole server, the admin site included.
+	if d.Metrics != nil {
+		// Outermost, to time and count what recovery makes of a panic too.
+		paths := make([]string, len(table))
+		for i, rt := range table {
+			paths[i] = rt.path
+		}
+		r.Use(instrument(d.Metrics, paths))
+	}
+	r.Use(recovery(log), accessLog(log), errorResponder(log, d.Auth.Keyword(), d.Metrics),
 		limitBody(d.BodyLimit))
 
 	// Each chain is built once, here; a view's is shared by its routes.
 	views := map[*view][]gin.HandlerFunc{}
 	var anyMethod []builtRoute
-	for _, rt := range routes(d, assets) {
+	for _, rt := range table {
 		var chain []gin.HandlerFunc
 		if rt.before != nil {
 			chain = append(chain, rt.before)

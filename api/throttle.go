@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,7 +26,8 @@ type Throttles struct {
 }
 
 // throttleRule picks the limiter and the key for one request; ok false means
-// the rule does not apply to it.
+// the rule does not apply to it. The key begins with the rule's scope and a
+// colon ("anon:", "user:", "gettoken:"), which the metrics count refusals by.
 type throttleRule func(c *gin.Context) (l *throttle.Limiter, key string, ok bool)
 
 // anonOrUser is DRF's default pair: users by id, everyone else by client IP
@@ -50,7 +52,7 @@ func scoped(l *throttle.Limiter, scope string, trusted *proxies.Trusted) throttl
 // check_throttles; every rule is checked and the longest wait is reported.
 func throttled(rules ...throttleRule) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		longest := -1
+		longest, scope := -1, ""
 		for _, rule := range rules {
 			l, key, ok := rule(c)
 			if !ok {
@@ -71,11 +73,14 @@ func throttled(rules ...throttleRule) gin.HandlerFunc {
 				return
 			}
 			if !allowed {
-				longest = max(longest, throttle.Seconds(wait))
+				if s := throttle.Seconds(wait); s > longest {
+					longest = s
+					scope, _, _ = strings.Cut(key, ":")
+				}
 			}
 		}
 		if longest >= 0 {
-			abort(c, &throttledError{seconds: longest})
+			abort(c, &throttledError{seconds: longest, scope: scope})
 		}
 	}
 }

@@ -31,6 +31,9 @@ type view struct {
 	methods map[string]handler
 	// actions describes the writable fields for OPTIONS; nil for none.
 	actions func(c *gin.Context) (map[string]any, error)
+	// around runs first and around the rest of the chain (the login
+	// metrics of /gettoken/); nil for none.
+	around gin.HandlerFunc
 }
 
 // allowed lists the methods in DRF's order, as the Allow header shows them.
@@ -62,7 +65,11 @@ func (v *view) chain(a *auth.Authenticator) []gin.HandlerFunc {
 			h["Vary"] = varyValue
 		}
 	}
-	chain := []gin.HandlerFunc{headers, negotiate(v.renderers...)}
+	var chain []gin.HandlerFunc
+	if v.around != nil {
+		chain = append(chain, v.around)
+	}
+	chain = append(chain, headers, negotiate(v.renderers...))
 	if v.protected {
 		chain = append(chain, a.Middleware(), auth.Required())
 	}

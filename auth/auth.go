@@ -49,6 +49,51 @@ type Options struct {
 	// "Bearer" beside "Token"); the keyword alone is the challenge in
 	// WWW-Authenticate.
 	ExtraKeywords []string
+	// Observe is told how each Authenticate ended, for the server's metrics;
+	// nil for no one. It runs on the request's goroutine and must be quick.
+	Observe func(Outcome)
+}
+
+// Outcome is how one authentication ended, as Options.Observe is told:
+// a word for a metric's label, never who the caller was.
+type Outcome uint8
+
+// The outcomes of Authenticate.
+const (
+	OutcomeOK       Outcome = iota // a good token
+	OutcomeMissing                 // no token offered (anonymous)
+	OutcomeInvalid                 // a malformed header or an unknown key
+	OutcomeInactive                // a good key of an inactive user
+	OutcomeExpired                 // a known key past its TTL
+	OutcomeError                   // the database failed
+	numOutcomes
+)
+
+// Outcomes are every Outcome, for resolving a metric's series once.
+func Outcomes() []Outcome {
+	out := make([]Outcome, numOutcomes)
+	for i := range out {
+		out[i] = Outcome(i)
+	}
+	return out
+}
+
+// String is the outcome's label: ok, missing, invalid, inactive, expired or
+// error.
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeOK:
+		return "ok"
+	case OutcomeMissing:
+		return "missing"
+	case OutcomeInvalid:
+		return "invalid"
+	case OutcomeInactive:
+		return "inactive"
+	case OutcomeExpired:
+		return "expired"
+	}
+	return "error"
 }
 
 // RefreshInterval is the least time between two writes of a token's refreshed
@@ -170,33 +215,46 @@ func (a *Authenticator) TokenFor(ctx context.Context, u *models.User) (*models.T
 // and other errors when the database fails. With Options.Refresh it restarts
 // the token's TTL, writing at most once per refresh interval.
 func (a *Authenticator) Authenticate(ctx context.Context, header []string) (*models.Token, error) {
+	t, outcome, err := a.authenticate(ctx, header)
+	if a.opts.Observe != nil {
+		a.opts.Observe(outcome)
+	}
+	return t, err
+}
+
+// authenticate is Authenticate, with how it ended.
+func (a *Authenticator) authenticate(ctx context.Context, header []string) (*models.Token, Outcome, error) {
 	key, err := ParseHeader(header, a.keywords...)
+	if IsAnonymous(err) {
+		return nil, OutcomeMissing, err
+	}
 	if err != nil {
-		return nil, err
+		return nil, OutcomeInvalid, err
 	}
 	if !wellFormedKey(key) {
-		return nil, ErrInvalidToken
+		return nil, OutcomeInvalid, ErrInvalidToken
 	}
 	// The row is found by the key's HMAC digest, which TokenByKey compares
 	// again in constant time; the key itself is never compared or stored.
 	t, err := a.db.TokenByKey(ctx, key)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, ErrInvalidToken
+		return nil, OutcomeInvalid, ErrInvalidToken
 	}
 	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
+		return nil, OutcomeError, fmt.Errorf("authenticate: %w", err)
 	}
 	now := a.db.Now()
 	if a.expired(t, now) {
-		return nil, ErrInvalidToken
+		// The client is told what DRF tells it; only the metric knows why.
+		return nil, OutcomeExpired, ErrInvalidToken
 	}
 	if !t.User.IsActive {
-		return nil, ErrInactive
+		return nil, OutcomeInactive, ErrInactive
 	}
 	if err := a.refresh(ctx, t, now); err != nil {
-		return nil, err
+		return nil, OutcomeError, err
 	}
-	return t, nil
+	return t, OutcomeOK, nil
 }
 
 // refresh moves t's refreshed time to now when sliding expiry is on and the

@@ -62,6 +62,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -168,6 +169,10 @@ type Options struct {
 	// with an error IsTimeout recognises (see timeout.go); 0 is no limit.
 	// Migrations have none.
 	QueryTimeout time.Duration
+	// OnCommit is told of each SQLite group commit of student creates (its
+	// rows and time, see internal/groupcommit), for the server's metrics;
+	// nil for none. PostgreSQL has no group commit and never calls it.
+	OnCommit groupcommit.Observer
 }
 
 // SQLite durability settings (PRAGMA synchronous) that Source.Synchronous takes.
@@ -288,6 +293,17 @@ func (db *DB) Close() error {
 		return fmt.Errorf("close database: %w", err)
 	}
 	return nil
+}
+
+// PoolStats are the statistics of the handle's connection pool (open, in
+// use, idle, waits), for the server's metrics. The group-commit writer's one
+// connection is not in them.
+func (db *DB) PoolStats() sql.DBStats {
+	pool, err := db.gorm.DB()
+	if err != nil { // only for a handle not on a *sql.DB, which Connect never makes
+		return sql.DBStats{}
+	}
+	return pool.Stats()
 }
 
 // Ping checks that the database answers.

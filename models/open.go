@@ -194,7 +194,7 @@ func openSQLite(src Source, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.writer = newGroupCommit(conns, db.trace)
+	db.writer = newGroupCommit(conns, db.trace, opts.OnCommit)
 	return db, nil
 }
 

@@ -44,6 +44,12 @@ const maxGroup = 128
 // caller that asked for it, as a query logger is told of a statement.
 type Trace func(ctx context.Context, begin time.Time, text string, rows int64, err error)
 
+// Observer is told of every committed transaction: how many rows it held and
+// how long it took from BEGIN to COMMIT, for batch-size and latency
+// histograms (the counters of Stats say only how many). It runs on the
+// writer's goroutine, between two batches, and must be quick.
+type Observer func(rows int, took time.Duration)
+
 // Stats are the writer's counters, as sql.DBStats are the pool's.
 type Stats struct {
 	Waiting      int64 // callers waiting for the writer to take their insert
@@ -54,8 +60,9 @@ type Stats struct {
 
 // Writer is the goroutine that commits inserts in groups, and its connection.
 type Writer struct {
-	db    *sql.DB // used only by the writer goroutine
-	trace Trace
+	db      *sql.DB // used only by the writer goroutine
+	trace   Trace
+	observe Observer
 
 	requests chan *request // unbuffered: an insert is either taken or not
 	quit     chan struct{}
@@ -81,14 +88,18 @@ type result struct {
 }
 
 // New starts a writer on db, which should hold one connection (SetMaxOpenConns(1))
-// and is closed by Close. trace may be nil.
-func New(db *sql.DB, trace Trace) *Writer {
+// and is closed by Close. trace and observe may be nil.
+func New(db *sql.DB, trace Trace, observe Observer) *Writer {
 	if trace == nil {
 		trace = func(context.Context, time.Time, string, int64, error) {}
+	}
+	if observe == nil {
+		observe = func(int, time.Duration) {}
 	}
 	w := &Writer{
 		db:       db,
 		trace:    trace,
+		observe:  observe,
 		requests: make(chan *request),
 		quit:     make(chan struct{}),
 		stopped:  make(chan struct{}),
@@ -177,9 +188,11 @@ func (w *Writer) commit(batch []*request) {
 		pending = append(pending, r)
 	}
 	for len(pending) > 0 {
+		begin := time.Now()
 		failed, err := w.transaction(pending)
 		switch {
 		case err == nil:
+			w.observe(len(pending), time.Since(begin))
 			w.transactions.Add(1)
 			w.rows.Add(int64(len(pending)))
 			for _, r := range pending {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3"
 
@@ -17,6 +18,12 @@ import (
 // open starts a writer on a fresh SQLite file holding the table notes, and
 // returns it with a second connection to read what it committed.
 func open(t *testing.T) (*groupcommit.Writer, *sql.DB) {
+	t.Helper()
+	return openObserved(t, nil)
+}
+
+// openObserved is open with observe told of every commit.
+func openObserved(t *testing.T, observe groupcommit.Observer) (*groupcommit.Writer, *sql.DB) {
 	t.Helper()
 	dsn := "file:" + filepath.Join(t.TempDir(), "db.sqlite") + "?_busy_timeout=5000&_journal_mode=WAL"
 	reader, err := sql.Open("sqlite3", dsn)
@@ -32,7 +39,7 @@ func open(t *testing.T) (*groupcommit.Writer, *sql.DB) {
 		t.Fatal(err)
 	}
 	conn.SetMaxOpenConns(1)
-	w := groupcommit.New(conn, nil)
+	w := groupcommit.New(conn, nil, observe)
 	t.Cleanup(func() {
 		if err := w.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -111,5 +118,49 @@ func TestInsertUnpreparable(t *testing.T) {
 	var n int
 	if err := reader.QueryRow("SELECT count(*) FROM notes").Scan(&n); err != nil || n != 10 {
 		t.Errorf("%d rows, %v; want the 10 good ones", n, err)
+	}
+}
+
+// The observer is told of every committed transaction, with its rows: the
+// sizes it saw add up to the rows committed, one call per transaction, and a
+// failed insert is in no batch it is told of.
+func TestObserver(t *testing.T) {
+	var (
+		mu          sync.Mutex
+		calls, rows int
+		negative    bool
+	)
+	w, _ := openObserved(t, func(n int, took time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		rows += n
+		negative = negative || took < 0
+	})
+	var wg sync.WaitGroup
+	for c := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				if _, err := w.Insert(t.Context(), "INSERT INTO notes (text) VALUES ($1)", fmt.Sprintf("n%d-%d", c, i)); err != nil {
+					t.Errorf("insert: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if _, err := w.Insert(t.Context(), "INSERT INTO notes (text) VALUES ($1)", "n0-0"); err == nil {
+		t.Errorf("duplicate insert: got no error")
+	}
+	s := w.Stats()
+	mu.Lock()
+	defer mu.Unlock()
+	if rows != 80 || int64(rows) != s.Rows {
+		t.Errorf("observed rows = %d, want 80 (Stats.Rows %d)", rows, s.Rows)
+	}
+	if int64(calls) != s.Transactions {
+		t.Errorf("observed commits = %d, want Stats.Transactions %d", calls, s.Transactions)
+	}
+	if negative {
+		t.Errorf("observed a negative commit time")
 	}
 }

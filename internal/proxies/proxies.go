@@ -83,6 +83,13 @@ func (t *Trusted) contains(ip string) (netip.Addr, bool) {
 	return a, false
 }
 
+// Contains reports whether ip, an address as ClientIP names one, is in the
+// set: a set of proxies serves as any allow list of addresses.
+func (t *Trusted) Contains(ip string) bool {
+	_, ok := t.contains(ip)
+	return ok
+}
+
 func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
