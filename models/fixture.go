@@ -115,14 +115,19 @@ const (
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 	importUserInsertNew = "INSERT INTO users (username, email, password, is_active, is_staff, is_superuser, date_joined, last_login) " +
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
-	importUserUpdate = "UPDATE users SET username = $2, email = $3, password = $4, is_active = $5, is_staff = $6, " +
-		"is_superuser = $7, date_joined = $8, last_login = $9 WHERE id = $1"
+	// The id last: SQLite numbers $n parameters in order of first
+	// appearance, whatever n says.
+	importUserUpdate = "UPDATE users SET username = $1, email = $2, password = $3, is_active = $4, is_staff = $5, " +
+		"is_superuser = $6, date_joined = $7, last_login = $8 WHERE id = $9"
 	importSessionsDelete = "DELETE FROM sessions WHERE user_id = $1"
 	importUserID         = "SELECT id FROM users WHERE username = $1"
 	importUserExists     = "SELECT id FROM users WHERE id = $1"
 	importTokenMoved     = "DELETE FROM tokens WHERE digest = $1 AND user_id <> $2"
 	importTokenUpsert    = "INSERT INTO tokens (digest, sealed, user_id, user_tag, created, refreshed) VALUES ($1, $2, $3, $4, $5, $6) " +
-		"ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, sealed = excluded.sealed, " +
+		"ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, " +
+		// The same key sealed again would differ (a fresh nonce): loading
+		// a fixture twice keeps the row as it was.
+		"sealed = CASE WHEN tokens.digest = excluded.digest THEN tokens.sealed ELSE excluded.sealed END, " +
 		"user_tag = excluded.user_tag, created = excluded.created, refreshed = excluded.refreshed"
 )
 
@@ -169,7 +174,7 @@ func (im *Importer) User(ctx context.Context, u *User) (created bool, err error)
 	args := []any{u.Username, u.Email, u.Password, u.IsActive, u.IsStaff, u.IsSuperuser, u.DateJoined.UTC(), utcOrNil(u.LastLogin)}
 	switch {
 	case exists:
-		if err := im.exec(ctx, importUserUpdate, append([]any{u.ID}, args...)...); err != nil {
+		if err := im.exec(ctx, importUserUpdate, append(args, u.ID)...); err != nil {
 			return false, fmt.Errorf("import user %q: %w", u.Username, err)
 		}
 		if err := im.exec(ctx, importSessionsDelete, u.ID); err != nil {
