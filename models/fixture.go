@@ -356,11 +356,13 @@ func (db *DB) Export(ctx context.Context, fn func(ex *Exporter) error) error {
 }
 
 // Exporter reads whole tables, one row at a time, in the transaction of
-// DB.Export.
+// DB.Export, without the query timeout: a table is read for as long as
+// writing it out takes.
 type Exporter struct{ tx *DB }
 
 // Users calls fn with each user in id order; u is reused between calls.
 func (ex *Exporter) Users(ctx context.Context, fn func(u *User) error) error {
+	ctx = withoutTimeout(ctx)
 	var u User
 	q := query{text: "SELECT id, username, email, password, is_active, is_staff, is_superuser, date_joined, last_login FROM users ORDER BY id"}
 	return ex.tx.readRows(ctx, q, func(rows *sql.Rows) error {
@@ -383,6 +385,7 @@ func (ex *Exporter) Users(ctx context.Context, fn func(u *User) error) error {
 // secret key changed, or the row was moved) works for nobody and is left
 // out; Tokens returns how many were.
 func (ex *Exporter) Tokens(ctx context.Context, fn func(t *Token) error) (unreadable int64, err error) {
+	ctx = withoutTimeout(ctx)
 	var t Token
 	var u User
 	q := query{text: "SELECT t.digest, t.sealed, t.user_id, t.user_tag, t.created, t.refreshed, u.username " +
@@ -407,6 +410,7 @@ func (ex *Exporter) Tokens(ctx context.Context, fn func(t *Token) error) (unread
 
 // Students calls fn with each student in id order; s is reused between calls.
 func (ex *Exporter) Students(ctx context.Context, fn func(s *Student) error) error {
+	ctx = withoutTimeout(ctx)
 	var s Student
 	var buf [8]any
 	q := query{text: studentSelect + " ORDER BY id"}
