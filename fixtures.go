@@ -97,10 +97,10 @@ func progressLine(w io.Writer) func(int64, bool) {
 }
 
 // knownHash accepts the password hashes logins can check, and Django's
-// unusable ones. This service checks its own bcrypt_sha256; Django's other
-// default hashers are accepted here ahead of their verification, which the
-// password package brings (issue 16 item 2): at that merge this becomes
-// that package's Known.
+// unusable ones ("!…"). This service checks its own bcrypt_sha256; the
+// prefixes of Django's other default hashers are accepted ahead of their
+// verification (issue 16 item 2, internal/passwords): when that is in,
+// this is passwords.Known.
 func knownHash(encoded string) bool {
 	if strings.HasPrefix(encoded, "!") {
 		return true

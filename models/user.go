@@ -124,6 +124,8 @@ func (u *User) CheckPassword(password string) (bool, error) {
 }
 
 // AfterCreate sends Signals.UserCreated inside the transaction that inserted u.
+// DB.Import inserts users with SQL, not Create, so it does not run: a
+// fixture brings its users' tokens itself.
 func (u *User) AfterCreate(tx *gorm.DB) error {
 	db := handleOf(tx)
 	if db == nil {
