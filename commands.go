@@ -67,6 +67,8 @@ func commands() []command {
 		{"deleteuser", "<username>", "delete a user and its token", deleteUserCommand},
 		{"backup", "<file>", "copy the SQLite database into a new file, also while a server writes to it", backupCommand},
 		{"restore", "<file>", "replace the SQLite database with a backup (stop every server first)", restoreCommand},
+		{"loaddata", "<file>...", "load Django fixtures (manage.py dumpdata's JSON; - for stdin): users, tokens, students", loaddataCommand},
+		{"dumpdata", "", "write the users, tokens and students as a fixture for Django's manage.py loaddata", dumpdataCommand},
 		{"gencert", "", "write a self-signed TLS certificate and key for localhost", gencertCommand},
 	}
 }

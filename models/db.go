@@ -56,6 +56,11 @@
 //     transaction (VACUUM INTO); Restore puts a checked copy back once no
 //     other process has the file open (backup.go). PostgreSQL has pg_dump.
 //
+//   - Fixtures. Import and Export move whole tables with their ids, for
+//     Django's loaddata and dumpdata (internal/fixtures), in one transaction
+//     on statements prepared once for it; Import writes with SQL, so no GORM
+//     hook runs (fixture.go).
+//
 //   - No key at rest. Token and session rows hold a digest, a sealed copy and
 //     a tag made by the KeyProtector the caller passes (keys.go), never a key.
 package models

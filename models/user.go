@@ -116,6 +116,8 @@ func (u *User) PasswordComputes() bool {
 }
 
 // AfterCreate sends Signals.UserCreated inside the transaction that inserted u.
+// DB.Import inserts users with SQL, not Create, so it does not run: a
+// fixture brings its users' tokens itself.
 func (u *User) AfterCreate(tx *gorm.DB) error {
 	db := handleOf(tx)
 	if db == nil {

@@ -4,8 +4,9 @@
 # twice: on SQLite (with the PostgreSQL-only tests on that server, required to
 # run, not skip) and then the whole suite on PostgreSQL. Then the real binary
 # driven with curl (smoke.sh), every command of the README as written
-# (readme.sh), and the service through a stop and restart of its PostgreSQL
-# server (pgrestart.sh, on a cluster of its own). Needs Go, gcc (cgo SQLite),
+# (readme.sh), the service through a stop and restart of its PostgreSQL
+# server (pgrestart.sh, on a cluster of its own), and a DRF project's data moved
+# here and back with a real Django (django_roundtrip.sh). Needs Go, gcc (cgo SQLite),
 # curl, httpie, chromium and PostgreSQL: as root on Debian it installs whatever
 # of them is missing. Every server it starts takes a free port, so it needs no
 # particular port and runs beside a service on 8000.
@@ -86,6 +87,8 @@ phase "go test -race ./..., every test on PostgreSQL (STUDENTAPI_TEST_BACKEND=po
 phase "scripts/smoke.sh" scripts/smoke.sh
 phase "scripts/readme.sh" scripts/readme.sh
 phase "scripts/pgrestart.sh" scripts/pgrestart.sh
+phase "scripts/django_roundtrip.sh (a DRF project moved here and back with a real Django)" \
+  scripts/django_roundtrip.sh
 
 echo
 echo "test.sh: all passed"
