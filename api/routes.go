@@ -24,6 +24,7 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/fields"
+	"studentapi/internal/openapi"
 	"studentapi/internal/proxies"
 	"studentapi/models"
 )
@@ -39,6 +40,9 @@ type Deps struct {
 	Proxies    *proxies.Trusted
 	Pagination Pagination
 	Throttles  Throttles
+	// HideSchema leaves out the OpenAPI document (/schema/ and
+	// /openapi.json answer 404), for api.schema: false.
+	HideSchema bool
 }
 
 // route is one path of the API and what answers it.
@@ -54,12 +58,18 @@ type route struct {
 	view   *view
 	// handle answers a route without a view.
 	handle gin.HandlerFunc
+	// doc is what the OpenAPI document says of the route (schema.go); nil
+	// for a route it leaves out (redirects, format suffixes, static files,
+	// the API root and the schema itself, as drf-spectacular leaves them out).
+	doc *routeDoc
 }
 
 var getOrHead = []string{http.MethodGet, http.MethodHead}
 
 // routes is every route of the API: gin's trees and NoMethod both read it.
-func routes(d Deps, assets gin.HandlerFunc) []route {
+// assets and schema answer the browsable API's files and the OpenAPI
+// document; a nil schema leaves the document's routes out.
+func routes(d Deps, assets, schema gin.HandlerFunc) []route {
 	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: d.Proxies}
 	userThrottles := anonOrUser(d.Throttles, d.Proxies)
 	root := &view{
@@ -113,23 +123,53 @@ func routes(d Deps, assets gin.HandlerFunc) []route {
 		},
 		actions: students.detailActions,
 	}
-	return []route{
+	table := []route{
 		{path: "/", view: root},
-		{path: "/gettoken/", view: getToken},
+		{path: "/gettoken/", view: getToken, doc: &routeDoc{tag: "gettoken", ops: []openapi.Operation{
+			{Method: http.MethodPost, ID: "gettoken_create", Summary: "Log in: the user's token, made on first use.",
+				Request: openapi.CredentialsBody, Answer: openapi.TokenAnswer},
+		}}},
 		{path: "/gettoken", handle: appendSlash},
-		{path: "/logout/", view: logoutView},
+		{path: "/logout/", view: logoutView, doc: &routeDoc{tag: "logout", ops: []openapi.Operation{
+			{Method: http.MethodPost, ID: "logout_create", Summary: "Log out: delete the caller's token.", Answer: openapi.NoContent},
+		}}},
 		{path: "/logout", handle: appendSlash},
-		{path: "/studentapi/", view: list},
+		{path: "/studentapi/", view: list, doc: &routeDoc{tag: "studentapi", ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "studentapi_list", Summary: "List students.", Answer: openapi.StudentsAnswer},
+			{Method: http.MethodPost, ID: "studentapi_create", Summary: "Create a student.",
+				Request: openapi.StudentBody, Answer: openapi.StudentAnswer},
+		}}},
 		{path: "/studentapi", handle: appendSlash},
 		{path: "/studentapi.:format", before: formatSuffix, view: list},
 		{path: "/studentapi.:format/", before: formatSuffix, view: list},
-		{path: "/studentapi/:pk/", before: detailPK(true), view: detail},
+		{path: "/studentapi/:pk/", before: detailPK(true), view: detail, doc: &routeDoc{tag: "studentapi", ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "studentapi_retrieve", Summary: "One student.", Answer: openapi.StudentAnswer},
+			{Method: http.MethodPut, ID: "studentapi_update", Summary: "Replace a student.",
+				Request: openapi.StudentBody, Answer: openapi.StudentAnswer},
+			{Method: http.MethodPatch, ID: "studentapi_partial_update", Summary: "Change some fields of a student.",
+				Request: openapi.PatchedStudentBody, Answer: openapi.StudentAnswer},
+			{Method: http.MethodDelete, ID: "studentapi_destroy", Summary: "Delete a student.", Answer: openapi.NoContent},
+		}}},
 		{path: "/studentapi/:pk", before: detailPK(false), view: detail},
 		// The browsable API's script and stylesheet (browsable.go).
 		{path: "/static/*file", methods: getOrHead, handle: assets},
-		{path: "/healthz", methods: getOrHead, handle: healthz},
-		{path: "/readyz", methods: getOrHead, handle: readyz(d.DB)},
+		{path: "/healthz", methods: getOrHead, handle: healthz, doc: &routeDoc{tag: "health", ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "healthz_retrieve", Summary: "Liveness: the process serves.", Answer: openapi.HealthAnswer},
+		}}},
+		{path: "/readyz", methods: getOrHead, handle: readyz(d.DB), doc: &routeDoc{tag: "health", database: true, ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "readyz_retrieve", Summary: "Readiness: the database answers.", Answer: openapi.HealthAnswer},
+		}}},
 	}
+	if schema != nil {
+		// The OpenAPI document (schema.go), at drf-spectacular's path and
+		// the name most tools look for.
+		table = append(table,
+			route{path: "/schema/", methods: getOrHead, handle: schema},
+			route{path: "/schema", handle: appendSlash},
+			route{path: "/openapi.json", methods: getOrHead, handle: schema},
+		)
+	}
+	return table
 }
 
 // NewRouter returns the API's router: every route of the table above, with
@@ -151,6 +191,12 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	var schema gin.HandlerFunc
+	if !d.HideSchema {
+		if schema, err = schemaHandler(d); err != nil {
+			return nil, err
+		}
+	}
 	// The security headers, the HTTPS rule and the allowed hosts are Protect's,
 	// around the whole server, the admin site included.
 	r.Use(recovery(d.Log), accessLog(d.Log), errorResponder(d.Log, d.Auth.Keyword()),
@@ -159,7 +205,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// Each chain is built once, here; a view's is shared by its routes.
 	views := map[*view][]gin.HandlerFunc{}
 	var anyMethod []builtRoute
-	for _, rt := range routes(d, assets) {
+	for _, rt := range routes(d, assets, schema) {
 		var chain []gin.HandlerFunc
 		if rt.before != nil {
 			chain = append(chain, rt.before)
