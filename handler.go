@@ -53,7 +53,8 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 			PageSizeQueryParam: cfg.API.PageSizeQueryParam,
 			MaxPageSize:        cfg.API.MaxPageSize,
 		},
-		Throttles: limits.Throttles,
+		Throttles:  limits.Throttles,
+		HideSchema: !cfg.API.Schema,
 	})
 	if err != nil {
 		return nil, err
