@@ -66,6 +66,7 @@ func commands() []command {
 		{"backup", "<file>", "copy the SQLite database into a new file, also while a server writes to it", backupCommand},
 		{"restore", "<file>", "replace the SQLite database with a backup (stop every server first)", restoreCommand},
 		{"gencert", "", "write a self-signed TLS certificate and key for localhost", gencertCommand},
+		{"spectacular", "", "write the OpenAPI document of the API, as served at /schema/", spectacularCommand},
 	}
 }
 

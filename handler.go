@@ -43,16 +43,12 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger) (htt
 		return nil, err
 	}
 	router, err := api.NewRouter(api.Deps{
-		DB:        db,
-		Auth:      authn,
-		Log:       log,
-		BodyLimit: cfg.HTTP.BodyLimit,
-		Proxies:   trusted,
-		Pagination: api.Pagination{
-			PageSize:           cfg.API.PageSize,
-			PageSizeQueryParam: cfg.API.PageSizeQueryParam,
-			MaxPageSize:        cfg.API.MaxPageSize,
-		},
+		DB:         db,
+		Auth:       authn,
+		Log:        log,
+		BodyLimit:  cfg.HTTP.BodyLimit,
+		Proxies:    trusted,
+		Pagination: pagination(cfg),
 		Throttles:  limits.Throttles,
 		HideSchema: !cfg.API.Schema,
 	})
@@ -155,4 +151,14 @@ func newLimits(cfg Config, db *models.DB, secret []byte) (limits, error) {
 	}
 	l.Logins = throttle.NewGuard(failures, trusted)
 	return l, nil
+}
+
+// pagination is the API's, as configured: the router's and the OpenAPI
+// document's (the spectacular command).
+func pagination(cfg Config) api.Pagination {
+	return api.Pagination{
+		PageSize:           cfg.API.PageSize,
+		PageSizeQueryParam: cfg.API.PageSizeQueryParam,
+		MaxPageSize:        cfg.API.MaxPageSize,
+	}
 }

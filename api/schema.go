@@ -101,6 +101,28 @@ func schemaPath(pattern string) string {
 	return string(out)
 }
 
+// Schema is the OpenAPI document that the router NewRouter(d) builds serves:
+// version "3.0" or "3.1" ("" is 3.0), format "json" or "yaml". d needs only
+// what the document follows: Auth (its keywords) and Pagination; nothing is
+// opened or called. For the spectacular command.
+func Schema(d Deps, version, format string) ([]byte, error) {
+	v, ok := schemaVersions[version]
+	if !ok {
+		return nil, fmt.Errorf("openapi version %q: want 3.0 or 3.1", version)
+	}
+	doc, err := openapi.Document(describe(d), v)
+	if err != nil {
+		return nil, fmt.Errorf("openapi document: %w", err)
+	}
+	switch format {
+	case "json":
+		return doc.JSON()
+	case "yaml":
+		return doc.YAML()
+	}
+	return nil, fmt.Errorf("openapi format %q: want json or yaml", format)
+}
+
 // schemaBody is the document in one version and format, with its tag.
 type schemaBody struct {
 	body []byte
