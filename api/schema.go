@@ -55,6 +55,12 @@ func describe(d Deps) openapi.API {
 		// The columns models' search reads (student_query.go).
 		SearchFields: []string{"name", "city"},
 		Filters:      []openapi.Filter{{Name: cityParam, Description: "Only students of this city, exactly."}},
+		Tags: []openapi.Tag{
+			{Name: "gettoken", Description: "Log in with a username and password for the token every other request sends."},
+			{Name: "logout", Description: "Give the token up."},
+			{Name: "studentapi", Description: "Students: list, search, create, read, replace, change, delete."},
+			{Name: "health", Description: "For load balancers and orchestrators: is the process up, does the database answer."},
+		},
 		Pagination: openapi.Pagination{PageSize: d.Pagination.PageSize, PageParam: pageParam,
 			PageSizeQueryParam: d.Pagination.PageSizeQueryParam, MaxPageSize: d.Pagination.MaxPageSize},
 	}

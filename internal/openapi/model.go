@@ -13,6 +13,7 @@ import (
 type Doc struct {
 	OpenAPI    string                `json:"openapi"`
 	Info       Info                  `json:"info"`
+	Servers    []Server              `json:"servers,omitempty"`
 	Paths      object[*PathItem]     `json:"paths"`
 	Components Components            `json:"components"`
 	Security   []map[string][]string `json:"security,omitempty"`
@@ -26,9 +27,16 @@ type Info struct {
 	Description string `json:"description,omitempty"`
 }
 
+// Server is where the API is served.
+type Server struct {
+	URL         string `json:"url"`
+	Description string `json:"description,omitempty"`
+}
+
 // Tag groups operations.
 type Tag struct {
-	Name string `json:"name"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 }
 
 // Components are the named schemas, answers and security schemes.

@@ -47,6 +47,8 @@ type API struct {
 	Search, Ordering string
 	SearchFields     []string
 	Paths            []Path
+	// Tags describe the paths' tags, in the order the document lists them.
+	Tags []Tag
 }
 
 // Pagination is DRF's PageNumberPagination as configured.
@@ -185,17 +187,16 @@ func (b *builder) document() *Doc {
 	if b.v31 {
 		d.OpenAPI = V31
 	}
-	tags := map[string]bool{}
+	// The server that serves the document: a relative URL, so the same
+	// document serves every host it is fetched from.
+	d.Servers = []Server{{URL: "/", Description: "The server this document is served by."}}
+	d.Tags = b.api.Tags
 	for _, p := range b.api.Paths {
 		item := &PathItem{}
 		for _, op := range p.Operations {
 			item.set(op.Method, b.operation(p, op))
 		}
 		d.Paths = append(d.Paths, member[*PathItem]{p.Path, item})
-		if p.Tag != "" && !tags[p.Tag] {
-			tags[p.Tag] = true
-			d.Tags = append(d.Tags, Tag{Name: p.Tag})
-		}
 	}
 	return d
 }
