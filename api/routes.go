@@ -67,9 +67,9 @@ type route struct {
 var getOrHead = []string{http.MethodGet, http.MethodHead}
 
 // routes is every route of the API: gin's trees and NoMethod both read it.
-// assets and schema answer the browsable API's files and the OpenAPI
-// document; a nil schema leaves the document's routes out.
-func routes(d Deps, assets, schema gin.HandlerFunc) []route {
+// assets answers the browsable API's files, schema the OpenAPI document and
+// docs its reference page; a nil schema leaves the document's routes out.
+func routes(d Deps, assets, schema, docs gin.HandlerFunc) []route {
 	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: d.Proxies}
 	userThrottles := anonOrUser(d.Throttles, d.Proxies)
 	root := &view{
@@ -167,6 +167,8 @@ func routes(d Deps, assets, schema gin.HandlerFunc) []route {
 			route{path: "/schema/", methods: getOrHead, handle: schema},
 			route{path: "/schema", handle: appendSlash},
 			route{path: "/openapi.json", methods: getOrHead, handle: schema},
+			route{path: "/schema/docs/", methods: getOrHead, handle: docs},
+			route{path: "/schema/docs", handle: appendSlash},
 		)
 	}
 	return table
@@ -191,9 +193,12 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	var schema gin.HandlerFunc
+	var schema, docs gin.HandlerFunc
 	if !d.HideSchema {
 		if schema, err = schemaHandler(d); err != nil {
+			return nil, err
+		}
+		if docs, err = schemaDocs(); err != nil {
 			return nil, err
 		}
 	}
@@ -205,7 +210,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// Each chain is built once, here; a view's is shared by its routes.
 	views := map[*view][]gin.HandlerFunc{}
 	var anyMethod []builtRoute
-	for _, rt := range routes(d, assets, schema) {
+	for _, rt := range routes(d, assets, schema, docs) {
 		var chain []gin.HandlerFunc
 		if rt.before != nil {
 			chain = append(chain, rt.before)

@@ -70,7 +70,7 @@ func describe(d Deps) openapi.API {
 	for _, f := range rollFilters {
 		a.Filters = append(a.Filters, openapi.Filter{Name: f.param, Number: true, Description: f.description})
 	}
-	for _, rt := range routes(d, nil, nil) {
+	for _, rt := range routes(d, nil, nil, nil) {
 		if rt.doc == nil {
 			continue
 		}
@@ -192,5 +192,21 @@ func schemaHandler(d Deps) (gin.HandlerFunc, error) {
 			return
 		}
 		c.Data(http.StatusOK, r.mediaType, b.body)
+	}, nil
+}
+
+// schemaDocs is the document's reference page, /schema/docs/: Swagger UI,
+// vendored from npm's swagger-ui-dist into static/swagger-ui/ (VERSION and
+// LICENSE there; scripts/swagger-ui.sh refreshes it) and served with the
+// browsable API's files, under the browsable API's Content-Security-Policy:
+// the page loads only this server's script, stylesheet and document.
+func schemaDocs() (gin.HandlerFunc, error) {
+	page, err := browsableFiles.ReadFile("templates/schemadocs.html")
+	if err != nil {
+		return nil, fmt.Errorf("schema docs page: %w", err)
+	}
+	return func(c *gin.Context) {
+		c.Header("Content-Security-Policy", browsableCSP)
+		c.Data(http.StatusOK, "text/html; charset=utf-8", page)
 	}, nil
 }

@@ -50,7 +50,7 @@ func TestSchemaCoversRouteTable(t *testing.T) {
 	doc := schemaDoc(t, e, "/schema/")
 	d := Deps{DB: e.db, Auth: auth.New(e.db, "Token", 4, auth.Options{})}
 	documented := 0
-	for _, rt := range routes(d, nil, nil) {
+	for _, rt := range routes(d, nil, nil, nil) {
 		path := schemaPath(rt.path)
 		item, _ := lookup(doc, "paths", path).(map[string]any)
 		if rt.doc == nil {
@@ -325,4 +325,33 @@ func (r *recordingTB) Errorf(format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// The reference page loads Swagger UI and its start-up script from this
+// server, under the browsable API's policy, which forbids inline scripts.
+func TestSchemaDocs(t *testing.T) {
+	e := newEnv(t)
+	w := e.serve(httptest.NewRequest(http.MethodGet, "/schema/docs/", nil))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Security-Policy") != browsableCSP {
+		t.Fatalf("GET /schema/docs/ = %d, CSP %q; want 200 and %q", w.Code, w.Header().Get("Content-Security-Policy"), browsableCSP)
+	}
+	page := w.Body.String()
+	if strings.Contains(page, "<script>") || strings.Contains(page, "<style") {
+		t.Error("the page has an inline script or style, which its policy refuses")
+	}
+	for _, src := range []string{"/static/swagger-ui/swagger-ui-bundle.js", "/static/swagger-ui/swagger-ui.css", "/static/schemadocs.js"} {
+		if !strings.Contains(page, `"`+src+`"`) {
+			t.Errorf("the page does not load %s", src)
+			continue
+		}
+		if w := e.serve(httptest.NewRequest(http.MethodGet, src, nil)); w.Code != http.StatusOK || w.Body.Len() == 0 {
+			t.Errorf("GET %s = %d, %d bytes", src, w.Code, w.Body.Len())
+		}
+	}
+	if !strings.Contains(page, `data-url="/schema/"`) {
+		t.Error("the page does not name the document")
+	}
+	if w := e.serve(httptest.NewRequest(http.MethodGet, "/static/swagger-ui/LICENSE", nil)); w.Code != http.StatusNotFound {
+		t.Errorf("GET LICENSE = %d; files without a type are not served", w.Code)
+	}
 }
