@@ -550,7 +550,9 @@ func (b *builder) listParameters() []*Parameter {
 	for _, f := range b.api.Filters {
 		s := &Schema{Type: "string"}
 		if f.Number {
-			s.Type = "number"
+			// double: a generated client's float64, where its float32
+			// would round a roll.
+			s.Type, s.Format = "number", "double"
 		}
 		ps = append(ps, &Parameter{Name: f.Name, In: "query", Description: f.Description, Schema: s})
 	}
