@@ -24,8 +24,9 @@ import (
 //     /admin itself redirects there.
 //   - everything else: the API's router, whose one route table
 //     (api/routes.go) holds the API (/, /gettoken/, /logout/, /studentapi/),
-//     the health checks (/healthz, /readyz) and the browsable API's static
-//     files (/static/).
+//     the health checks (/healthz, /readyz), the OpenAPI document and its
+//     page (/schema/, /openapi.json, /schema/docs/) and the browsable API's
+//     static files (/static/).
 //
 // api.Protect wraps both: one policy (allowed hosts, HTTPS, security
 // headers) for every route. secret is the server's secret key, from which

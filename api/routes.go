@@ -1,7 +1,8 @@
 // Package api is the HTTP face of the service: NewRouter wires every route of
 // the Student API, /gettoken/ and the API root onto gin, judged in DRF's order
 // (negotiation, authentication, throttling, method, lookup, parsing,
-// validation).
+// validation), and the OpenAPI document that the route table describes
+// (schema.go).
 //
 // What belongs here: routes (this file), views and their request and response
 // types, body parsing, errors.go, the one place where an error becomes a
