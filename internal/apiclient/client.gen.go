@@ -66,6 +66,13 @@ type PatchedStudentRequest struct {
 	Roll *int64  `json:"roll,omitempty"`
 }
 
+// ServerError The answer to a fault of the server.
+//
+// Example: {"detail":"Internal server error."}
+type ServerError struct {
+	Detail string `json:"detail"`
+}
+
 // Student Example: {"city":"Ranchi","id":1,"name":"Ravi","roll":101}
 type Student struct {
 	City string `json:"city"`
@@ -96,10 +103,10 @@ type BadRequest struct {
 // Example: {"detail":"Authentication credentials were not provided."}
 type Forbidden = Detail
 
-// InternalServerError DRF's answer to a request it refuses as a whole.
+// InternalServerError The answer to a fault of the server.
 //
-// Example: {"detail":"Authentication credentials were not provided."}
-type InternalServerError = Detail
+// Example: {"detail":"Internal server error."}
+type InternalServerError = ServerError
 
 // NotAcceptable DRF's answer to a request it refuses as a whole.
 //

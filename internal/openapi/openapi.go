@@ -339,6 +339,15 @@ func (b *builder) schemas() map[string]*Schema {
 			Required:             []string{"detail"},
 			Example:              object[any]{{"detail", "Authentication credentials were not provided."}},
 		},
+		// Open to more members than detail: what a user may quote from a
+		// 500 to whoever reads the log (a request id, say) may grow.
+		"ServerError": {
+			Type:        "object",
+			Description: "The answer to a fault of the server.",
+			Properties:  object[*Schema]{{"detail", str()}},
+			Required:    []string{"detail"},
+			Example:     object[any]{{"detail", "Internal server error."}},
+		},
 		"ValidationError": {
 			Type: "object",
 			Description: "DRF's field errors: each field (or non_field_errors, or a query parameter) " +
@@ -413,7 +422,7 @@ func (b *builder) sharedResponses() map[string]*Response {
 		"PayloadTooLarge":      detail("The request body is larger than http.max_body_bytes."),
 		"UnsupportedMediaType": detail("The request body's Content-Type is none the path parses."),
 		"TooManyRequests":      {Description: "Throttled.", Headers: retryAfter("Seconds to wait before trying again."), Content: errorBody("Detail")},
-		"InternalServerError":  detail("A fault of the server; the cause is in its log."),
+		"InternalServerError":  {Description: "A fault of the server; the cause is in its log.", Content: errorBody("ServerError")},
 		"ServiceUnavailable":   {Description: "The database does not answer, or not in time.", Headers: retryAfter("Seconds to wait before trying again."), Content: errorBody("Detail")},
 		"NotModified":          {Description: "The client's copy, named by If-None-Match, is current.", Headers: b.etagHeader()},
 	}
