@@ -70,6 +70,7 @@ func commands() []command {
 		{"loaddata", "<file>...", "load Django fixtures (manage.py dumpdata's JSON; - for stdin): users, tokens, students", loaddataCommand},
 		{"dumpdata", "", "write the users, tokens and students as a fixture for Django's manage.py loaddata", dumpdataCommand},
 		{"gencert", "", "write a self-signed TLS certificate and key for localhost", gencertCommand},
+		{"spectacular", "", "write the OpenAPI document of the API, as served at /schema/", spectacularCommand},
 	}
 }
 

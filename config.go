@@ -70,10 +70,13 @@ type AdminConfig struct {
 // APIConfig holds DRF's REST_FRAMEWORK settings that clients notice:
 // pagination and throttle rates.
 type APIConfig struct {
-	PageSize           int            `yaml:"page_size"`             // 0: no pagination, a plain array
-	PageSizeQueryParam string         `yaml:"page_size_query_param"` // e.g. "page_size"; empty: clients cannot choose
-	MaxPageSize        int            `yaml:"max_page_size"`         // cap on the client's page size; 0: no cap
-	Throttle           ThrottleConfig `yaml:"throttle"`
+	PageSize           int    `yaml:"page_size"`             // 0: no pagination, a plain array
+	PageSizeQueryParam string `yaml:"page_size_query_param"` // e.g. "page_size"; empty: clients cannot choose
+	MaxPageSize        int    `yaml:"max_page_size"`         // cap on the client's page size; 0: no cap
+	// Schema serves the OpenAPI document at /schema/ and /openapi.json;
+	// false answers 404 there.
+	Schema   bool           `yaml:"schema"`
+	Throttle ThrottleConfig `yaml:"throttle"`
 }
 
 // ThrottleConfig holds DRF rates ("100/hour"), parsed as they are read; an
@@ -280,6 +283,7 @@ func DefaultConfig() Config {
 			ShutdownTimeout:   15 * time.Second,
 		},
 		API: APIConfig{
+			Schema: true,
 			Throttle: ThrottleConfig{
 				GetToken:           throttle.Rate{N: 5, Per: time.Minute},
 				GetTokenUsername:   []throttle.Rate{{N: 5, Per: time.Minute}, {N: 100, Per: time.Hour}},

@@ -29,8 +29,9 @@ import (
 //     404.
 //   - everything else: the API's router, whose one route table
 //     (api/routes.go) holds the API (/, /gettoken/, /logout/, /studentapi/),
-//     the health checks (/healthz, /readyz) and the browsable API's static
-//     files (/static/).
+//     the health checks (/healthz, /readyz), the OpenAPI document and its
+//     page (/schema/, /openapi.json, /schema/docs/) and the browsable API's
+//     static files (/static/).
 //
 // api.Protect wraps them all: one policy (allowed hosts, HTTPS, security
 // headers, the request id) for every route. secret is the server's secret
@@ -49,18 +50,15 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger, m *m
 		return nil, err
 	}
 	router, err := api.NewRouter(api.Deps{
-		DB:        db,
-		Auth:      authn,
-		Log:       log,
-		BodyLimit: cfg.HTTP.BodyLimit,
-		Proxies:   trusted,
-		Pagination: api.Pagination{
-			PageSize:           cfg.API.PageSize,
-			PageSizeQueryParam: cfg.API.PageSizeQueryParam,
-			MaxPageSize:        cfg.API.MaxPageSize,
-		},
-		Throttles: limits.Throttles,
-		Metrics:   m,
+		DB:         db,
+		Auth:       authn,
+		Log:        log,
+		BodyLimit:  cfg.HTTP.BodyLimit,
+		Proxies:    trusted,
+		Pagination: pagination(cfg),
+		Throttles:  limits.Throttles,
+		HideSchema: !cfg.API.Schema,
+		Metrics:    m,
 	})
 	if err != nil {
 		return nil, err
@@ -170,4 +168,14 @@ func newLimits(cfg Config, db *models.DB, secret []byte) (limits, error) {
 	}
 	l.Logins = throttle.NewGuard(failures, trusted)
 	return l, nil
+}
+
+// pagination is the API's, as configured: the router's and the OpenAPI
+// document's (the spectacular command).
+func pagination(cfg Config) api.Pagination {
+	return api.Pagination{
+		PageSize:           cfg.API.PageSize,
+		PageSizeQueryParam: cfg.API.PageSizeQueryParam,
+		MaxPageSize:        cfg.API.MaxPageSize,
+	}
 }

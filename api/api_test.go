@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/auth"
+	"studentapi/internal/openapi/openapitest"
 	"studentapi/internal/testdb"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -77,6 +78,8 @@ type env struct {
 	// keys maps a placeholder name to a token key: "{alice}" in a scenario's
 	// headers and bodies stands for keys["alice"].
 	keys map[string]string
+	// schema checks the answers against the OpenAPI document.
+	schema *openapitest.Validator
 }
 
 // lockedBuffer collects log output from concurrent requests.
@@ -161,7 +164,12 @@ func newEnv(t *testing.T, opts ...func(*Deps)) *env {
 	if err != nil {
 		t.Fatalf("NewRouter: %v", err)
 	}
+	// Every answer a test receives is checked against the OpenAPI document
+	// the router serves: an undocumented status, header or body fails it.
 	e.router = r
+	if !d.HideSchema {
+		e.router, e.schema = openapitest.Validating(t, r, "/schema/")
+	}
 	return e
 }
 

@@ -28,7 +28,7 @@ import (
 // swaps in the page that comes back. Everything the page loads is served from
 // this binary, so a strict Content-Security-Policy holds.
 
-//go:embed templates/browsable.html static
+//go:embed templates/browsable.html templates/schemadocs.html static
 var browsableFiles embed.FS
 
 var browsablePage = template.Must(template.ParseFS(browsableFiles, "templates/browsable.html"))

@@ -24,6 +24,22 @@ const (
 	orderingParam = "ordering"
 )
 
+// cityParam is the list's filter on the exact city.
+const cityParam = "city"
+
+// rollFilters are the list's filters on the roll, django-filter's
+// NumberFilters: a decimal number, bounding the roll. The OpenAPI document
+// lists them from here (schema.go).
+var rollFilters = []struct {
+	param       string
+	description string
+	apply       func(*models.StudentQuery, *big.Rat)
+}{
+	{"roll", "Only the student with this roll.", exactBound},
+	{"roll__gte", "Only students whose roll is at least this number.", lowerBound},
+	{"roll__lte", "Only students whose roll is at most this number.", upperBound},
+}
+
 const msgEnterNumber = "Enter a number."
 
 // maxNumberLength bounds a filter's number, in characters, before it is
@@ -86,18 +102,11 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 		}
 		return v[len(v)-1] // a QueryDict answers the last value
 	}
-	if city := last("city"); city != "" {
+	if city := last(cityParam); city != "" {
 		q.City = &city
 	}
 	errs := &fields.Errors{}
-	for _, f := range []struct {
-		param string
-		apply func(*big.Rat)
-	}{
-		{"roll", func(r *big.Rat) { exactBound(&q, r) }},
-		{"roll__gte", func(r *big.Rat) { lowerBound(&q, r) }},
-		{"roll__lte", func(r *big.Rat) { upperBound(&q, r) }},
-	} {
+	for _, f := range rollFilters {
 		raw := strings.TrimSpace(last(f.param))
 		if raw == "" {
 			continue // django-filter ignores empty values
@@ -122,7 +131,7 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 			errs.Add(f.param, msgEnterNumber)
 			continue
 		}
-		f.apply(r)
+		f.apply(&q, r)
 	}
 	if search := last(searchParam); search != "" {
 		q.Search = strings.Fields(searchSeparators.Replace(search))

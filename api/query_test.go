@@ -17,6 +17,7 @@ import (
 
 	"studentapi/api"
 	"studentapi/auth"
+	"studentapi/internal/openapi/openapitest"
 	"studentapi/internal/testdb"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -90,7 +91,10 @@ func newSeededEnv(t *testing.T, username string, students []models.Student, tune
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &listEnv{router: r, db: db, token: tok.Key}
+	// Every answer is checked against the OpenAPI document the router
+	// serves for this configuration (pagination, throttles).
+	validated, _ := openapitest.Validating(t, r, "/schema/")
+	return &listEnv{router: validated, db: db, token: tok.Key}
 }
 
 func (e *listEnv) do(t *testing.T, method, target string, headers ...string) *httptest.ResponseRecorder {

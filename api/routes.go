@@ -1,7 +1,8 @@
 // Package api is the HTTP face of the service: NewRouter wires every route of
 // the Student API, /gettoken/ and the API root onto gin, judged in DRF's order
 // (negotiation, authentication, throttling, method, lookup, parsing,
-// validation).
+// validation), and the OpenAPI document that the route table describes
+// (schema.go).
 //
 // What belongs here: routes (this file), views and their request and response
 // types, body parsing, errors.go, the one place where an error becomes a
@@ -26,6 +27,7 @@ import (
 	"studentapi/auth"
 	"studentapi/internal/fields"
 	"studentapi/internal/metrics"
+	"studentapi/internal/openapi"
 	"studentapi/internal/proxies"
 	"studentapi/internal/requestid"
 	"studentapi/models"
@@ -45,6 +47,9 @@ type Deps struct {
 	// Metrics count and time every request, logins and throttle refusals;
 	// nil counts nothing.
 	Metrics *metrics.Metrics
+	// HideSchema leaves out the OpenAPI document (/schema/ and
+	// /openapi.json answer 404), for api.schema: false.
+	HideSchema bool
 }
 
 // route is one path of the API and what answers it.
@@ -60,12 +65,18 @@ type route struct {
 	view   *view
 	// handle answers a route without a view.
 	handle gin.HandlerFunc
+	// doc is what the OpenAPI document says of the route (schema.go); nil
+	// for a route it leaves out (redirects, format suffixes, static files,
+	// the API root and the schema itself, as drf-spectacular leaves them out).
+	doc *routeDoc
 }
 
 var getOrHead = []string{http.MethodGet, http.MethodHead}
 
 // routes is every route of the API: gin's trees and NoMethod both read it.
-func routes(d Deps, assets gin.HandlerFunc) []route {
+// assets answers the browsable API's files, schema the OpenAPI document and
+// docs its reference page; a nil schema leaves the document's routes out.
+func routes(d Deps, assets, schema, docs gin.HandlerFunc) []route {
 	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: d.Proxies}
 	userThrottles := anonOrUser(d.Throttles, d.Proxies)
 	root := &view{
@@ -120,23 +131,55 @@ func routes(d Deps, assets gin.HandlerFunc) []route {
 		},
 		actions: students.detailActions,
 	}
-	return []route{
+	table := []route{
 		{path: "/", view: root},
-		{path: "/gettoken/", view: getToken},
+		{path: "/gettoken/", view: getToken, doc: &routeDoc{tag: "gettoken", ops: []openapi.Operation{
+			{Method: http.MethodPost, ID: "gettoken_create", Summary: "Log in: the user's token, made on first use.",
+				Request: openapi.CredentialsBody, Answer: openapi.TokenAnswer},
+		}}},
 		{path: "/gettoken", handle: appendSlash},
-		{path: "/logout/", view: logoutView},
+		{path: "/logout/", view: logoutView, doc: &routeDoc{tag: "logout", ops: []openapi.Operation{
+			{Method: http.MethodPost, ID: "logout_create", Summary: "Log out: delete the caller's token.", Answer: openapi.NoContent},
+		}}},
 		{path: "/logout", handle: appendSlash},
-		{path: "/studentapi/", view: list},
+		{path: "/studentapi/", view: list, doc: &routeDoc{tag: "studentapi", ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "studentapi_list", Summary: "List students.", Answer: openapi.StudentsAnswer},
+			{Method: http.MethodPost, ID: "studentapi_create", Summary: "Create a student.",
+				Request: openapi.StudentBody, Answer: openapi.StudentAnswer},
+		}}},
 		{path: "/studentapi", handle: appendSlash},
 		{path: "/studentapi.:format", before: formatSuffix, view: list},
 		{path: "/studentapi.:format/", before: formatSuffix, view: list},
-		{path: "/studentapi/:pk/", before: detailPK(true), view: detail},
+		{path: "/studentapi/:pk/", before: detailPK(true), view: detail, doc: &routeDoc{tag: "studentapi", ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "studentapi_retrieve", Summary: "One student.", Answer: openapi.StudentAnswer},
+			{Method: http.MethodPut, ID: "studentapi_update", Summary: "Replace a student.",
+				Request: openapi.StudentBody, Answer: openapi.StudentAnswer},
+			{Method: http.MethodPatch, ID: "studentapi_partial_update", Summary: "Change some fields of a student.",
+				Request: openapi.PatchedStudentBody, Answer: openapi.StudentAnswer},
+			{Method: http.MethodDelete, ID: "studentapi_destroy", Summary: "Delete a student.", Answer: openapi.NoContent},
+		}}},
 		{path: "/studentapi/:pk", before: detailPK(false), view: detail},
 		// The browsable API's script and stylesheet (browsable.go).
 		{path: "/static/*file", methods: getOrHead, handle: assets},
-		{path: "/healthz", methods: getOrHead, handle: healthz},
-		{path: "/readyz", methods: getOrHead, handle: readyz(d.DB)},
+		{path: "/healthz", methods: getOrHead, handle: healthz, doc: &routeDoc{tag: "health", ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "healthz_retrieve", Summary: "Liveness: the process serves.", Answer: openapi.HealthAnswer},
+		}}},
+		{path: "/readyz", methods: getOrHead, handle: readyz(d.DB), doc: &routeDoc{tag: "health", database: true, ops: []openapi.Operation{
+			{Method: http.MethodGet, ID: "readyz_retrieve", Summary: "Readiness: the database answers.", Answer: openapi.HealthAnswer},
+		}}},
 	}
+	if schema != nil {
+		// The OpenAPI document (schema.go), at drf-spectacular's path and
+		// the name most tools look for.
+		table = append(table,
+			route{path: "/schema/", methods: getOrHead, handle: schema},
+			route{path: "/schema", handle: appendSlash},
+			route{path: "/openapi.json", methods: getOrHead, handle: schema},
+			route{path: "/schema/docs/", methods: getOrHead, handle: docs},
+			route{path: "/schema/docs", handle: appendSlash},
+		)
+	}
+	return table
 }
 
 // NewRouter returns the API's router: every route of the table above, with
@@ -158,10 +201,19 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	var schema, docs gin.HandlerFunc
+	if !d.HideSchema {
+		if schema, err = schemaHandler(d); err != nil {
+			return nil, err
+		}
+		if docs, err = schemaDocs(); err != nil {
+			return nil, err
+		}
+	}
 	// Every line logged while serving a request names it (package
 	// requestid; Protect gives the request its id).
 	log := slog.New(requestid.Handler(d.Log.Handler()))
-	table := routes(d, assets)
+	table := routes(d, assets, schema, docs)
 	// The security headers, the HTTPS rule, the allowed hosts and the request
 	// id are Protect's, around the whole server, the admin site included.
 	if d.Metrics != nil {

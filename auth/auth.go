@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,6 +132,9 @@ func (a *Authenticator) expired(t *models.Token, now time.Time) bool {
 // Keyword is the Authorization scheme this Authenticator names in the
 // WWW-Authenticate challenge; it also reads Options.ExtraKeywords.
 func (a *Authenticator) Keyword() string { return a.keywords[0] }
+
+// Keywords are every scheme the token is read with, the keyword first.
+func (a *Authenticator) Keywords() []string { return slices.Clone(a.keywords) }
 
 // Login returns the active user whose username and password match, or
 // ErrBadCredentials. A stored hash in any of Django's formats is verified,

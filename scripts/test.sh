@@ -2,12 +2,13 @@
 # The test command. Starts a throwaway PostgreSQL server (scripts/postgres.sh;
 # removed on exit, pass or fail), then runs every Go test under the race detector
 # twice: on SQLite (with the PostgreSQL-only tests on that server, required to
-# run, not skip) and then the whole suite on PostgreSQL. Then the real binary
-# driven with curl (smoke.sh), every command of the README as written
-# (readme.sh), the service through a stop and restart of its PostgreSQL
-# server (pgrestart.sh, on a cluster of its own), and a DRF project's data moved
-# here and back with a real Django (django_roundtrip.sh). Needs Go, gcc (cgo SQLite),
-# curl, httpie, chromium and PostgreSQL: as root on Debian it installs whatever
+# run, not skip) and then the whole suite on PostgreSQL. Then the OpenAPI
+# document through a linter (openapi-lint.sh), the real binary driven with curl
+# (smoke.sh), every command of the README as written (readme.sh), the service
+# through a stop and restart of its PostgreSQL server (pgrestart.sh, on a
+# cluster of its own), and a DRF project's data moved here and back with a real
+# Django (django_roundtrip.sh). Needs Go, gcc (cgo SQLite), curl, httpie,
+# chromium, Node.js (npx) and PostgreSQL: as root on Debian it installs whatever
 # of them is missing. Every server it starts takes a free port, so it needs no
 # particular port and runs beside a service on 8000.
 set -euo pipefail
@@ -24,6 +25,7 @@ command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 command -v curl >/dev/null || missing+=(curl ca-certificates)
 command -v http >/dev/null || missing+=(httpie)
 command -v python3 >/dev/null || missing+=(python3)
+command -v npx >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # The admin site's browser tests drive Debian's chromium; here they must run,
@@ -84,6 +86,7 @@ phase "go test -race ./... on SQLite, the PostgreSQL-only tests on PostgreSQL (m
   go test -race -count=1 -timeout 30m ./...
 phase "go test -race ./..., every test on PostgreSQL (STUDENTAPI_TEST_BACKEND=postgres; minutes again)" \
   env STUDENTAPI_TEST_BACKEND=postgres go test -race -count=1 -timeout 30m ./...
+phase "scripts/openapi-lint.sh (the OpenAPI document, with Redocly CLI)" scripts/openapi-lint.sh
 phase "scripts/smoke.sh" scripts/smoke.sh
 phase "scripts/readme.sh" scripts/readme.sh
 phase "scripts/pgrestart.sh" scripts/pgrestart.sh
