@@ -57,7 +57,7 @@ export STUDENTAPI_AUTH_BCRYPT_COST=4
 seed() {
   local db=$1 n=$2
   STUDENTAPI_DATABASE_PATH=$db "$bin" migrate --config "$work/config.yaml" >/dev/null
-  STUDENTAPI_DATABASE_PATH=$db STUDENTAPI_PASSWORD='listmem-pass' "$bin" createuser --noinput \
+  STUDENTAPI_DATABASE_PATH=$db STUDENTAPI_PASSWORD='stream-reader-pw' "$bin" createuser --noinput \
     --username listmem --email listmem@example.com --config "$work/config.yaml" >/dev/null
   python3 - "$db" "$n" <<'EOF'
 import sqlite3, sys
