@@ -17,8 +17,13 @@
 #
 # and the --natural-foreign --natural-primary form loads too.
 #
-#   scripts/django_roundtrip.sh
+#   scripts/django_roundtrip.sh                     # on SQLite
+#   scripts/django_roundtrip.sh --backend postgres  # on PostgreSQL
 #
+# With --backend postgres the service's databases are fresh ones made with
+# psql on the server STUDENTAPI_TEST_POSTGRES_DSN names (scripts/postgres.sh's
+# pg_start exports it; scripts/test.sh runs both backends). Django keeps its
+# own SQLite files either way.
 # Uses Debian's python3-django, python3-djangorestframework, python3-argon2
 # and python3-bcrypt (installed when missing, as root) and /usr/bin/python3,
 # whatever python3 comes first in PATH.
@@ -28,7 +33,16 @@ export PATH="$PATH:/usr/local/go/bin"
 # shellcheck source=scripts/apt.sh
 . scripts/apt.sh
 
-[ $# -eq 0 ] || { echo "usage: $0" >&2; exit 2; }
+backend=sqlite
+case "$*" in
+  "") ;;
+  "--backend sqlite" | "--backend postgres") backend=$2 ;;
+  *) echo "usage: $0 [--backend sqlite|postgres]" >&2; exit 2 ;;
+esac
+if [ "$backend" = postgres ] && [ -z "${STUDENTAPI_TEST_POSTGRES_DSN:-}" ]; then
+  echo "django_roundtrip: --backend postgres needs STUDENTAPI_TEST_POSTGRES_DSN (scripts/postgres.sh's pg_start)" >&2
+  exit 2
+fi
 
 py=/usr/bin/python3
 if ! "$py" -c 'import django, rest_framework, argon2, bcrypt' 2>/dev/null; then
@@ -45,6 +59,21 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "django_roundtrip: FAIL: $*" >&2; [ -f "$work/server.log" ] && sed 's/^/  server: /' "$work/server.log" >&2; exit 1; }
 
+# use_db NAME: point the service's commands at a new, empty database NAME: a
+# file in $work on SQLite, a database made for this run on PostgreSQL (the
+# test server is thrown away with all of them).
+use_db() {
+  if [ "$backend" = sqlite ]; then
+    export STUDENTAPI_DATABASE_PATH="$work/$1.db"
+    return
+  fi
+  local name="roundtrip_$1_$$"
+  psql -q -v ON_ERROR_STOP=1 "$STUDENTAPI_TEST_POSTGRES_DSN" -c "CREATE DATABASE $name" >/dev/null ||
+    fail "cannot make database $name"
+  export STUDENTAPI_DATABASE_DRIVER=postgres
+  export STUDENTAPI_DATABASE_DSN="${STUDENTAPI_TEST_POSTGRES_DSN/\/postgres\?//$name?}"
+}
+
 go build -trimpath -o "$work/studentapi" .
 bin="$work/studentapi"
 manage() { "$py" scripts/django/manage.py "$@"; }
@@ -58,7 +87,7 @@ manage dumpdata auth.user authtoken.token api.student contenttypes sessions --in
 manage dumpdata auth.user authtoken.token api.student --natural-foreign --natural-primary >"$work/natural.json"
 
 # Into studentapi.
-export STUDENTAPI_DATABASE_PATH="$work/studentapi.db"
+use_db studentapi
 export STUDENTAPI_AUTH_SECRET_KEY="django-roundtrip-secret-key-of-32-bytes-or-more"
 export STUDENTAPI_AUTH_BCRYPT_COST=4
 "$bin" loaddata "$work/django.json" 2>"$work/loaddata.err" || { cat "$work/loaddata.err" >&2; fail "loaddata"; }
@@ -117,8 +146,11 @@ echo "ok  student and user ids are Django's"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
 # The natural-key form loads as well, each key to its user.
-STUDENTAPI_DATABASE_PATH="$work/natural.db" "$bin" loaddata "$work/natural.json" 2>/dev/null >/dev/null || fail "loaddata of the natural-key form"
-STUDENTAPI_DATABASE_PATH="$work/natural.db" "$bin" dumpdata --natural-foreign 2>/dev/null >"$work/natural-back.json"
+main_path=${STUDENTAPI_DATABASE_PATH:-} main_dsn=${STUDENTAPI_DATABASE_DSN:-}
+use_db natural
+"$bin" loaddata "$work/natural.json" 2>/dev/null >/dev/null || fail "loaddata of the natural-key form"
+"$bin" dumpdata --natural-foreign 2>/dev/null >"$work/natural-back.json"
+if [ "$backend" = sqlite ]; then export STUDENTAPI_DATABASE_PATH="$main_path"; else export STUDENTAPI_DATABASE_DSN="$main_dsn"; fi
 "$py" - "$work/creds.json" "$work/natural-back.json" <<'EOF' || fail "natural-key form: keys differ"
 import json, sys
 creds = json.load(open(sys.argv[1]))
@@ -135,4 +167,4 @@ export DJANGO_DB="$work/django2.sqlite3"
 manage migrate -v 0
 manage loaddata "$work/back.json"
 manage verify "$work/creds.json" || fail "Django refuses what studentapi dumped"
-echo "django_roundtrip: all passed"
+echo "django_roundtrip: all passed ($backend)"

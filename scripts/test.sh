@@ -92,6 +92,8 @@ phase "scripts/readme.sh" scripts/readme.sh
 phase "scripts/pgrestart.sh" scripts/pgrestart.sh
 phase "scripts/django_roundtrip.sh (a DRF project moved here and back with a real Django)" \
   scripts/django_roundtrip.sh
+phase "scripts/django_roundtrip.sh --backend postgres (the same on PostgreSQL)" \
+  scripts/django_roundtrip.sh --backend postgres
 
 echo
 echo "test.sh: all passed"
