@@ -244,11 +244,11 @@ func databaseName(cfg Config) string {
 // them as configured, for serve and for the commands that hand out tokens
 // alike; observe (the server's metrics) is told how each authentication
 // ended, and may be nil.
-func newAuthenticator(cfg Config, db *models.DB, observe func(auth.Outcome)) *auth.Authenticator {
+func newAuthenticator(cfg Config, db *models.DB, observe func(auth.Outcome), log *slog.Logger) *auth.Authenticator {
 	kw := cfg.Auth.Keywords // Validate has checked there is one
 	return auth.New(db, kw[0], cfg.Auth.BcryptCost, auth.Options{
 		TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh, ExtraKeywords: kw[1:],
-		Observe: observe,
+		Observe: observe, Log: log,
 	})
 }
 

@@ -68,7 +68,7 @@ func TestLoaddata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newAuthenticator(cfg, db, nil)
+	a := newAuthenticator(cfg, db, nil, nil)
 	for key, user := range map[string]string{cliKeyAlice: "alice", cliKeyBob: "bob"} {
 		tok, err := a.Authenticate(context.Background(), []string{"Token " + key})
 		if err != nil || tok.User.Username != user {

@@ -44,7 +44,7 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger, m *m
 	// must agree on who the client is and how it reached us. The config
 	// read the addresses; nothing parses them again.
 	trusted := proxies.New(cfg.HTTP.TrustedProxies)
-	authn := newAuthenticator(cfg, db, observeAuthentications(m))
+	authn := newAuthenticator(cfg, db, observeAuthentications(m), log)
 	limits, err := newLimits(cfg, db, secret)
 	if err != nil {
 		return nil, err

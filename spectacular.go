@@ -31,7 +31,7 @@ func spectacularCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context,
 		if err != nil {
 			return err
 		}
-		doc, err := api.Schema(api.Deps{Auth: newAuthenticator(cfg, nil, nil), Pagination: pagination(cfg)}, version, format)
+		doc, err := api.Schema(api.Deps{Auth: newAuthenticator(cfg, nil, nil, nil), Pagination: pagination(cfg)}, version, format)
 		if err != nil {
 			return err
 		}

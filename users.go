@@ -143,7 +143,7 @@ func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context,
 				// As a login does: a token that expired, or whose key cannot be
 				// opened since the secret key changed, is replaced, so the
 				// command prints a key that works instead of failing.
-				if t, err = newAuthenticator(cfg, db, nil).TokenFor(ctx, u); err != nil {
+				if t, err = newAuthenticator(cfg, db, nil, nil).TokenFor(ctx, u); err != nil {
 					return err
 				}
 			}

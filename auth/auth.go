@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,9 @@ type Options struct {
 	// Observe is told how each Authenticate ended, for the server's metrics;
 	// nil for no one. It runs on the request's goroutine and must be quick.
 	Observe func(Outcome)
+	// Log is told what goes wrong beside an answer, which still stands: a
+	// password upgrade that could not be written. Nil logs nothing.
+	Log *slog.Logger
 }
 
 // Outcome is how one authentication ended, as Options.Observe is told:
@@ -159,8 +163,12 @@ func (a *Authenticator) Login(ctx context.Context, username, password string) (*
 	if !ok || !u.IsActive {
 		return nil, ErrBadCredentials
 	}
-	if err := a.db.UpgradePassword(ctx, u, password, a.bcryptCost); err != nil {
-		return nil, fmt.Errorf("login %q: %w", username, err)
+	// The upgrade is the login's errand, not its condition: the password was
+	// right, so a write that cannot happen now (a full disk, a lock held by
+	// dumpdata, a slow database) must not refuse it. The old hash stays and
+	// the next login tries again.
+	if err := a.db.UpgradePassword(ctx, u, password, a.bcryptCost); err != nil && a.opts.Log != nil {
+		a.opts.Log.WarnContext(ctx, "password hash not upgraded; the next login tries again", "user_id", u.ID, "err", err)
 	}
 	return u, nil
 }

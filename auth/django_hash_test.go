@@ -2,11 +2,13 @@ package auth_test
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"studentapi/auth"
+	"studentapi/internal/testdb"
 	"studentapi/models"
 )
 
@@ -111,5 +113,50 @@ func TestLoginUpgradesOtherCost(t *testing.T) {
 	}
 	if got := storedHash(t, db, "frank"); got == hash || !strings.HasPrefix(got, "bcrypt_sha256$$2a$04$") {
 		t.Errorf("stored hash after login = %q, want a new one at cost %d (was %q)", got, testCost, hash)
+	}
+}
+
+// A write the database refuses does not refuse the login it would have
+// followed: the password was right, the old hash stays, the failure is
+// logged, and the login after the database takes writes again upgrades it.
+func TestLoginStandsWhenTheUpgradeCannotBeWritten(t *testing.T) {
+	src := testdb.New(t)
+	db := openDB(t, src, models.Options{Keys: newKeyring(t, testSecret)})
+	var logged strings.Builder
+	a := auth.New(db, "Token", testCost, auth.Options{Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	newUserWithHash(t, db, "carol", djangoPBKDF2Carol)
+
+	raw := rawHandle(t, src)
+	refuse := map[string][]string{
+		"sqlite": {`CREATE TRIGGER refuse_passwords BEFORE UPDATE OF password ON users BEGIN SELECT RAISE(ABORT, 'refused'); END`},
+		"postgres": {
+			`CREATE FUNCTION refuse_passwords() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER refuse_passwords BEFORE UPDATE OF password ON users FOR EACH ROW EXECUTE FUNCTION refuse_passwords()`,
+		},
+	}[src.Driver]
+	for _, stmt := range refuse {
+		if err := raw.Exec(stmt).Error; err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+
+	if _, err := a.Login(t.Context(), "carol", "pw-carol"); err != nil {
+		t.Fatalf("Login with the right password while upgrades fail: %v, want the user", err)
+	}
+	if got := storedHash(t, db, "carol"); got != djangoPBKDF2Carol {
+		t.Errorf("stored hash %q, want Django's, untouched", got)
+	}
+	if !strings.Contains(logged.String(), "password hash not upgraded") || strings.Contains(logged.String(), "pw-carol") {
+		t.Errorf("log = %q, want one warning of the upgrade, without the password", logged.String())
+	}
+
+	if err := raw.Exec("DROP TRIGGER refuse_passwords" + map[string]string{"sqlite": "", "postgres": " ON users"}[src.Driver]).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Login(t.Context(), "carol", "pw-carol"); err != nil {
+		t.Fatalf("Login once writes work: %v", err)
+	}
+	if got := storedHash(t, db, "carol"); !strings.HasPrefix(got, "bcrypt_sha256$") {
+		t.Errorf("stored hash after the next login %q, want it upgraded", got)
 	}
 }
