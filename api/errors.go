@@ -145,6 +145,7 @@ func errorResponder(log *slog.Logger, keyword string, m *metrics.Metrics) gin.Ha
 				if !broken.clientGone {
 					log.ErrorContext(c.Request.Context(), "answer cut short", "method", c.Request.Method, "route", c.FullPath(), "err", broken.err)
 				}
+				c.Set(cutKey{}, true) // for the access log and the metrics
 				panic(http.ErrAbortHandler)
 			}
 			return

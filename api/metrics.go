@@ -24,16 +24,24 @@ func instrument(m *metrics.Metrics, paths []string) gin.HandlerFunc {
 	unmatched := m.Route(metrics.Unmatched)
 	inFlight := m.InFlight()
 	return func(c *gin.Context) {
-		start := time.Now()
 		inFlight.Inc()
-		defer inFlight.Dec() // a panic is answered by recovery, inside; this runs anyway
+		// Deferred, so that an answer cut short after its first byte (a
+		// panic errorResponder lets through to net/http) is counted too,
+		// under the status it was sent with.
+		defer observe(c, byRoute, unmatched, inFlight, time.Now())
 		c.Next()
-		r := byRoute[c.FullPath()]
-		if r == nil {
-			r = unmatched
-		}
-		r.Observe(c.Request.Method, c.Writer.Status(), time.Since(start))
 	}
+}
+
+// observe counts and times the request c, begun at start, and ends it in
+// the in-flight gauge.
+func observe(c *gin.Context, byRoute map[string]*metrics.Route, unmatched *metrics.Route, inFlight interface{ Dec() }, start time.Time) {
+	inFlight.Dec()
+	r := byRoute[c.FullPath()]
+	if r == nil {
+		r = unmatched
+	}
+	r.Observe(c.Request.Method, c.Writer.Status(), time.Since(start))
 }
 
 // Login outcomes, as the metrics label them.

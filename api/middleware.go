@@ -19,32 +19,47 @@ import (
 // send it but without the caller's program counter (no handler here asks for
 // the source) and without boxing each attribute: on the 401 path this line was
 // a tenth of the server's time.
+//
+// The line is written in a defer, so that an answer cut short (a streamed
+// list that broke after its first byte, whose connection errorResponder cuts
+// with a panic) has its line too, marked cut=true.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
 	h := log.Handler()
 	return func(c *gin.Context) {
-		start := time.Now()
+		defer logRequest(h, c, time.Now())
 		c.Next()
-		ctx := c.Request.Context()
-		if !h.Enabled(ctx, slog.LevelInfo) {
-			return
-		}
-		route := c.FullPath()
-		if route == "" {
-			route = "(no route)"
-		}
-		r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-		r.AddAttrs(
-			slog.String("method", c.Request.Method),
-			slog.String("route", route),
-			slog.Int("status", c.Writer.Status()),
-			slog.String("duration", time.Since(start).Round(time.Microsecond).String()),
-		)
-		if id, ok := pathPK(c); ok {
-			r.AddAttrs(slog.Int64("id", id))
-		}
-		_ = h.Handle(ctx, r) // as slog.Logger does: a line that cannot be written is dropped
 	}
 }
+
+// logRequest writes accessLog's line for c, begun at start.
+func logRequest(h slog.Handler, c *gin.Context, start time.Time) {
+	ctx := c.Request.Context()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	route := c.FullPath()
+	if route == "" {
+		route = "(no route)"
+	}
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	r.AddAttrs(
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.Int("status", c.Writer.Status()),
+		slog.String("duration", time.Since(start).Round(time.Microsecond).String()),
+	)
+	if id, ok := pathPK(c); ok {
+		r.AddAttrs(slog.Int64("id", id))
+	}
+	if _, cut := c.Get(cutKey{}); cut {
+		r.AddAttrs(slog.Bool("cut", true))
+	}
+	_ = h.Handle(ctx, r) // as slog.Logger does: a line that cannot be written is dropped
+}
+
+// cutKey marks, in a request's context, an answer cut short after its first
+// byte (see errorResponder).
+type cutKey struct{}
 
 // recovery turns a panic into DRF-shaped 500 and logs it, both with the
 // request's id, as gin's

@@ -236,6 +236,13 @@ func TestStreamedListBrokenByDatabase(t *testing.T) {
 	if log := e.log.String(); !strings.Contains(log, "level=ERROR") || !strings.Contains(log, "answer cut short") {
 		t.Errorf("the error is not logged at ERROR:\n%s", log)
 	}
+	// The access log has the request too, marked as cut.
+	for !strings.Contains(e.log.String(), "cut=true") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if log := e.log.String(); !strings.Contains(log, `msg=request method=GET route=/studentapi/ status=200`) || !strings.Contains(log, "cut=true") {
+		t.Errorf("no access log line marked cut=true for the list cut short:\n%s", log)
+	}
 
 	if proxy != nil {
 		return // the second half needs a bad row, which PostgreSQL refuses
