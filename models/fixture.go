@@ -40,7 +40,8 @@ type Importer struct {
 // and every pending write succeed: on error the database is as it was. On
 // PostgreSQL it then moves the id sequences of users and students past the
 // largest id, as Django's sqlsequencereset does, so that rows created later
-// get fresh ids. Its statements have no query timeout.
+// get fresh ids. Its statements have no query timeout, and PostgreSQL plans
+// each of their executions (see customPlans).
 func (db *DB) Import(ctx context.Context, fn func(im *Importer) error) error {
 	ctx = withoutTimeout(ctx)
 	return db.Transaction(ctx, func(tx *DB) error {
