@@ -315,7 +315,7 @@ func redirectFlash(w http.ResponseWriter, r *http.Request, path, flash string) {
 func (s *site) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	if models.IsUnavailable(err) {
 		// Passing, like the API's 503: the page works again once the database does.
-		s.Log.Warn("admin: database unavailable", "route", r.Pattern, "err", err)
+		s.Log.WarnContext(r.Context(), "admin: database unavailable", "route", r.Pattern, "err", err)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "Service temporarily unavailable. Try again in a few seconds.", http.StatusServiceUnavailable)
 		return
@@ -325,7 +325,7 @@ func (s *site) serverError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, "Insufficient storage: the database is full; try again later.", http.StatusInsufficientStorage)
 		return
 	}
-	s.Log.Error("admin", "route", r.Pattern, "err", err)
+	s.Log.ErrorContext(r.Context(), "admin", "route", r.Pattern, "err", err)
 	http.Error(w, "Server error.", http.StatusInternalServerError)
 }
 

@@ -213,7 +213,7 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 	case errors.Is(err, models.ErrChanged): // a conditional write lost to another
 		writeError(c, log, keyword, errPreconditionFailed)
 	case errors.Is(err, errMalformedBody):
-		log.Warn("malformed request body", "method", c.Request.Method, "route", c.FullPath(), "err", err)
+		log.WarnContext(c.Request.Context(), "malformed request body", "method", c.Request.Method, "route", c.FullPath(), "err", err)
 		// The stream after broken framing cannot be read as a next request.
 		c.Header("Connection", "close")
 		writeDetail(c, http.StatusBadRequest, "Malformed request.")
