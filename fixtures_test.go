@@ -124,6 +124,15 @@ func TestLoaddataRefuses(t *testing.T) {
 	_, _, err := c.run(t, "", "loaddata", file)
 	checkExit(t, err, 1, "loaddata: nothing was loaded: fixture "+file+": api.student pk 8: field roll: want an integer (database "+c.database()+")")
 
+	// A token's pk is its key: what loaddata prints names the record
+	// without it.
+	token := `[{"model": "authtoken.token", "pk": "` + cliKeyAlice + `", "fields": {"user": 404, "created": "2024-01-01T00:00:00Z"}}]`
+	_, _, err = c.run(t, token, "loaddata", "-")
+	checkExit(t, err, 1, "fixture <stdin>: authtoken.token record 1 (user 404): field user: no such user")
+	if err != nil && strings.Contains(err.Error(), cliKeyAlice[:8]) {
+		t.Errorf("loaddata's error %q shows the key", err)
+	}
+
 	unknown := `[{"model": "auth.user", "pk": 20, "fields": {"password": "md5$salt$abc", "username": "old", "date_joined": "2024-01-01T00:00:00Z"}}]`
 	_, _, err = c.run(t, unknown, "loaddata", "-")
 	checkExit(t, err, 1, "1 user(s) have a password hashed with an algorithm this service cannot check: old (md5)")

@@ -243,7 +243,7 @@ func (a *Authenticator) authenticate(ctx context.Context, header []string) (*mod
 	if err != nil {
 		return nil, OutcomeInvalid, err
 	}
-	if !wellFormedKey(key) {
+	if !WellFormedKey(key) {
 		return nil, OutcomeInvalid, ErrInvalidToken
 	}
 	// The row is found by the key's HMAC digest, which TokenByKey compares

@@ -14,6 +14,10 @@ import (
 // keyBytes is DRF's key size: 20 random bytes, written as 40 lower-case hex digits.
 const keyBytes = 20
 
+// KeyLength is the length of a key as clients send it and Django's
+// authtoken.token stores it: KeyLength lower-case hex digits.
+const KeyLength = 2 * keyBytes
+
 // GenerateKey returns a new random key from crypto/rand.
 func GenerateKey() (string, error) {
 	b := make([]byte, keyBytes)
@@ -23,10 +27,11 @@ func GenerateKey() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// wellFormedKey reports whether key could have come from GenerateKey, so that
-// garbage never costs a database query.
-func wellFormedKey(key string) bool {
-	if len(key) != 2*keyBytes {
+// WellFormedKey reports whether key could have come from GenerateKey (or
+// DRF's Token.generate_key), so that garbage never costs a database query
+// and a fixture's key is checked before it is stored.
+func WellFormedKey(key string) bool {
+	if len(key) != KeyLength {
 		return false
 	}
 	for i := 0; i < len(key); i++ {

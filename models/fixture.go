@@ -34,6 +34,12 @@ type Importer struct {
 
 	students []Student          // waiting for the next batch
 	batched  map[int64]struct{} // their ids: one statement may not touch a row twice
+
+	// usersBehind: a user was written with its own id since the users'
+	// sequence was last moved. On PostgreSQL a user without an id (the
+	// --natural-primary form) takes nextval, which may then be an id the
+	// import just wrote: the sequence is moved past them first.
+	usersBehind bool
 }
 
 // Import runs fn in one transaction with an Importer, and commits only if fn
@@ -109,11 +115,19 @@ func (db *DB) resetSequences(ctx context.Context) error {
 		return nil
 	}
 	for _, table := range []string{"users", "students"} {
-		// is_called false when the table is empty: the next id is then 1.
-		q := "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM " + table
-		if err := db.with(ctx).Exec(q).Error; err != nil {
-			return translate(err, "reset the id sequence of "+table)
+		if err := db.resetSequence(ctx, table); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// resetSequence moves table's id sequence past its largest id (PostgreSQL).
+func (db *DB) resetSequence(ctx context.Context, table string) error {
+	// is_called false when the table is empty: the next id is then 1.
+	q := "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM " + table
+	if err := db.with(ctx).Exec(q).Error; err != nil {
+		return translate(err, "reset the id sequence of "+table)
 	}
 	return nil
 }
@@ -211,6 +225,12 @@ func (im *Importer) User(ctx context.Context, u *User) (created bool, err error)
 		}
 		return false, nil
 	case u.ID == 0:
+		if im.usersBehind && !im.tx.sqlite {
+			if err := im.tx.resetSequence(ctx, "users"); err != nil {
+				return false, fmt.Errorf("import user %q: %w", u.Username, err)
+			}
+		}
+		im.usersBehind = false
 		st, err := im.stmt(ctx, importUserInsertNew)
 		if err != nil {
 			return false, err
@@ -223,6 +243,7 @@ func (im *Importer) User(ctx context.Context, u *User) (created bool, err error)
 		if err := im.exec(ctx, importUserInsert, append([]any{u.ID}, args...)...); err != nil {
 			return false, fmt.Errorf("import user %q: %w", u.Username, err)
 		}
+		im.usersBehind = true
 		return true, nil
 	}
 }

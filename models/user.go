@@ -54,8 +54,9 @@ func ValidateUsername(name string) error {
 	return nil
 }
 
-// maxEmailLength is the email column's size, Django's EmailField max_length.
-const maxEmailLength = 254
+// EmailMaxLength is the email column's size, Django's EmailField
+// max_length: ValidateEmail and the fixture loader both hold to it.
+const EmailMaxLength = 254
 
 // ValidateEmail accepts an empty address (the email is optional, as in
 // Django) or one address without a display name that fits the column.
@@ -63,8 +64,8 @@ func ValidateEmail(email string) error {
 	if email == "" {
 		return nil
 	}
-	if len(email) > maxEmailLength {
-		return fmt.Errorf("enter a valid email address of at most %d characters", maxEmailLength)
+	if len(email) > EmailMaxLength {
+		return fmt.Errorf("enter a valid email address of at most %d characters", EmailMaxLength)
 	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 		return fmt.Errorf("enter a valid email address: %q", email)

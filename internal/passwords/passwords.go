@@ -31,6 +31,7 @@ package passwords
 
 import (
 	"crypto/pbkdf2"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -51,6 +52,21 @@ import (
 // set_unusable_password stores it with random characters after it, and no
 // password matches it.
 const UnusablePrefix = "!"
+
+// Unusable returns a new unusable password, as Django's make_password(None):
+// UnusablePrefix and 40 random letters and digits, which no password hashes
+// to (the randomness keeps two such rows from looking alike).
+func Unusable() (string, error) {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 40)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("unusable password: %w", err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return UnusablePrefix + string(b), nil
+}
 
 // The limits on a stored hash's parameters; see the package comment.
 const (
@@ -160,6 +176,22 @@ func Algorithm(encoded string) (name string, known bool) {
 		return name, true
 	}
 	return name, false
+}
+
+// DjangoName returns the algorithm encoded names when it is the name of one
+// of Django's hashers: those Check verifies, and Django's others that it does
+// not (md5, sha1, unsalted_md5, unsalted_sha1, crypt). Anything else is "":
+// what precedes the first "$" of a string that is no Django hash may be a
+// password stored in the clear, and must not be shown.
+func DjangoName(encoded string) string {
+	name, known := Algorithm(encoded)
+	switch {
+	case known:
+		return name
+	case name == "md5" || name == "sha1" || name == "unsalted_md5" || name == "unsalted_sha1" || name == "crypt":
+		return name
+	}
+	return ""
 }
 
 // Hash returns this service's own hash of password: Django's bcrypt_sha256

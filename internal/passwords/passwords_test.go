@@ -250,3 +250,41 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestDjangoName(t *testing.T) {
+	for encoded, want := range map[string]string{
+		"pbkdf2_sha256$1000$salt$hash":          "pbkdf2_sha256",
+		"bcrypt_sha256$broken":                  "bcrypt_sha256", // by name alone
+		"md5$salt$hash":                         "md5",
+		"md5$$5f4dcc3b5aa765d61d8327deb882cf99": "md5", // Django's unsalted md5
+		"sha1$salt$hash":                        "sha1",
+		"unsalted_sha1$$hash":                   "unsalted_sha1",
+		"crypt$$abc":                            "crypt",
+		"hunter2$x":                             "", // a password in the clear
+		"hunter2":                               "",
+		"5f4dcc3b5aa765d61d8327deb882cf99":      "",
+		"!md5$salt$hash":                        "", // unusable
+		"":                                      "",
+	} {
+		if got := passwords.DjangoName(encoded); got != want {
+			t.Errorf("DjangoName(%q) = %q, want %q", encoded, got, want)
+		}
+	}
+}
+
+func TestUnusableIsUnusable(t *testing.T) {
+	a, err := passwords.Unusable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := passwords.Unusable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(a, passwords.UnusablePrefix) || len(a) != 41 || a == b {
+		t.Errorf("Unusable() = %q then %q; want %q and 40 random characters, different each time", a, b, passwords.UnusablePrefix)
+	}
+	if ok, err := passwords.Check(a, a[1:]); ok || err != nil {
+		t.Errorf("Check(%q, its own tail) = %v, %v; want false, nil", a, ok, err)
+	}
+}
