@@ -513,7 +513,7 @@ func TestCreateSuperuserBlankUsername(t *testing.T) {
 // withValidators turns Django's default password validators on for c, as
 // they are without a config file.
 func withValidators(c *testCLI) {
-	c.env["STUDENTAPI_AUTH_PASSWORD_VALIDATORS"] = strings.Join(passwordvalidation.DefaultNames, ",")
+	c.env["STUDENTAPI_AUTH_PASSWORD_VALIDATORS"] = strings.Join(passwordvalidation.DefaultNames(), ",")
 }
 
 // Issue 16 item 5: createsuperuser and createuser ask again for a password

@@ -301,7 +301,7 @@ func DefaultConfig() Config {
 // defaultPasswordValidators are those of a new Django project.
 func defaultPasswordValidators() []PasswordValidatorConfig {
 	var ps []PasswordValidatorConfig
-	for _, name := range passwordvalidation.DefaultNames {
+	for _, name := range passwordvalidation.DefaultNames() {
 		ps = append(ps, PasswordValidatorConfig{Name: name})
 	}
 	return ps

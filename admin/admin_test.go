@@ -674,7 +674,7 @@ func TestOnlySuperusersActOnSuperusers(t *testing.T) {
 func defaultValidators(t *testing.T) passwordvalidation.Validators {
 	t.Helper()
 	var vs passwordvalidation.Validators
-	for _, name := range passwordvalidation.DefaultNames {
+	for _, name := range passwordvalidation.DefaultNames() {
 		v, err := passwordvalidation.New(name, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -225,6 +226,11 @@ func writeError(c *gin.Context, log *slog.Logger, keyword string, err error) {
 		dropConnection(c)
 	case models.IsUnavailable(err):
 		writeError(c, log, keyword, errUnavailable(err))
+	case errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
+		// The client went away while its request waited (for a turn to
+		// hash a password, say): nothing is broken, and no one reads this.
+		c.Header("Retry-After", "5")
+		writeDetail(c, http.StatusServiceUnavailable, "Service temporarily unavailable.")
 	default:
 		// The cause goes to the log, never to the client; it never holds a
 		// secret, since no error in this service wraps a key or a password.

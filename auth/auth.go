@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"studentapi/internal/passwords"
 	"studentapi/models"
 )
 
@@ -34,6 +36,13 @@ type Authenticator struct {
 
 	// passwordChecks counts the passwords Login has checked (PasswordChecks).
 	passwordChecks atomic.Int64
+
+	// hashing holds a token for each password hash being computed: a stored
+	// hash may ask for up to a quarter of a GiB (passwords' limits), and a
+	// login needs no account, so they run a few at a time, not one per
+	// request. hashesRunning counts them (HashesRunning).
+	hashing       chan struct{}
+	hashesRunning atomic.Int64
 }
 
 // Options tune token expiry and the words read before a key. The zero value
@@ -57,6 +66,10 @@ type Options struct {
 	// Log is told what goes wrong beside an answer, which still stands: a
 	// password upgrade that could not be written. Nil logs nothing.
 	Log *slog.Logger
+	// MaxHashes is how many password hashes Login computes at once; more
+	// logins wait their turn. 0 means max(2, GOMAXPROCS): hashing is CPU
+	// work, and more at once only shares the same cores among more memory.
+	MaxHashes int
 }
 
 // Outcome is how one authentication ended, as Options.Observe is told:
@@ -118,7 +131,12 @@ func (o Options) refreshInterval() time.Duration {
 // database's clock (models.Options.Now), the one token times are written with.
 func New(db *models.DB, keyword string, bcryptCost int, opts Options) *Authenticator {
 	keywords := append([]string{keyword}, opts.ExtraKeywords...)
-	return &Authenticator{db: db, keywords: keywords, bcryptCost: bcryptCost, opts: opts}
+	maxHashes := opts.MaxHashes
+	if maxHashes <= 0 {
+		maxHashes = max(2, runtime.GOMAXPROCS(0))
+	}
+	return &Authenticator{db: db, keywords: keywords, bcryptCost: bcryptCost, opts: opts,
+		hashing: make(chan struct{}, maxHashes)}
 }
 
 // expired reports whether t is past its TTL at now.
@@ -144,11 +162,13 @@ func (a *Authenticator) Keywords() []string { return slices.Clone(a.keywords) }
 // ErrBadCredentials. A stored hash in any of Django's formats is verified,
 // and on success one in another format or at another cost than New's is
 // replaced with this service's own (models.DB.UpgradePassword), as Django
-// upgrades a hash at login; that costs one more hash, once per user.
+// upgrades a hash at login; that costs one more hash, once per user. Each
+// hash waits for a turn (Options.MaxHashes); a login whose ctx ends while it
+// waits returns ctx's error (context.Canceled when the client went away).
 func (a *Authenticator) Login(ctx context.Context, username, password string) (*models.User, error) {
 	u, err := a.db.UserByUsername(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
-		if err := a.burnPasswordCheck(password); err != nil {
+		if err := a.burnPasswordCheck(ctx, password); err != nil {
 			return nil, err
 		}
 		return nil, ErrBadCredentials
@@ -156,7 +176,7 @@ func (a *Authenticator) Login(ctx context.Context, username, password string) (*
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
 	}
-	ok, err := a.check(u, password)
+	ok, err := a.check(ctx, u, password)
 	if err != nil {
 		return nil, fmt.Errorf("login %q: %w", username, err)
 	}
@@ -165,22 +185,60 @@ func (a *Authenticator) Login(ctx context.Context, username, password string) (*
 	}
 	// The upgrade is the login's errand, not its condition: the password was
 	// right, so a write that cannot happen now (a full disk, a lock held by
-	// dumpdata, a slow database) must not refuse it. The old hash stays and
-	// the next login tries again.
-	if err := a.db.UpgradePassword(ctx, u, password, a.bcryptCost); err != nil && a.opts.Log != nil {
-		a.opts.Log.WarnContext(ctx, "password hash not upgraded; the next login tries again", "user_id", u.ID, "err", err)
+	// dumpdata, a slow database, no hash turn before the client left) must not
+	// refuse it. The old hash stays and the next login tries again.
+	if passwords.MustUpdate(u.Password, a.bcryptCost) {
+		if err := a.upgrade(ctx, u, password); err != nil && a.opts.Log != nil {
+			a.opts.Log.WarnContext(ctx, "password hash not upgraded; the next login tries again", "user_id", u.ID, "err", err)
+		}
 	}
 	return u, nil
 }
+
+// upgrade stores password in this service's own hash, in a turn of its own:
+// the turn is held through the write, which is one short UPDATE.
+func (a *Authenticator) upgrade(ctx context.Context, u *models.User, password string) error {
+	if err := a.beginHash(ctx); err != nil {
+		return err
+	}
+	defer a.endHash()
+	return a.db.UpgradePassword(ctx, u, password, a.bcryptCost)
+}
+
+// beginHash waits for a turn to compute a password hash, or for ctx to end;
+// endHash gives the turn back.
+func (a *Authenticator) beginHash(ctx context.Context) error {
+	select {
+	case a.hashing <- struct{}{}:
+		a.hashesRunning.Add(1)
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for a turn to hash a password: %w", context.Cause(ctx))
+	}
+}
+
+func (a *Authenticator) endHash() {
+	a.hashesRunning.Add(-1)
+	<-a.hashing
+}
+
+// HashesRunning is how many password hashes Login is computing right now,
+// never more than Options.MaxHashes: with PasswordChecks, the load logins put
+// on the CPU, for a gauge.
+func (a *Authenticator) HashesRunning() int64 { return a.hashesRunning.Load() }
 
 // check is every password check of Login, counted. A user whose stored hash
 // computes nothing (an unusable password, an unknown algorithm) has the
 // stand-in checked instead, as Django's verify_password runs its hasher for
 // them: the login costs one hash like any other.
-func (a *Authenticator) check(u *models.User, password string) (bool, error) {
+func (a *Authenticator) check(ctx context.Context, u *models.User, password string) (bool, error) {
 	if !u.PasswordComputes() {
-		return false, a.burnPasswordCheck(password)
+		return false, a.burnPasswordCheck(ctx, password)
 	}
+	if err := a.beginHash(ctx); err != nil {
+		return false, err
+	}
+	defer a.endHash()
 	a.passwordChecks.Add(1)
 	return u.CheckPassword(password)
 }
@@ -195,14 +253,21 @@ func (a *Authenticator) check(u *models.User, password string) (bool, error) {
 // successful login hashes once more and is not a check.)
 func (a *Authenticator) PasswordChecks() int64 { return a.passwordChecks.Load() }
 
-func (a *Authenticator) burnPasswordCheck(password string) error {
+// burnPasswordCheck checks password against the stand-in hash, in a turn
+// like any other check (the first one also makes the stand-in).
+func (a *Authenticator) burnPasswordCheck(ctx context.Context, password string) error {
+	if err := a.beginHash(ctx); err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	defer a.endHash()
 	a.dummyOnce.Do(func() {
 		a.dummyErr = a.dummy.SetPassword("not a password anyone has", a.bcryptCost)
 	})
 	if a.dummyErr != nil {
 		return fmt.Errorf("login: %w", a.dummyErr)
 	}
-	if _, err := a.check(&a.dummy, password); err != nil {
+	a.passwordChecks.Add(1)
+	if _, err := a.dummy.CheckPassword(password); err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
 	return nil

@@ -3,7 +3,7 @@
 //
 // Check verifies these formats, as Django's hashers write them:
 //
-//	pbkdf2_sha256$<iterations>$<salt>$<base64 hash>     (Django's default, any iteration count)
+//	pbkdf2_sha256$<iterations>$<salt>$<base64 hash>     (Django's default)
 //	pbkdf2_sha1$<iterations>$<salt>$<base64 hash>
 //	argon2$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>   (and argon2i)
 //	bcrypt_sha256$$2b$<cost>$<salt and hash>          (bcrypt of the hex SHA-256 of the password)
@@ -15,14 +15,18 @@
 // crypto/subtle's); the key derivations are golang.org/x/crypto's.
 //
 // A stored hash names its own cost, so a hash with absurd parameters would
-// make one login cost minutes or gigabytes. Check refuses, as ErrTooCostly and
-// without computing anything, parameters beyond these limits, each well above
-// Django's defaults (Django 5.2's in brackets): PBKDF2 iterations up to
-// MaxPBKDF2Iterations (1,000,000); bcrypt cost up to MaxBcryptCost (12);
-// argon2 memory up to MaxArgon2Memory KiB (102,400) and memory × passes up to
-// MaxArgon2Work (204,800), parallelism up to MaxArgon2Parallelism (8); scrypt
-// memory 128·N·r up to MaxScryptMemory bytes (16 MiB) and N·r·p up to
-// MaxScryptWork (2^17).
+// make one login cost minutes or gigabytes, and a login needs no account.
+// Check refuses, as ErrTooCostly and without computing anything, parameters
+// beyond these limits, each a few times Django 5.x's defaults (in brackets):
+// PBKDF2 iterations up to MaxPBKDF2Iterations (1,000,000 in 5.2, 1,200,000
+// in 6.0); bcrypt cost up to MaxBcryptCost (12); argon2 memory up to
+// MaxArgon2Memory KiB (102,400), memory × passes up to MaxArgon2Work
+// (204,800) and lanes up to MaxArgon2Parallelism (8); scrypt memory, which is
+// 128·r·N bytes for its table plus 128·r·p for its blocks, up to
+// MaxScryptMemory (16 MiB; Django itself, with OpenSSL's default maxmem,
+// verifies none over 32 MiB), and N·r·p up to MaxScryptWork (2^17). One check
+// may still take a quarter of a GiB (argon2): the caller bounds how many run
+// at once (auth.Authenticator does).
 //
 // Hash writes this service's own format, Django's bcrypt_sha256, so the
 // hashes it makes also work in Django; MustUpdate says which stored hashes a
@@ -70,13 +74,13 @@ func Unusable() (string, error) {
 
 // The limits on a stored hash's parameters; see the package comment.
 const (
-	MaxPBKDF2Iterations  = 10_000_000
-	MaxBcryptCost        = 16
-	MaxArgon2Memory      = 1 << 20 // KiB: 1 GiB
-	MaxArgon2Work        = 1 << 22 // KiB × passes: 4 GiB touched
-	MaxArgon2Parallelism = 64
-	MaxScryptMemory      = 1 << 30 // bytes: 128·N·r
-	MaxScryptWork        = 1 << 24 // N·r·p
+	MaxPBKDF2Iterations  = 4_000_000
+	MaxBcryptCost        = 14      // also the highest auth.bcrypt_cost
+	MaxArgon2Memory      = 1 << 18 // KiB: 256 MiB
+	MaxArgon2Work        = 1 << 20 // KiB × passes: Django's memory for 10 passes
+	MaxArgon2Parallelism = 16
+	MaxScryptMemory      = 1 << 26 // bytes: 128·r·(N+p), 64 MiB
+	MaxScryptWork        = 1 << 19 // N·r·p
 )
 
 // The errors Check and Validate return, wrapped with the detail.
@@ -398,10 +402,11 @@ func parseScrypt(rest string) (*verifier, error) {
 	if n < 2 || n&(n-1) != 0 {
 		return nil, malformed(Scrypt, "N=%d is not a power of 2", n)
 	}
-	// Each bound before the products, so that none overflows.
-	if n > MaxScryptMemory || r > MaxScryptMemory || p > MaxScryptWork ||
-		128*n*r > MaxScryptMemory || n*r*p > MaxScryptWork {
-		return nil, tooCostly(Scrypt, "N=%d r=%d p=%d, at most 128·N·r=%d bytes and N·r·p=%d",
+	// Each bound before the products, so that none overflows. scrypt holds
+	// a table of 128·r·N bytes and p blocks of 128·r bytes at once.
+	if n > MaxScryptMemory || r > MaxScryptMemory || p > MaxScryptMemory ||
+		128*r*(n+p) > MaxScryptMemory || n*r*p > MaxScryptWork {
+		return nil, tooCostly(Scrypt, "N=%d r=%d p=%d, at most 128·r·(N+p)=%d bytes and N·r·p=%d",
 			n, r, p, MaxScryptMemory, MaxScryptWork)
 	}
 	salt := f[1]

@@ -3,6 +3,7 @@ package passwords_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -148,6 +149,7 @@ func TestMalformed(t *testing.T) {
 		{"scrypt huge r", strings.Replace(scr, "$8$1$", "$9223372036854775807$1$", 1), passwords.ErrTooCostly},
 		{"scrypt huge p", strings.Replace(scr, "$8$1$", "$8$9223372036854775807$", 1), passwords.ErrTooCostly},
 		{"scrypt N·r·p too much", strings.Replace(scr, "$8$1$", "$8$4096$", 1), passwords.ErrTooCostly},
+		{"scrypt a GiB of blocks", strings.Replace(strings.Replace(scr, "$1024$", "$2$", 1), "$8$1$", "$1$8388608$", 1), passwords.ErrTooCostly},
 		{"scrypt bad base64", strings.Replace(scr, "$Gl5a", "$G!5a", 1), passwords.ErrMalformed},
 	}
 	for _, tt := range tests {
@@ -160,6 +162,39 @@ func TestMalformed(t *testing.T) {
 		}
 		if passwords.Known(tt.encoded) {
 			t.Errorf("%s: Known(%q) = true", tt.name, tt.encoded)
+		}
+	}
+}
+
+// Each limit admits its own value and refuses the next, computing nothing
+// either way (Validate), so that the limits are the ones documented.
+func TestLimits(t *testing.T) {
+	const salt, pbkdfHash = "gDcFgT6oYsaOplthkDeAMi", "Qrw37Y+CuZ7kpLcFAJ2XkRSgpMgmsB7a5AYbpCaYcpA="
+	const argonTail, bcryptTail = "$a1V5dEFGalZTUmVkRzZucDRNNGIzMg$XT9sT1oPgkr82V3r3TnJtg", "Rp/6A3EL95S2JDcN2GOVhOwUVdR63Bnt8ni0RH6/NXBexzCtIcG7."
+	const scryptHash = "Gl5ad42vNoUTqWj9g8k/zPxZK9fMFguMcjCucHzMgAtwV4eAiP8vCu+q+s3Hu1JcpKhk9f9nm0GuMR10gzvXAg=="
+	pbkdf := func(iterations int) string { return fmt.Sprintf("pbkdf2_sha256$%d$%s$%s", iterations, salt, pbkdfHash) }
+	bcr := func(cost int) string { return fmt.Sprintf("bcrypt_sha256$$2b$%02d$%s", cost, bcryptTail) }
+	argon := func(m, t, p int) string {
+		return fmt.Sprintf("argon2$argon2id$v=19$m=%d,t=%d,p=%d%s", m, t, p, argonTail)
+	}
+	scr := func(n, r, p int) string { return fmt.Sprintf("scrypt$%d$%s$%d$%d$%s", n, salt, r, p, scryptHash) }
+	tests := []struct{ within, beyond string }{
+		{pbkdf(passwords.MaxPBKDF2Iterations), pbkdf(passwords.MaxPBKDF2Iterations + 1)},
+		{bcr(passwords.MaxBcryptCost), bcr(passwords.MaxBcryptCost + 1)},
+		{argon(passwords.MaxArgon2Memory, 1, 8), argon(passwords.MaxArgon2Memory+1, 1, 8)},
+		{argon(passwords.MaxArgon2Work/10, 10, 8), argon(passwords.MaxArgon2Work/10+1, 10, 8)},
+		{argon(102400, 2, passwords.MaxArgon2Parallelism), argon(102400, 2, passwords.MaxArgon2Parallelism+1)},
+		// 128·r·(N+p) bytes: 64 MiB is N=2^16 at r=8 with p up to 0, so
+		// at p=1 the largest N within is 2^15.
+		{scr(1<<15, 8, 1), scr(1<<16, 8, 1)},
+		{scr(1<<14, 8, 4), scr(1<<14, 8, 5)}, // N·r·p: 2^19 is p=4 at Django's N and r
+	}
+	for _, tt := range tests {
+		if err := passwords.Validate(tt.within); err != nil {
+			t.Errorf("Validate(%q) = %v, want nil", tt.within, err)
+		}
+		if err := passwords.Validate(tt.beyond); !errors.Is(err, passwords.ErrTooCostly) {
+			t.Errorf("Validate(%q) = %v, want ErrTooCostly", tt.beyond, err)
 		}
 	}
 }

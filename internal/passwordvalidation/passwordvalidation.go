@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,13 +60,15 @@ func (vs Validators) Validate(password string, u User) error {
 	return &Error{Messages: msgs}
 }
 
-// DefaultNames are the validators of a new Django project's settings, in
-// their order.
-var DefaultNames = []string{
-	"UserAttributeSimilarityValidator",
-	"MinimumLengthValidator",
-	"CommonPasswordValidator",
-	"NumericPasswordValidator",
+// DefaultNames returns the validators of a new Django project's settings, in
+// their order; a new slice each call, which the caller may change.
+func DefaultNames() []string {
+	return []string{
+		"UserAttributeSimilarityValidator",
+		"MinimumLengthValidator",
+		"CommonPasswordValidator",
+		"NumericPasswordValidator",
+	}
 }
 
 // djangoModule prefixes the names in Django's settings; New accepts a name
@@ -86,7 +89,7 @@ func New(name string, options map[string]any) (Validator, error) {
 	}
 	allowed, ok := known[short]
 	if !ok {
-		return nil, fmt.Errorf("unknown validator %q; use one of %s (optionally prefixed %q)", name, strings.Join(DefaultNames, ", "), djangoModule)
+		return nil, fmt.Errorf("unknown validator %q; use one of %s (optionally prefixed %q)", name, strings.Join(DefaultNames(), ", "), djangoModule)
 	}
 	for k := range options {
 		if !contains(allowed, k) {
@@ -98,7 +101,7 @@ func New(name string, options map[string]any) (Validator, error) {
 	}
 	switch short {
 	case "UserAttributeSimilarityValidator":
-		attrs := DefaultUserAttributes
+		attrs := DefaultUserAttributes()
 		if v, ok := options["user_attributes"]; ok {
 			list, ok := v.([]any)
 			if !ok {
@@ -262,11 +265,11 @@ func (c *CommonPassword) Validate(password string, _ User) error {
 	return nil
 }
 
-// DefaultUserAttributes are the attributes Django's validator compares
+// DefaultUserAttributes returns the attributes Django's validator compares
 // with by default (Django's list also has first_name and last_name, which
 // this service does not keep; like Django, attributes a user lacks are
-// skipped).
-var DefaultUserAttributes = []string{"username", "email"}
+// skipped); a new slice each call, which the caller may change.
+func DefaultUserAttributes() []string { return []string{"username", "email"} }
 
 // UserAttributeSimilarity is Django's UserAttributeSimilarityValidator.
 type UserAttributeSimilarity struct {
@@ -281,7 +284,8 @@ func NewUserAttributeSimilarity(attributes []string, maxSimilarity float64) (*Us
 	if maxSimilarity < 0.1 {
 		return nil, errors.New("UserAttributeSimilarityValidator: max_similarity must be at least 0.1")
 	}
-	return &UserAttributeSimilarity{attributes: attributes, maxSimilarity: maxSimilarity}, nil
+	// A copy: the caller's slice may change after, the validator must not.
+	return &UserAttributeSimilarity{attributes: slices.Clone(attributes), maxSimilarity: maxSimilarity}, nil
 }
 
 // verboseNames are the names Django's messages give the attributes (the

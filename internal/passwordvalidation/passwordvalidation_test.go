@@ -16,7 +16,7 @@ import (
 func defaults(t *testing.T) passwordvalidation.Validators {
 	t.Helper()
 	var vs passwordvalidation.Validators
-	for _, name := range passwordvalidation.DefaultNames {
+	for _, name := range passwordvalidation.DefaultNames() {
 		v, err := passwordvalidation.New(name, nil)
 		if err != nil {
 			t.Fatalf("New(%q): %v", name, err)
@@ -162,5 +162,32 @@ func TestCommonPasswordFile(t *testing.T) {
 func TestNoValidators(t *testing.T) {
 	if err := (passwordvalidation.Validators{}).Validate("1", passwordvalidation.User{Username: "1"}); err != nil {
 		t.Errorf("empty list refused: %v", err)
+	}
+}
+
+// The defaults are handed out as new slices, and a validator keeps its own
+// copy of its attributes: what one caller does with its slice changes no
+// other caller's and no validator's verdict.
+func TestDefaultsAreNotShared(t *testing.T) {
+	names := passwordvalidation.DefaultNames()
+	names[0] = "changed"
+	if got := passwordvalidation.DefaultNames()[0]; got != "UserAttributeSimilarityValidator" {
+		t.Errorf("DefaultNames()[0] after a caller changed its copy = %q", got)
+	}
+	attrs := passwordvalidation.DefaultUserAttributes()
+	attrs[0] = "email"
+	if got := passwordvalidation.DefaultUserAttributes(); !reflect.DeepEqual(got, []string{"username", "email"}) {
+		t.Errorf("DefaultUserAttributes() after a caller changed its copy = %q", got)
+	}
+
+	own := []string{"username"}
+	v, err := passwordvalidation.NewUserAttributeSimilarity(own, 0.7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own[0] = "email"
+	u := passwordvalidation.User{Username: "marguerite", Email: "x@example.com"}
+	if err := v.Validate("marguerite", u); err == nil {
+		t.Errorf("Validate(the username) = nil after the caller changed its attribute slice; the validator must keep its own")
 	}
 }
