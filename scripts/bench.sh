@@ -11,6 +11,7 @@
 #   scripts/bench.sh                    # wrk -t2 -c16 -d10s, three runs
 #   DURATION=3s RUNS=1 scripts/bench.sh # a quick look
 #   SYNCHRONOUS=normal BCRYPT_COST=10 scripts/bench.sh
+#   ONLY=detail,list,anon RUNS=5 scripts/bench.sh  # some endpoints (detail, list, anon, create, token)
 #   scripts/bench.sh --backend postgres # the same on PostgreSQL, one and two instances
 #
 # With --backend postgres the service runs on a throwaway PostgreSQL cluster
@@ -250,6 +251,7 @@ for row in "detail|GET /studentapi/<id>/ (auth)|/studentapi/$first/|" \
            "create|POST /studentapi/ (201)|/studentapi/|" \
            "token|POST /gettoken/ (cost $cost)|/gettoken/|"; do
   IFS='|' read -r name label path expect <<<"$row"
+  case ",${ONLY:-$name}," in *",$name,"*) ;; *) continue ;; esac
   measure 1 "$name" "$label" "$path" "$expect" "$base1"
   if [ "$backend" = postgres ]; then measure 2 "$name" "$label" "$path" "$expect" "$base1" "$base"; fi
 done
@@ -261,17 +263,19 @@ else
 fi
 
 rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$first_pid/status")
-hash_rate=$("$work/bench" bcrypt -cost "$cost" -d 5s)
 login_line() { # RPS [WHAT]
   echo "login rate:  $1/s${2:+ $2} against a raw bcrypt (cost $cost) rate of $hash_rate/s on $(nproc) cores" \
     "($(awk -v a="$1" -v b="$hash_rate" 'BEGIN { printf "%.1f%%", 100 * a / b }'))"
 }
 echo
-if [ "$backend" = postgres ]; then
-  login_line "$(cat "$work/login.1")" "(one instance)"
-  login_line "$(cat "$work/login.2")" "(two instances)"
-else
-  login_line "$(cat "$work/login.1")"
+if [ -f "$work/login.1" ]; then # the logins were measured (not left out by ONLY)
+  hash_rate=$("$work/bench" bcrypt -cost "$cost" -d 5s)
+  if [ "$backend" = postgres ]; then
+    login_line "$(cat "$work/login.1")" "(one instance)"
+    login_line "$(cat "$work/login.2")" "(two instances)"
+  else
+    login_line "$(cat "$work/login.1")"
+  fi
 fi
 echo "peak RSS:    $((rss_kb / 1024)) MiB ($rss_kb kB) after every run above$([ "$backend" = sqlite ] || echo ', instance 1')"
 echo "start-up:    $startup_ms ms from exec to the first answer (GET /)"
