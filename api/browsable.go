@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"maps"
 	"mime"
@@ -207,9 +208,12 @@ func browsableForms(c *gin.Context, v *view, body []byte) []browsableForm {
 	return forms
 }
 
-// browsableAsset is one embedded file of static/, with its validator.
+// browsableAsset is one embedded file of static/, with its validator. Its
+// bytes stay in the binary and are read from there at each request: a copy
+// on the heap (Swagger UI is near 2 MB) would cost memory from start-up on.
 type browsableAsset struct {
-	body        []byte
+	name        string
+	size        int64
 	contentType string
 	etag        string
 }
@@ -222,15 +226,21 @@ func browsableAssets() (gin.HandlerFunc, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		body, err := browsableFiles.ReadFile(name)
+		f, err := browsableFiles.Open(name)
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
+		defer f.Close()
+		sum := sha256.New()
+		size, err := io.Copy(sum, f)
+		if err != nil {
+			return err
+		}
 		assets[strings.TrimPrefix(name, "static/")] = browsableAsset{
-			body:        body,
+			name:        name,
+			size:        size,
 			contentType: mime.TypeByExtension(path.Ext(name)),
-			etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
+			etag:        `"` + hex.EncodeToString(sum.Sum(nil)[:8]) + `"`,
 		}
 		return nil
 	})
@@ -251,6 +261,12 @@ func browsableAssets() (gin.HandlerFunc, error) {
 			c.Writer.WriteHeaderNow()
 			return
 		}
-		c.Data(http.StatusOK, a.contentType, a.body)
+		f, err := browsableFiles.Open(a.name)
+		if err != nil {
+			abort(c, fmt.Errorf("browsable api asset %s: %w", a.name, err))
+			return
+		}
+		defer f.Close()
+		c.DataFromReader(http.StatusOK, a.size, a.contentType, f, nil)
 	}, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -129,32 +130,40 @@ func Schema(d Deps, version, format string) ([]byte, error) {
 	return nil, fmt.Errorf("openapi format %q: want json or yaml", format)
 }
 
-// schemaBody is the document in one version and format, with its tag.
+// schemaBody is the document in one version and format, with its tag,
+// rendered once, on its first request.
 type schemaBody struct {
-	body []byte
-	etag string
+	once   sync.Once
+	render func() ([]byte, error)
+	body   []byte
+	etag   string
+	err    error
 }
 
-// schemaHandler answers the document, built here once in each version and
-// format.
+func (b *schemaBody) get() (*schemaBody, error) {
+	b.once.Do(func() {
+		if b.body, b.err = b.render(); b.err == nil {
+			b.etag = entityTag(b.body)
+		}
+	})
+	return b, b.err
+}
+
+// schemaHandler answers the document in each version and format. Both
+// versions are built here, so that a document that cannot be built stops the
+// server from starting; each is rendered on its first request, as rendering
+// (YAML's above all) takes megabytes the server would otherwise hold from
+// its start for a page few ask for.
 func schemaHandler(d Deps) (gin.HandlerFunc, error) {
 	api := describe(d)
-	bodies := map[[2]string]schemaBody{}
+	bodies := map[[2]string]*schemaBody{}
 	for _, version := range []string{openapi.V30, openapi.V31} {
 		doc, err := openapi.Document(api, version)
 		if err != nil {
 			return nil, fmt.Errorf("openapi document: %w", err)
 		}
-		j, err := doc.JSON()
-		if err != nil {
-			return nil, fmt.Errorf("openapi document: %w", err)
-		}
-		y, err := doc.YAML()
-		if err != nil {
-			return nil, fmt.Errorf("openapi document: %w", err)
-		}
-		bodies[[2]string{version, "json"}] = schemaBody{j, entityTag(j)}
-		bodies[[2]string{version, "yaml"}] = schemaBody{y, entityTag(y)}
+		bodies[[2]string{version, "json"}] = &schemaBody{render: doc.JSON}
+		bodies[[2]string{version, "yaml"}] = &schemaBody{render: doc.YAML}
 	}
 	vary := []string{"Accept"}
 	return func(c *gin.Context) {
@@ -184,7 +193,11 @@ func schemaHandler(d Deps) (gin.HandlerFunc, error) {
 			abort(c, errNotAcceptable)
 			return
 		}
-		b := bodies[[2]string{version, r.format}]
+		b, err := bodies[[2]string{version, r.format}].get()
+		if err != nil {
+			abort(c, fmt.Errorf("openapi document: %w", err))
+			return
+		}
 		h["Etag"] = []string{b.etag}
 		if inm := c.Request.Header["If-None-Match"]; len(inm) > 0 && tagListMatches(inm, b.etag, true) {
 			c.Status(http.StatusNotModified)
