@@ -57,6 +57,7 @@ func TestSQLitePragmasOnEveryConnection(t *testing.T) {
 					{"journal_mode", "wal"},
 					{"foreign_keys", int64(1)},
 					{"synchronous", int64(tt.want)},
+					{"cache_size", int64(-1000)},
 				} {
 					var got any
 					if err := conn.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil {
