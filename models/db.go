@@ -68,11 +68,13 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -140,11 +142,20 @@ type core struct {
 
 	sqlite       bool          // the database is SQLite (see driverContext)
 	queryTimeout time.Duration // Options.QueryTimeout (see timeout.go)
+	// untimedConnector opens PostgreSQL sessions without the query
+	// timeout, for DB.untimed; nil on SQLite or with no timeout.
+	untimedConnector driver.Connector
 
 	statements *statementCache     // the hand-written queries' prepared statements (sql.go)
 	writer     *groupcommit.Writer // SQLite's student creates (opened in groupcommit.go); nil on PostgreSQL
 
 	throttleSweepAt atomic.Int64 // when TakeThrottle next sweeps, in Unix nanoseconds
+
+	// migrating serializes Migrate within the process: GORM's AutoMigrate
+	// writes the parsed schema it shares between sessions, so two at once
+	// on one handle race (the PostgreSQL advisory lock serializes sessions,
+	// not the Go side, and SQLite has no lock before its first write).
+	migrating sync.Mutex
 
 	full fullness // whether writes fail for want of space (full.go)
 	// txWrites counts write statements that succeeded inside a transaction,

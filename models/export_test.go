@@ -33,3 +33,13 @@ func (db *DB) ReadRowsForTest(ctx context.Context, text string, scans bool) (int
 	err := db.readRows(ctx, query{text: text, scans: scans}, func(*sql.Rows) error { n++; return nil })
 	return n, err
 }
+
+// ExecForTest runs text in the export's transaction, as its reads run.
+func (ex *Exporter) ExecForTest(ctx context.Context, text string) error {
+	return translate(ex.tx.with(withoutTimeout(ctx)).Exec(text).Error, "exec")
+}
+
+// ExecForTest runs text in the import's transaction, as its writes run.
+func (im *Importer) ExecForTest(ctx context.Context, text string) error {
+	return translate(im.tx.with(withoutTimeout(ctx)).Exec(text).Error, "exec")
+}

@@ -49,38 +49,22 @@ type Importer struct {
 // get fresh ids. Its statements have no query timeout, and PostgreSQL plans
 // each of their executions (see customPlans).
 func (db *DB) Import(ctx context.Context, fn func(im *Importer) error) error {
-	ctx = withoutTimeout(ctx)
-	return db.Transaction(ctx, func(tx *DB) error {
-		if err := tx.noStatementTimeout(ctx); err != nil {
-			return err
-		}
-		if err := tx.customPlans(ctx); err != nil {
-			return err
-		}
-		im := &Importer{tx: tx, pool: tx.gorm.Statement.ConnPool, stmts: map[string]*sql.Stmt{}, batched: map[int64]struct{}{}}
-		defer im.close()
-		if err := fn(im); err != nil {
-			return err
-		}
-		if err := im.flushStudents(ctx); err != nil {
-			return err
-		}
-		return tx.resetSequences(ctx)
+	return db.untimed(ctx, func(ctx context.Context, db *DB) error {
+		return db.Transaction(ctx, func(tx *DB) error {
+			if err := tx.customPlans(ctx); err != nil {
+				return err
+			}
+			im := &Importer{tx: tx, pool: tx.gorm.Statement.ConnPool, stmts: map[string]*sql.Stmt{}, batched: map[int64]struct{}{}}
+			defer im.close()
+			if err := fn(im); err != nil {
+				return err
+			}
+			if err := im.flushStudents(ctx); err != nil {
+				return err
+			}
+			return tx.resetSequences(ctx)
+		})
 	})
-}
-
-// noStatementTimeout lifts PostgreSQL's statement_timeout (see timeout.go)
-// for the rest of the transaction: a fixture's statements are its own, and
-// an export's SELECT of a million rows runs for as long as they take to be
-// written out.
-func (db *DB) noStatementTimeout(ctx context.Context) error {
-	if db.sqlite {
-		return nil
-	}
-	if err := db.with(ctx).Exec("SET LOCAL statement_timeout = 0").Error; err != nil {
-		return translate(err, "lift the statement timeout")
-	}
-	return nil
 }
 
 // customPlans makes PostgreSQL plan each execution of the import's prepared
@@ -391,17 +375,15 @@ func studentUpsert(n int) string {
 // writers wait for it, up to their busy timeout. Its statements have no
 // query timeout.
 func (db *DB) Export(ctx context.Context, fn func(ex *Exporter) error) error {
-	ctx = withoutTimeout(ctx)
-	return db.Transaction(ctx, func(tx *DB) error {
-		if !tx.sqlite {
-			if err := tx.with(ctx).Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").Error; err != nil {
-				return translate(err, "begin the export")
+	return db.untimed(ctx, func(ctx context.Context, db *DB) error {
+		return db.Transaction(ctx, func(tx *DB) error {
+			if !tx.sqlite {
+				if err := tx.with(ctx).Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").Error; err != nil {
+					return translate(err, "begin the export")
+				}
 			}
-		}
-		if err := tx.noStatementTimeout(ctx); err != nil {
-			return err
-		}
-		return fn(&Exporter{tx: tx})
+			return fn(&Exporter{tx: tx})
+		})
 	})
 }
 

@@ -22,7 +22,6 @@ import (
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
 )
 
 // The database drivers Source.Driver names.
@@ -297,7 +296,11 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
+	var untimed driver.Connector
 	if opts.QueryTimeout > 0 { // the server keeps it (see timeout.go)
+		free := cfg.Copy()
+		delete(free.RuntimeParams, "statement_timeout")
+		untimed = stdlib.GetConnector(*free)
 		if cfg.RuntimeParams == nil {
 			cfg.RuntimeParams = map[string]string{}
 		}
@@ -307,6 +310,7 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
 	}
+	db.untimedConnector = untimed
 	return db, nil
 }
 
@@ -314,32 +318,27 @@ func openPostgres(dsn string, opts Options) (*DB, error) {
 // so that instances started together do not create the same table twice.
 const migrationLock = 0x5374756465 // "Stude"
 
-// serializeMigration runs fn while this process alone migrates the database.
-// SQLite needs no lock: BEGIN IMMEDIATE and the file lock serialize writers.
+// serializeMigration runs fn while this process alone migrates the database,
+// and fn alone in this process (see core.migrating). Across processes SQLite
+// needs no lock: BEGIN IMMEDIATE and the file lock serialize writers.
 func (db *DB) serializeMigration(ctx context.Context, fn func(db *DB) error) error {
+	db.migrating.Lock()
+	defer db.migrating.Unlock()
 	if db.gorm.Dialector.Name() != DriverPostgres {
 		return fn(db)
 	}
 	// The lock belongs to one session, so fn runs on that same connection: a
 	// pool of one would otherwise wait for itself. The session has no
-	// statement_timeout while it migrates (or waits for another instance to),
-	// and its own again before it goes back to the pool.
-	return db.with(ctx).Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("SET statement_timeout = 0").Error; err != nil {
-			return fmt.Errorf("migration: lift the query timeout: %w", err)
-		}
-		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLock).Error; err != nil {
+	// statement_timeout while it migrates (or waits for another instance to).
+	return db.untimed(ctx, func(ctx context.Context, conn *DB) error {
+		if err := conn.with(ctx).Exec("SELECT pg_advisory_lock(?)", migrationLock).Error; err != nil {
 			return fmt.Errorf("migration lock: %w", err)
 		}
-		err := fn(db.on(conn))
-		after := conn.Session(&gorm.Session{NewDB: true, Context: context.WithoutCancel(ctx)})
+		err := fn(conn)
 		// A session that ends releases the lock too, so a failed unlock only
 		// delays the next instance until this connection closes.
-		if uerr := after.Exec("SELECT pg_advisory_unlock(?)", migrationLock).Error; uerr != nil && err == nil {
+		if uerr := conn.with(context.WithoutCancel(ctx)).Exec("SELECT pg_advisory_unlock(?)", migrationLock).Error; uerr != nil && err == nil {
 			err = fmt.Errorf("migration unlock: %w", uerr)
-		}
-		if rerr := after.Exec("RESET statement_timeout").Error; rerr != nil && err == nil {
-			err = fmt.Errorf("migration: restore the query timeout: %w", rerr)
 		}
 		return err
 	})

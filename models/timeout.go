@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -26,7 +27,8 @@ import (
 // inserts one row per statement and waits for the lock no longer than the
 // busy timeout.
 //
-// Migrations run without a timeout: they may rewrite whole tables.
+// Migrations, fixture loads and exports run without a timeout (DB.untimed):
+// they may rewrite or read whole tables.
 
 // timeoutExemptKey marks a context whose statements have no query timeout.
 type timeoutExemptKey struct{}
@@ -104,4 +106,35 @@ func registerDeadlines(g *gorm.DB, timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// untimed runs fn with no query timeout, for the package's own long work:
+// migrations, fixture loads and exports; on PostgreSQL, on one session. fn's context is ctx marked
+// withoutTimeout, which is all SQLite needs; its statements are to run on
+// that context.
+//
+// On PostgreSQL fn runs on a connection of its own, opened without the
+// statement_timeout every pooled session starts with (Options.QueryTimeout),
+// one beyond the pool's limit for as long as fn runs. Lifting the timeout of
+// a pooled session instead (SET statement_timeout = 0) is held to that very
+// timeout: under a short one a busy server cancels the SET, or the statement
+// after it when the timer fired just as the SET ended, and CI saw both.
+func (db *DB) untimed(ctx context.Context, fn func(ctx context.Context, db *DB) error) error {
+	ctx = withoutTimeout(ctx)
+	if db.sqlite {
+		return fn(ctx, db)
+	}
+	if db.untimedConnector == nil { // the pool's sessions have no timeout
+		return db.with(ctx).Connection(func(conn *gorm.DB) error { return fn(ctx, db.on(conn)) })
+	}
+	pool := sql.OpenDB(db.untimedConnector)
+	defer pool.Close()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect without the query timeout: %w", err)
+	}
+	defer conn.Close()
+	g := db.with(ctx) // a clone of the statement, whose pool may be replaced
+	g.Statement.ConnPool = conn
+	return fn(ctx, db.on(g))
 }
