@@ -248,7 +248,7 @@ func newAuthenticator(cfg Config, db *models.DB, observe func(auth.Outcome), log
 	kw := cfg.Auth.Keywords // Validate has checked there is one
 	return auth.New(db, kw[0], cfg.Auth.BcryptCost, auth.Options{
 		TTL: cfg.Auth.TokenTTL, Refresh: cfg.Auth.TokenRefresh, ExtraKeywords: kw[1:],
-		Observe: observe, Log: log,
+		Observe: observe, Log: log, MaxHashes: cfg.Auth.MaxConcurrentHashes,
 	})
 }
 

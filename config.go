@@ -139,12 +139,15 @@ type SQLiteConfig struct {
 type AuthConfig struct {
 	// Keywords are the Authorization schemes a key may follow ("Token",
 	// "Bearer"); the first is the challenge in WWW-Authenticate.
-	Keywords                Words         `yaml:"keyword"`
-	CreateTokenOnUserCreate bool          `yaml:"create_token_on_user_create"` // give every new user a token
-	BcryptCost              int           `yaml:"bcrypt_cost"`                 // bcrypt work factor
-	SecretKey               string        `yaml:"secret_key"`                  // token digests and seals derive from it; empty: <database.path>.secret in development
-	TokenTTL                time.Duration `yaml:"token_ttl"`                   // 0: tokens never expire
-	TokenRefresh            bool          `yaml:"token_refresh"`               // sliding expiry: each use restarts the TTL
+	Keywords                Words `yaml:"keyword"`
+	CreateTokenOnUserCreate bool  `yaml:"create_token_on_user_create"` // give every new user a token
+	BcryptCost              int   `yaml:"bcrypt_cost"`                 // bcrypt work factor
+	// MaxConcurrentHashes is how many password hashes logins compute at
+	// once (more wait their turn); 0: max(2, the CPUs Go uses).
+	MaxConcurrentHashes int           `yaml:"max_concurrent_hashes"`
+	SecretKey           string        `yaml:"secret_key"`    // token digests and seals derive from it; empty: <database.path>.secret in development
+	TokenTTL            time.Duration `yaml:"token_ttl"`     // 0: tokens never expire
+	TokenRefresh        bool          `yaml:"token_refresh"` // sliding expiry: each use restarts the TTL
 	// PasswordValidators judge every password the commands and the admin
 	// set, as Django's AUTH_PASSWORD_VALIDATORS does; [] turns them off.
 	PasswordValidators []PasswordValidatorConfig `yaml:"password_validators"`
@@ -413,6 +416,9 @@ func (c Config) Validate() error {
 	case n > 0 && weakSecretKey([]byte(c.Auth.SecretKey)) != "":
 		bad("auth.secret_key: %s, too predictable to protect tokens; use random bytes, e.g. the output of `openssl rand -hex 32`", weakSecretKey([]byte(c.Auth.SecretKey)))
 	}
+	if c.Auth.MaxConcurrentHashes < 0 || c.Auth.MaxConcurrentHashes > maxConcurrentHashes {
+		bad("auth.max_concurrent_hashes: %d is out of range; use 1 to %d, or 0 for max(2, the number of CPUs)", c.Auth.MaxConcurrentHashes, maxConcurrentHashes)
+	}
 	if c.Auth.TokenTTL < 0 {
 		bad(`auth.token_ttl: must be 0 (tokens never expire) or more, got %s; use a Go duration, e.g. "24h"`, c.Auth.TokenTTL)
 	}
@@ -521,3 +527,8 @@ func validAuthKeyword(s string) bool {
 	}
 	return true
 }
+
+// maxConcurrentHashes bounds auth.max_concurrent_hashes: each slot may hold a
+// hash of up to a quarter of a GiB (passwords' limits), so more than this
+// many is a typo, not a machine.
+const maxConcurrentHashes = 1024

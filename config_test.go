@@ -554,6 +554,16 @@ func TestLoadConfigErrors(t *testing.T) {
 			wantErr: []string{"http.max_connections: must be 0 (derived from the open-file limit) or more, got -1"},
 		},
 		{
+			name:    "negative hash slots",
+			env:     map[string]string{"STUDENTAPI_AUTH_MAX_CONCURRENT_HASHES": "-1"},
+			wantErr: []string{"auth.max_concurrent_hashes: -1 is out of range; use 1 to 1024, or 0 for max(2, the number of CPUs)"},
+		},
+		{
+			name:    "too many hash slots",
+			env:     map[string]string{"STUDENTAPI_AUTH_MAX_CONCURRENT_HASHES": "1025"},
+			wantErr: []string{"auth.max_concurrent_hashes: 1025 is out of range"},
+		},
+		{
 			name:    "negative query timeout",
 			env:     map[string]string{"STUDENTAPI_DATABASE_QUERY_TIMEOUT": "-1s"},
 			wantErr: []string{"database.query_timeout: must be 0 (no limit) or more, got -1s"},
@@ -965,6 +975,7 @@ func TestConfigKeys(t *testing.T) {
 		"STUDENTAPI_AUTH_KEYWORD",
 		"STUDENTAPI_AUTH_CREATE_TOKEN_ON_USER_CREATE",
 		"STUDENTAPI_AUTH_BCRYPT_COST",
+		"STUDENTAPI_AUTH_MAX_CONCURRENT_HASHES",
 		"STUDENTAPI_AUTH_SECRET_KEY",
 		"STUDENTAPI_AUTH_TOKEN_TTL",
 		"STUDENTAPI_AUTH_TOKEN_REFRESH",

@@ -45,6 +45,11 @@ func newHandler(cfg Config, db *models.DB, secret []byte, log *slog.Logger, m *m
 	// read the addresses; nothing parses them again.
 	trusted := proxies.New(cfg.HTTP.TrustedProxies)
 	authn := newAuthenticator(cfg, db, observeAuthentications(m), log)
+	if m != nil {
+		if err := m.WatchPasswordHashes(authn.HashesRunning, authn.HashesWaiting, authn.MaxHashes()); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
 	limits, err := newLimits(cfg, db, secret)
 	if err != nil {
 		return nil, err

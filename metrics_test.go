@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,4 +196,66 @@ func TestServeMetricsAddr(t *testing.T) {
 	checkStatus(t, resp, body, http.StatusNotFound)
 	resp, body = do(t, client, http.MethodGet, s.url+"/metrics", "", nil)
 	checkStatus(t, resp, body, http.StatusNotFound)
+}
+
+// The password hashes of logins are gauges: how many run, how many wait for
+// a turn, and auth.max_concurrent_hashes, the turns there are. Three logins
+// against a hash that takes a while, with one turn: one runs, two wait.
+func TestMetricsPasswordHashes(t *testing.T) {
+	h, db := metricsHandler(t, func(c *Config) { c.Auth.MaxConcurrentHashes = 1 })
+	// A well-formed PBKDF2 hash no password matches, slow to check.
+	slow := &models.User{Username: "slow", IsActive: true,
+		Password: "pbkdf2_sha256$1000000$somesalt$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}
+	if err := db.CreateUser(t.Context(), slow); err != nil {
+		t.Fatal(err)
+	}
+	scrape := func() string {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.Host = "localhost:8000"
+		req.RemoteAddr = "127.0.0.1:5000"
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Body.String()
+	}
+	idle := regexp.MustCompile(`(?m)^studentapi_password_hash_slots 1$[\s\S]*^studentapi_password_hashes_running 0$[\s\S]*^studentapi_password_hashes_waiting 0$`)
+	if body := scrape(); !idle.MatchString(body) {
+		t.Fatalf("idle scrape lacks one slot, none running, none waiting:\n%s", grepLines(body, "password_hash"))
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			req := httptest.NewRequest(http.MethodPost, "/gettoken/", strings.NewReader(`{"username": "slow", "password": "wrong"}`))
+			req.Host = "localhost:8000"
+			req.RemoteAddr = "127.0.0.1:5001"
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusBadRequest {
+				t.Errorf("login with a wrong password: %d %s, want 400", w.Code, w.Body)
+			}
+		})
+	}
+	busy := regexp.MustCompile(`(?m)^studentapi_password_hashes_running 1$[\s\S]*^studentapi_password_hashes_waiting [12]$`)
+	seen := false
+	for deadline := time.Now().Add(20 * time.Second); !seen && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		seen = busy.MatchString(scrape())
+	}
+	wg.Wait()
+	if !seen {
+		t.Errorf("no scrape showed one hash running and others waiting while three logins shared one turn")
+	}
+	if body := scrape(); !idle.MatchString(body) {
+		t.Errorf("scrape after the logins lacks none running, none waiting:\n%s", grepLines(body, "password_hash"))
+	}
+}
+
+// grepLines is the lines of text that hold s.
+func grepLines(text, s string) string {
+	var out []string
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "")
 }

@@ -40,9 +40,11 @@ type Authenticator struct {
 	// hashing holds a token for each password hash being computed: a stored
 	// hash may ask for up to a quarter of a GiB (passwords' limits), and a
 	// login needs no account, so they run a few at a time, not one per
-	// request. hashesRunning counts them (HashesRunning).
+	// request. hashesRunning counts them (HashesRunning), hashesWaiting
+	// the logins waiting for a turn (HashesWaiting).
 	hashing       chan struct{}
 	hashesRunning atomic.Int64
+	hashesWaiting atomic.Int64
 }
 
 // Options tune token expiry and the words read before a key. The zero value
@@ -208,6 +210,8 @@ func (a *Authenticator) upgrade(ctx context.Context, u *models.User, password st
 // beginHash waits for a turn to compute a password hash, or for ctx to end;
 // endHash gives the turn back.
 func (a *Authenticator) beginHash(ctx context.Context) error {
+	a.hashesWaiting.Add(1)
+	defer a.hashesWaiting.Add(-1)
 	select {
 	case a.hashing <- struct{}{}:
 		a.hashesRunning.Add(1)
@@ -226,6 +230,14 @@ func (a *Authenticator) endHash() {
 // never more than Options.MaxHashes: with PasswordChecks, the load logins put
 // on the CPU, for a gauge.
 func (a *Authenticator) HashesRunning() int64 { return a.hashesRunning.Load() }
+
+// HashesWaiting is how many password hashes wait for a turn right now: with
+// HashesRunning at MaxHashes, logins queue behind one another.
+func (a *Authenticator) HashesWaiting() int64 { return a.hashesWaiting.Load() }
+
+// MaxHashes is how many password hashes run at once at most
+// (Options.MaxHashes, or its default).
+func (a *Authenticator) MaxHashes() int { return cap(a.hashing) }
 
 // check is every password check of Login, counted. A user whose stored hash
 // computes nothing (an unusable password, an unknown algorithm) has the

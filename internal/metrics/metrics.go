@@ -12,6 +12,7 @@ package metrics
 
 import (
 	"database/sql"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -102,6 +103,33 @@ func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
 // scrape: open, in use and idle connections, waits for one and their time.
 func (m *Metrics) WatchPool(stats func() sql.DBStats) error {
 	return m.reg.Register(poolCollector{stats})
+}
+
+// WatchPasswordHashes adds the password hashes of logins, read at each
+// scrape: how many run, how many wait for a turn, and how many may run at
+// once. Logins that wait while every slot is busy are the sign of a
+// password-guessing flood or of too few slots for the traffic.
+func (m *Metrics) WatchPasswordHashes(running, waiting func() int64, slots int) error {
+	gauges := []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "studentapi_password_hashes_running",
+			Help: "Password hashes being computed for logins right now.",
+		}, func() float64 { return float64(running()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "studentapi_password_hashes_waiting",
+			Help: "Logins waiting for a turn to compute a password hash.",
+		}, func() float64 { return float64(waiting()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "studentapi_password_hash_slots",
+			Help: "Password hashes that may be computed at once (auth.max_concurrent_hashes).",
+		}, func() float64 { return float64(slots) }),
+	}
+	for _, g := range gauges {
+		if err := m.reg.Register(g); err != nil {
+			return fmt.Errorf("watch password hashes: %w", err)
+		}
+	}
+	return nil
 }
 
 // ObserveCommit records one group commit of rows rows that took took; it is
