@@ -36,6 +36,7 @@ import (
 	"studentapi/internal/fields"
 	"studentapi/internal/passwordvalidation"
 	"studentapi/internal/proxies"
+	"studentapi/internal/requestid"
 	"studentapi/internal/throttle"
 	"studentapi/models"
 )
@@ -326,7 +327,13 @@ func (s *site) serverError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.Log.ErrorContext(r.Context(), "admin", "route", r.Pattern, "err", err)
-	http.Error(w, "Server error.", http.StatusInternalServerError)
+	msg := "Server error."
+	// The id is the one the log line carries (api.Protect sets it), so a
+	// user who quotes it leads an operator to the error.
+	if id := requestid.Of(r.Context()); id != "" {
+		msg += " Request id: " + id + " (quote it when you report this)."
+	}
+	http.Error(w, msg, http.StatusInternalServerError)
 }
 
 func (s *site) notFound(w http.ResponseWriter, r *http.Request, v *visit) {
