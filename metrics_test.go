@@ -118,6 +118,38 @@ func TestMetricsAccess(t *testing.T) {
 	}
 }
 
+// Behind a proxy on the same machine, a client the proxy names in a form
+// that cannot be read is nobody, not the (loopback) proxy: the red team got
+// the metrics with X-Forwarded-For: unknown.
+func TestMetricsBehindALoopbackProxy(t *testing.T) {
+	h, _ := metricsHandler(t, func(c *Config) { c.HTTP.TrustedProxies = mustPrefixes(t, "127.0.0.1") })
+	for _, tt := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"the proxy's own scrape", nil, http.StatusOK},
+		{"a loopback client", map[string]string{"X-Forwarded-For": "127.0.0.1"}, http.StatusOK},
+		{"a remote client", map[string]string{"X-Forwarded-For": "203.0.113.5"}, http.StatusNotFound},
+		{"Squid's unknown", map[string]string{"X-Forwarded-For": "unknown"}, http.StatusNotFound},
+		{"a remote client with a port", map[string]string{"X-Forwarded-For": "203.0.113.5:1234"}, http.StatusNotFound},
+		{"an obfuscated client", map[string]string{"X-Forwarded-For": "_hidden"}, http.StatusNotFound},
+		{"only Forwarded", map[string]string{"Forwarded": "for=203.0.113.5"}, http.StatusNotFound},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.Host = "localhost:8000"
+		req.RemoteAddr = "127.0.0.1:5000"
+		for k, v := range tt.header {
+			req.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, w.Code, tt.want)
+		}
+	}
+}
+
 // With metrics.enabled false nothing serves /metrics; with metrics.addr set
 // the main listener does not.
 func TestMetricsOffTheMainListener(t *testing.T) {

@@ -108,18 +108,35 @@ func (t *Trusted) FromProxy(r *http.Request) bool {
 	return ok
 }
 
+// Unknown is ClientIP's answer for a client a trusted proxy forwarded but did
+// not name in a form this package reads. It is no address, so it is never
+// loopback nor in an allowed set, and every such client shares one throttle
+// bucket: taking the proxy's own address instead would have made the proxy's
+// clients loopback, and given them the proxy's bucket.
+const Unknown = "unknown"
+
 // ClientIP names r's client: the connection's address, unless that is a
 // trusted proxy, in which case the nearest address in X-Forwarded-For that is
 // not a trusted proxy (the part left of it could be forged by the client).
 // Every X-Forwarded-For line counts, in order, as one list: a proxy that
 // appends a line of its own (HAProxy's option forwardfor) rather than a value
 // to the client's line leaves the client's forgery in the first line.
+//
+// A hop may carry a port (IIS ARR and Azure Application Gateway write
+// "IP:port"). One that is no address ("unknown" from Squid, an obfuscated
+// "_hidden" of RFC 7239, an empty value) makes the client Unknown, as does a
+// request from a trusted proxy with a Forwarded header and no
+// X-Forwarded-For (this package reads only the latter). A request from a
+// trusted proxy with neither header is the proxy's own.
 func (t *Trusted) ClientIP(r *http.Request) string {
 	host := remoteHost(r)
 	if _, ok := t.contains(host); !ok {
 		return host
 	}
 	lines := r.Header.Values("X-Forwarded-For")
+	if len(lines) == 0 && r.Header.Get("Forwarded") != "" {
+		return Unknown
+	}
 	for i := len(lines) - 1; i >= 0; i-- {
 		// Right to left through the line's values, without splitting it.
 		rest := lines[i]
@@ -129,9 +146,9 @@ func (t *Trusted) ClientIP(r *http.Request) string {
 			if comma >= 0 {
 				hop, rest = rest[comma+1:], rest[:comma]
 			}
-			a, trusted := t.contains(hop)
+			a, trusted := t.contains(withoutPort(hop))
 			if !a.IsValid() {
-				return host // garbage: stop believing the header
+				return Unknown
 			}
 			if !trusted {
 				return a.String()
@@ -142,6 +159,16 @@ func (t *Trusted) ClientIP(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// withoutPort is hop without the port some proxies write after the address
+// ("203.0.113.9:1234", "[2001:db8::1]:443"); any other hop unchanged.
+func withoutPort(hop string) string {
+	hop = strings.TrimSpace(hop)
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr().String()
+	}
+	return hop
 }
 
 // Scheme is the scheme the client used: from a trusted proxy, what its

@@ -18,7 +18,17 @@ func TestClientIP(t *testing.T) {
 		{"trusted proxy: the client it names", "10.0.0.5:5000", []string{"203.0.113.9"}, []string{"10.0.0.0/8"}, "203.0.113.9"},
 		{"chain of trusted proxies", "10.0.0.5:5000", []string{"203.0.113.9, 10.0.0.7"}, []string{"10.0.0.0/8"}, "203.0.113.9"},
 		{"spoofed left part not believed", "10.0.0.5:5000", []string{"1.1.1.1, 203.0.113.9"}, []string{"10.0.0.5"}, "203.0.113.9"},
-		{"garbage header", "10.0.0.5:5000", []string{"nonsense"}, []string{"10.0.0.5"}, "10.0.0.5"},
+		// A hop that is no address names no client: never the proxy, which
+		// may be loopback and would hand its clients its own bucket.
+		{"garbage header", "10.0.0.5:5000", []string{"nonsense"}, []string{"10.0.0.5"}, Unknown},
+		{"Squid's unknown", "127.0.0.1:5000", []string{"unknown"}, []string{"127.0.0.1"}, Unknown},
+		{"an obfuscated identifier", "127.0.0.1:5000", []string{"_hidden"}, []string{"127.0.0.1"}, Unknown},
+		{"a trailing comma", "127.0.0.1:5000", []string{"203.0.113.5, "}, []string{"127.0.0.1"}, Unknown},
+		{"two addresses without a comma", "127.0.0.1:5000", []string{"203.0.113.5 127.0.0.1"}, []string{"127.0.0.1"}, Unknown},
+		{"octal-looking address", "127.0.0.1:5000", []string{"0177.0.0.1"}, []string{"127.0.0.1"}, Unknown},
+		{"IP:port, as IIS ARR writes it", "127.0.0.1:5000", []string{"203.0.113.5:1234"}, []string{"127.0.0.1"}, "203.0.113.5"},
+		{"[IPv6]:port", "127.0.0.1:5000", []string{"[2001:db8::1]:443"}, []string{"127.0.0.1"}, "2001:db8::1"},
+		{"a trusted proxy's port skipped too", "10.0.0.5:5000", []string{"203.0.113.9, 10.0.0.7:80"}, []string{"10.0.0.0/8"}, "203.0.113.9"},
 		{"no header", "10.0.0.5:5000", nil, []string{"10.0.0.5"}, "10.0.0.5"},
 		// A proxy that appends a line of its own (HAProxy's option forwardfor)
 		// leaves the client's forged line first: the lines are one list.
@@ -27,8 +37,8 @@ func TestClientIP(t *testing.T) {
 		{"lines of a chain of trusted proxies", "10.0.0.5:5000", []string{"1.1.1.1", "203.0.113.9", "10.0.0.7, 10.0.0.8"}, []string{"10.0.0.0/8"}, "203.0.113.9"},
 		{"lines and commas together", "10.0.0.5:5000", []string{"1.1.1.1", "203.0.113.9, 10.0.0.7"}, []string{"10.0.0.0/8"}, "203.0.113.9"},
 		{"every address trusted: the connection's", "10.0.0.5:5000", []string{"10.0.0.9", "10.0.0.7"}, []string{"10.0.0.0/8"}, "10.0.0.5"},
-		{"garbage in the last line", "10.0.0.5:5000", []string{"203.0.113.9", "nonsense"}, []string{"10.0.0.5"}, "10.0.0.5"},
-		{"empty last line", "10.0.0.5:5000", []string{"203.0.113.9", ""}, []string{"10.0.0.5"}, "10.0.0.5"},
+		{"garbage in the last line", "10.0.0.5:5000", []string{"203.0.113.9", "nonsense"}, []string{"10.0.0.5"}, Unknown},
+		{"empty last line", "10.0.0.5:5000", []string{"203.0.113.9", ""}, []string{"10.0.0.5"}, Unknown},
 		{"garbage left of the client", "10.0.0.5:5000", []string{"nonsense", "203.0.113.9"}, []string{"10.0.0.5"}, "203.0.113.9"},
 		{"IPv6 client", "10.0.0.5:5000", []string{"1.1.1.1", " 2001:db8::1 "}, []string{"10.0.0.5"}, "2001:db8::1"},
 	}
@@ -38,9 +48,39 @@ func TestClientIP(t *testing.T) {
 		for _, line := range tt.xff {
 			r.Header.Add("X-Forwarded-For", line)
 		}
+
 		trusted, err := parse(tt.trusted)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := trusted.ClientIP(r); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// RFC 7239's Forwarded header is not read: from a trusted proxy that sends
+// it alone, the client is Unknown, not the proxy (on loopback, the proxy
+// would make every client loopback); beside X-Forwarded-For, the latter
+// counts; from anyone else, the connection does.
+func TestClientIPWithForwarded(t *testing.T) {
+	trusted, err := parse([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, remote, xff, want string
+	}{
+		{"alone from a trusted proxy", "127.0.0.1:5000", "", Unknown},
+		{"beside X-Forwarded-For", "127.0.0.1:5000", "203.0.113.9", "203.0.113.9"},
+		{"from no proxy", "192.0.2.1:5000", "", "192.0.2.1"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.RemoteAddr = tt.remote
+		r.Header.Set("Forwarded", "for=203.0.113.5")
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
 		}
 		if got := trusted.ClientIP(r); got != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
