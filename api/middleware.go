@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"syscall"
@@ -93,14 +94,44 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 }
 
 // limitBody caps how much of a body any handler can read; reading past the cap
-// fails with *http.MaxBytesError, which errors.go answers with 413.
+// fails with *http.MaxBytesError, which errors.go answers with 413. A body
+// whose Content-Length is already past it fails so at its first read,
+// without a byte read, as Django refuses one by its CONTENT_LENGTH: net/http
+// sends "100 Continue" to a client that asks for it only once the body is
+// read, so such a client is told 413 instead of being invited to send
+// megabytes, and one that declares more than it sends is not waited for.
+// Either way the refusal comes where the handler reads the body, after
+// whatever comes first (401, 404, 405), as in DRF.
+//
+// The capped body goes on a copy of the request: net/http judges by the
+// body of the request it made whether the client still waits for "100
+// Continue" (then it closes the connection after the answer) or has sent a
+// body to discard. Replaced there, an unread body looked like one to
+// discard, and the server waited for megabytes it had not asked for.
 func limitBody(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		var body io.ReadCloser
+		switch {
+		case c.Request.ContentLength > limit:
+			body = refusedBody{limit}
 		// net/http gives a request without a body http.NoBody, which has
 		// nothing to cap; the reader would only cost an allocation.
-		if c.Request.Body != http.NoBody {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		case c.Request.Body != http.NoBody:
+			body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		}
+		if body != nil {
+			r := *c.Request
+			r.Body = body
+			c.Request = &r
 		}
 		c.Next()
 	}
 }
+
+// refusedBody stands for a body declared longer than the limit; the server
+// still holds (and closes) the real one.
+type refusedBody struct{ limit int64 }
+
+func (b refusedBody) Read([]byte) (int, error) { return 0, &http.MaxBytesError{Limit: b.limit} }
+
+func (refusedBody) Close() error { return nil }
