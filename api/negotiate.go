@@ -37,8 +37,8 @@ func (r renderer) ref() *renderer {
 func negotiate(renderers ...renderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		format := pathFormat(c)
-		if values := queryParams(c)["format"]; format == "" && len(values) > 0 {
-			format = values[len(values)-1] // a QueryDict answers the last value
+		if format == "" {
+			format = lastValue(queryParams(c), "format")
 		}
 		candidates := renderers
 		if format != "" {

@@ -34,14 +34,14 @@ func (p Pagination) request(params url.Values) pageRequest {
 	if p.PageSizeQueryParam != "" {
 		// DRF's _positive_int(strict=True, cutoff=max_page_size); anything
 		// else falls back to the default size.
-		if n, ok := fields.PythonInt(params.Get(p.PageSizeQueryParam)); ok && n > 0 {
+		if n, ok := fields.PythonInt(lastValue(params, p.PageSizeQueryParam)); ok && n > 0 {
 			size = int(min(n, int64(1<<31-1)))
 			if p.MaxPageSize > 0 {
 				size = min(size, p.MaxPageSize)
 			}
 		}
 	}
-	return pageRequest{size: size, raw: params.Get(pageParam)}
+	return pageRequest{size: size, raw: lastValue(params, pageParam)}
 }
 
 // number resolves the requested page against the total, as Django's

@@ -87,6 +87,17 @@ func queryParams(c *gin.Context) url.Values {
 	return params
 }
 
+// lastValue is params' value for key as Django's QueryDict.get answers it:
+// the last of repeated values ("?page=2&page=1" is page 1), "" for none.
+// url.Values.Get answers the first.
+func lastValue(params url.Values, key string) string {
+	v := params[key]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
 // studentQuery reads the filter, search and ordering parameters. A filter value
 // that is not a number is a field error, as django-filter reports it, and so
 // is a search beyond the bounds of fields.SearchErrors.
@@ -95,13 +106,7 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 	if len(params) == 0 {
 		return q, nil // most requests: nothing to read, and nothing to allocate
 	}
-	last := func(k string) string {
-		v := params[k]
-		if len(v) == 0 {
-			return ""
-		}
-		return v[len(v)-1] // a QueryDict answers the last value
-	}
+	last := func(k string) string { return lastValue(params, k) }
 	if city := last(cityParam); city != "" {
 		q.City = &city
 	}

@@ -187,6 +187,10 @@ func TestPagination(t *testing.T) {
 		{"middle page; link to page 1 drops page", "/studentapi/?page=2", 200, page(5, "?page=3", "", ranjit, amit)},
 		{"last page", "/studentapi/?page=3", 200, page(5, "-", "?page=2", zed)},
 		{"page=last", "/studentapi/?page=last", 200, page(5, "-", "?page=2", zed)},
+		// A QueryDict answers the last of repeated values; DRF's links keep
+		// every value of the other parameters.
+		{"repeated page: the last counts", "/studentapi/?page=3&page=2", 200, page(5, "?page=3", "", ranjit, amit)},
+		{"repeated page size: the last counts", "/studentapi/?page_size=50&page_size=1&page=2", 200, page(5, "?page=3&page_size=50&page_size=1", "?page_size=50&page_size=1", sonam)},
 		{"page size from the client", "/studentapi/?page_size=1&page=2", 200, page(5, "?page=3&page_size=1", "?page_size=1", sonam)},
 		{"page size capped", "/studentapi/?page_size=50", 200, page(5, "?page=2&page_size=50", "-", ravi, sonam, ranjit)},
 		{"bad page size falls back", "/studentapi/?page_size=-1", 200, page(5, "?page=2&page_size=-1", "-", ravi, sonam)},

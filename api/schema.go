@@ -168,13 +168,13 @@ func schemaHandler(d Deps) (gin.HandlerFunc, error) {
 	vary := []string{"Accept"}
 	return func(c *gin.Context) {
 		params := c.Request.URL.Query()
-		version, ok := schemaVersions[params.Get("version")]
+		version, ok := schemaVersions[lastValue(params, "version")]
 		if !ok {
 			abort(c, errNotFound)
 			return
 		}
 		candidates := schemaRenderers
-		if format := params.Get("format"); format != "" {
+		if format := lastValue(params, "format"); format != "" {
 			candidates = nil
 			for _, r := range schemaRenderers {
 				if r.format == format {

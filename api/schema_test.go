@@ -229,6 +229,8 @@ func TestSchemaServed(t *testing.T) {
 		{"/schema/", "application/json", 200, "application/json", "{\n  \"openapi\": \"3.0.3\""},
 		{"/schema/?version=2", "", 404, "application/json", `{"detail":"Not found."}`},
 		{"/schema/?format=xml", "", 404, "application/json", `{"detail":"Not found."}`},
+		{"/schema/?format=yaml&format=json", "", 200, "application/vnd.oai.openapi+json", "{\n  \"openapi\": \"3.0.3\""},
+		{"/schema/?version=3.1&version=3.0.3", "", 200, "application/vnd.oai.openapi+json", "{\n  \"openapi\": \"3.0.3\""},
 		{"/schema/", "image/png", 406, "application/json", bodyNotAcceptable},
 	} {
 		w := get(tt.target, "Accept", tt.accept)
