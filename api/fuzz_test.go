@@ -19,7 +19,7 @@ func parseFuzzBody(contentType string, body []byte) (requestData, error) {
 	c.Request = httptest.NewRequest(http.MethodPost, "/studentapi/", bytes.NewReader(body))
 	c.Request.Header.Set("Content-Type", contentType)
 	c.Request.Body = http.MaxBytesReader(nil, c.Request.Body, 1<<16)
-	return parseBody(c)
+	return parseBody(c, "name", "roll", "city", "username", "password")
 }
 
 // answerable reports whether err becomes a 4xx in the contract's format.

@@ -55,7 +55,7 @@ var (
 
 func obtainToken(a *auth.Authenticator, limits Throttles, trusted *proxies.Trusted) handler {
 	return func(c *gin.Context) error {
-		data, err := parseBody(c)
+		data, err := parseBody(c, "username", "password")
 		if err != nil {
 			return err
 		}

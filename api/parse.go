@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -24,9 +26,13 @@ import (
 // order DRF's default parsers list them (also the "parses" of OPTIONS).
 var parsedMediaTypes = []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
 
-// requestData is a parsed request body, as DRF's request.data: from JSON, values
-// are string, json.Number, bool, nil, []any or map[string]any; from a form,
-// always strings (the last of repeated fields, as a QueryDict answers).
+// requestData is the fields a view reads of a parsed request body, as DRF's
+// request.data holds them: from JSON, values are string, json.Number, bool,
+// nil, or an empty []any or map[string]any standing for a list or an object
+// (its contents are never read, only refused by type, so never built); from a
+// form, always strings (the last of repeated fields, as a QueryDict answers).
+// Other fields of the body are dropped as it is parsed, as DRF's serializers
+// ignore them, so that what a body costs never grows with how many it has.
 type requestData map[string]any
 
 // errCutOff marks a body that could not be read to its end: the client hung up
@@ -50,8 +56,9 @@ func cutOff(err error) bool {
 }
 
 // parseBody reads and parses the body on demand, as DRF reads request.data only
-// when a view asks, so that a refused request never costs a read.
-func parseBody(c *gin.Context) (requestData, error) {
+// when a view asks, so that a refused request never costs a read. It keeps the
+// top-level fields called names, the only ones the view reads.
+func parseBody(c *gin.Context, names ...string) (requestData, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -75,11 +82,11 @@ func parseBody(c *gin.Context) (requestData, error) {
 	}
 	switch mediaType {
 	case "application/json":
-		return parseJSON(body)
+		return parseJSON(body, names)
 	case "application/x-www-form-urlencoded":
 		// Like Django's QueryDict, keep what parses and ignore broken pairs.
 		values, _ := url.ParseQuery(string(body))
-		return formData(values), nil
+		return formData(values, names), nil
 	case "multipart/form-data":
 		boundary := params["boundary"]
 		if boundary == "" {
@@ -90,25 +97,34 @@ func parseBody(c *gin.Context) (requestData, error) {
 			return nil, errParse("Multipart form parse error - " + err.Error())
 		}
 		defer func() { _ = form.RemoveAll() }()
-		return formData(form.Value), nil
+		return formData(form.Value, names), nil
 	}
 	return nil, errUnsupportedMediaType(contentType)
 }
 
-func formData(values map[string][]string) requestData {
-	data := make(requestData, len(values))
+// formData is the fields called names of a parsed form.
+func formData(values map[string][]string, names []string) requestData {
+	data := make(requestData, len(names))
 	for k, v := range values {
-		if len(v) > 0 {
-			// Django decodes form bytes with errors="replace".
-			data[strings.ToValidUTF8(k, "\uFFFD")] = strings.ToValidUTF8(v[len(v)-1], "\uFFFD")
+		// Django decodes form bytes with errors="replace".
+		if k = strings.ToValidUTF8(k, "\uFFFD"); len(v) > 0 && slices.Contains(names, k) {
+			data[k] = strings.ToValidUTF8(v[len(v)-1], "\uFFFD")
 		}
 	}
 	return data
 }
 
-// parseJSON decodes one JSON value into requestData. A value that is not an
-// object is refused the way DRF's serializers refuse it.
-func parseJSON(body []byte) (requestData, error) {
+// parseJSON checks that body is one JSON value, with the errors of Python's
+// json module, and keeps of a top-level object only the fields named: a view
+// reads nothing else, as DRF's serializers ignore unknown keys. A value that
+// is not an object is refused the way DRF's serializers refuse it.
+//
+// Nothing is built for what no view reads: a nested list or object stands as
+// an empty placeholder of its type (serializers only ever refuse one by its
+// type), and an unnamed key costs nothing, so that parsing a body of any
+// shape costs about its size. Decoding the whole tree cost some 50 times the
+// body for `[{},{},...]`, and one map entry per distinct key.
+func parseJSON(body []byte, names []string) (requestData, error) {
 	if !utf8.Valid(body) {
 		return nil, errParse("JSON parse error - body is not valid UTF-8")
 	}
@@ -116,36 +132,203 @@ func parseJSON(body []byte) (requestData, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	// Unmarshal checks the whole body without building anything and hands
+	// over the value in place; a json.Decoder would copy the body again.
+	var v rawValue
+	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, errParse("JSON parse error - " + describeJSONError(body, err))
 	}
-	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		off := len(body) - len(rest)
-		return nil, errParse("JSON parse error - Extra data: " + position(body, off))
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		return requestData(v), nil
-	case nil:
+	switch v[0] {
+	case '{':
+		return objectFields(v, names), nil
+	case 'n':
 		return nil, nonFieldError("No data provided")
-	default:
-		return nil, nonFieldError(fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pythonTypeName(v)))
 	}
+	return nil, nonFieldError(fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pythonTypeName(v)))
+}
+
+// rawValue is a JSON value as it stands in the body, neither copied nor
+// decoded.
+type rawValue []byte
+
+// UnmarshalJSON keeps b, a slice of the text Unmarshal was given.
+func (r *rawValue) UnmarshalJSON(b []byte) error {
+	*r = b
+	return nil
+}
+
+// objectFields is the named members of obj, a valid JSON object: the last of
+// a repeated key wins, as in Python's json module.
+func objectFields(obj []byte, names []string) requestData {
+	var found [8][]byte // the last value of each name; more names spill
+	last := found[:0]
+	if len(names) <= len(found) {
+		last = found[:len(names)]
+	} else {
+		last = make([][]byte, len(names))
+	}
+	var scratch []byte // a key with escapes, decoded
+	for i := skipSpace(obj, 1); obj[i] != '}'; {
+		end := stringEnd(obj, i)
+		key := obj[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			scratch = appendUnquoted(scratch[:0], key)
+			key = scratch
+		}
+		i = skipSpace(obj, skipSpace(obj, end)+1) // past the colon
+		end = valueEnd(obj, i)
+		for n, name := range names {
+			if string(key) == name {
+				last[n] = obj[i:end]
+			}
+		}
+		if i = skipSpace(obj, end); obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	data := make(requestData, len(names))
+	for n, raw := range last {
+		if raw != nil {
+			data[names[n]] = jsonValue(raw)
+		}
+	}
+	return data
+}
+
+// jsonValue is the value of raw, one valid JSON value, as json.Decoder with
+// UseNumber makes it, except that a list or an object is empty.
+func jsonValue(raw []byte) any {
+	switch raw[0] {
+	case '{':
+		return map[string]any{}
+	case '[':
+		return []any{}
+	case '"':
+		inner := raw[1 : len(raw)-1]
+		if bytes.IndexByte(inner, '\\') < 0 {
+			return string(inner) // valid UTF-8: checked before
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			panic(fmt.Sprintf("api: a checked JSON string does not decode: %v", err))
+		}
+		return s
+	case 't':
+		return true
+	case 'f':
+		return false
+	case 'n':
+		return nil
+	}
+	return json.Number(raw)
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// stringEnd is the index just past the valid JSON string starting at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; ; i++ {
+		switch b[i] {
+		case '\\':
+			i++ // the escaped byte; \uXXXX's digits are plain bytes
+		case '"':
+			return i + 1
+		}
+	}
+}
+
+// valueEnd is the index just past the valid JSON value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+	}
+	for i < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[i])) {
+		i++
+	}
+	return i
+}
+
+// appendUnquoted appends the text of s, the inside of a valid JSON string, to
+// dst, decoding escapes as encoding/json does (a lone surrogate is U+FFFD; see
+// prepareJSON for why none is left).
+func appendUnquoted(dst, s []byte) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			dst = append(dst, s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, _ := hex4(s, i+1)
+			i += 4 // at the escape's last digit
+			if utf16.IsSurrogate(rune(r)) {
+				lo, ok := hex4(s, i+3)
+				pair := utf16.DecodeRune(rune(r), rune(lo))
+				if ok && s[i+1] == '\\' && s[i+2] == 'u' && pair != utf8.RuneError {
+					r = int(pair)
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, rune(r))
+		default: // " \\ /
+			dst = append(dst, s[i])
+		}
+	}
+	return dst
 }
 
 func describeJSONError(body []byte, err error) string {
 	var syntax *json.SyntaxError
-	switch {
-	case errors.As(err, &syntax):
-		// Offset counts the offending byte; Python points at it.
-		return syntax.Error() + ": " + position(body, int(syntax.Offset)-1)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	if !errors.As(err, &syntax) {
+		return err.Error()
+	}
+	// Python reads the first value and then finds the rest is extra, where
+	// Go's scanner finds a byte after the top-level value.
+	if strings.HasSuffix(syntax.Error(), " after top-level value") {
+		return "Extra data: " + position(body, int(syntax.Offset)-1)
+	}
+	// At the end of the body the scanner either says so or steps over an
+	// imaginary space; Python says a value was expected there.
+	atEnd := syntax.Offset == int64(len(body)) && len(body) > 0 && body[len(body)-1] != ' ' &&
+		strings.HasPrefix(syntax.Error(), "invalid character ' '")
+	if atEnd || syntax.Error() == "unexpected end of JSON input" {
 		return "Expecting value: " + position(body, len(body))
 	}
-	return err.Error()
+	// Offset counts the offending byte; Python points at it.
+	return syntax.Error() + ": " + position(body, int(syntax.Offset)-1)
 }
 
 // position says where a byte offset is, in the words of Python's json module.
@@ -156,22 +339,23 @@ func position(body []byte, off int) string {
 	return fmt.Sprintf("line %d column %d (char %d)", line, col, utf8.RuneCount(body[:off]))
 }
 
-// pythonTypeName names a JSON value's type as DRF's message does.
-func pythonTypeName(v any) string {
-	switch v := v.(type) {
-	case []any:
+// pythonTypeName names the type of v, one valid JSON value, as DRF's message
+// does.
+func pythonTypeName(v []byte) string {
+	switch v[0] {
+	case '{':
+		return "dict"
+	case '[':
 		return "list"
-	case string:
+	case '"':
 		return "str"
-	case bool:
+	case 't', 'f':
 		return "bool"
-	case json.Number:
-		if strings.ContainsAny(v.String(), ".eE") {
-			return "float"
-		}
-		return "int"
 	}
-	return "dict"
+	if bytes.ContainsAny(v, ".eE") {
+		return "float"
+	}
+	return "int"
 }
 
 // maxJSONDepth bounds nesting: DRF fails with a 500 past Python's recursion
@@ -216,6 +400,10 @@ func prepareJSON(body []byte) ([]byte, error) {
 					if paired {
 						i += 11 // skip both halves of a proper pair
 						continue
+					}
+					if out == nil {
+						// A rewrite is shorter than its escape.
+						out = make([]byte, 0, len(body))
 					}
 					out = append(out, body[last:i]...)
 					out = utf8.AppendRune(out, fields.MarkSurrogate(rune(code)))

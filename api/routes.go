@@ -77,7 +77,7 @@ var getOrHead = []string{http.MethodGet, http.MethodHead}
 // assets answers the browsable API's files, schema the OpenAPI document and
 // docs its reference page; a nil schema leaves the document's routes out.
 func routes(d Deps, assets, schema, docs gin.HandlerFunc) []route {
-	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: d.Proxies}
+	students := studentHandlers{db: d.DB, pages: d.Pagination, proxies: d.Proxies, names: studentFieldNames()}
 	userThrottles := anonOrUser(d.Throttles, d.Proxies)
 	root := &view{
 		name:        "Api Root",

@@ -150,6 +150,20 @@ type studentHandlers struct {
 	db      *models.DB
 	pages   Pagination
 	proxies *proxies.Trusted
+	// names are the body fields a write reads: the names of
+	// models.StudentFields (see studentFieldNames).
+	names []string
+}
+
+// studentFieldNames is the names of models.StudentFields, the only fields of
+// a body that fields.ValidateStudent reads, made once for every write.
+func studentFieldNames() []string {
+	fs := models.StudentFields()
+	names := make([]string, fs.Len())
+	for i := range names {
+		names[i] = fs.At(i).Name
+	}
+	return names
 }
 
 // list filters, searches and orders, then answers one page, or the plain array
@@ -200,7 +214,7 @@ func (h studentHandlers) eachStudent(ctx context.Context, q models.StudentQuery,
 }
 
 func (h studentHandlers) create(c *gin.Context) error {
-	data, err := parseBody(c)
+	data, err := parseBody(c, h.names...)
 	if err != nil {
 		return err
 	}
@@ -267,7 +281,7 @@ func (h studentHandlers) update(partial bool) handler {
 			return err
 		}
 		read := *s
-		data, err := parseBody(c)
+		data, err := parseBody(c, h.names...)
 		if err != nil {
 			return err
 		}
