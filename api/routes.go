@@ -230,6 +230,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// Each chain is built once, here; a view's is shared by its routes.
 	views := map[*view][]gin.HandlerFunc{}
 	var anyMethod []builtRoute
+	var fixed []fixedRoute
 	for _, rt := range table {
 		var chain []gin.HandlerFunc
 		if rt.before != nil {
@@ -247,6 +248,8 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		if rt.methods == nil {
 			r.Any(rt.path, chain...)
 			anyMethod = append(anyMethod, builtRoute{path: rt.path, chain: chain})
+		} else {
+			fixed = append(fixed, fixedRoute{path: rt.path, allow: strings.Join(rt.methods, ", ")})
 		}
 		for _, m := range rt.methods {
 			r.Handle(m, rt.path, chain...)
@@ -272,9 +275,24 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 			}
 			return
 		}
+		// A route of a few methods (the health checks, the schema, static
+		// files) answers any other with 405 and what it allows, as HTTP
+		// asks, not 404.
+		for _, rt := range fixed {
+			if _, ok := match(rt.path, c.Request.URL.Path); ok {
+				c.Header("Allow", rt.allow)
+				abort(c, errMethodNotAllowed(c.Request.Method))
+				return
+			}
+		}
 		abort(c, errNotFound)
 	})
 	return r, nil
+}
+
+// fixedRoute is a route of the methods in allow only, for NoMethod.
+type fixedRoute struct {
+	path, allow string
 }
 
 // builtRoute is a route of every method with its handler chain, for NoMethod.

@@ -51,18 +51,24 @@ func TestUnknownMethodOnEveryRoute(t *testing.T) {
 		{name: "logout without its slash", path: "/logout", token: "alice", wantStatus: 404, wantBody: bodyNotFound},
 		{name: "list without its slash", path: "/studentapi", token: "alice", wantStatus: 404, wantBody: bodyNotFound},
 		{name: "detail without its slash", path: "/studentapi/1", token: "alice", wantStatus: 404, wantBody: bodyNotFound},
-		// The routes of GET and HEAD alone.
-		{name: "static file", path: "/static/browsable.css", wantStatus: 404, wantBody: bodyNotFound},
-		{name: "liveness", path: "/healthz", wantStatus: 404, wantBody: bodyNotFound},
-		{name: "readiness", path: "/readyz", wantStatus: 404, wantBody: bodyNotFound},
+		// The routes of GET and HEAD alone: 405, and what they allow.
+		{name: "static file", path: "/static/browsable.css", wantStatus: 405, wantBody: notAllowed, wantHeaders: headers("Allow", "GET, HEAD")},
+		{name: "static file that does not exist", path: "/static/nothing.css", wantStatus: 405, wantBody: notAllowed, wantHeaders: headers("Allow", "GET, HEAD")},
+		{name: "liveness", path: "/healthz", wantStatus: 405, wantBody: notAllowed, wantHeaders: headers("Allow", "GET, HEAD")},
+		{name: "readiness", path: "/readyz", wantStatus: 405, wantBody: notAllowed, wantHeaders: headers("Allow", "GET, HEAD")},
+		{name: "schema", path: "/schema/", wantStatus: 405, wantBody: notAllowed, wantHeaders: headers("Allow", "GET, HEAD")},
+		{name: "schema docs", path: "/schema/docs/", wantStatus: 405, wantBody: notAllowed, wantHeaders: headers("Allow", "GET, HEAD")},
 		{name: "unknown path", path: "/nowhere/", token: "alice", wantStatus: 404, wantBody: bodyNotFound},
 	}
 	for i := range tests {
 		tests[i].method = propfind
 	}
 	// A method gin does have a tree for, on a route of GET and HEAD alone.
-	tests = append(tests, scenario{name: "POST on the liveness check", method: http.MethodPost, path: "/healthz",
-		wantStatus: 404, wantBody: bodyNotFound})
+	tests = append(tests,
+		scenario{name: "POST on the liveness check", method: http.MethodPost, path: "/healthz",
+			wantStatus: 405, wantBody: `{"detail":"Method \"POST\" not allowed."}`, wantHeaders: headers("Allow", "GET, HEAD")},
+		scenario{name: "OPTIONS on the schema", method: http.MethodOptions, path: "/openapi.json",
+			wantStatus: 405, wantBody: `{"detail":"Method \"OPTIONS\" not allowed."}`, wantHeaders: headers("Allow", "GET, HEAD")})
 	runScenarios(t, tests)
 }
 
