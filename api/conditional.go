@@ -70,8 +70,10 @@ func setTag(c *gin.Context, body []byte) (string, bool) {
 //
 // A write that passed If-None-Match is held to was too: were the row to
 // change before the write, the new row might be the one the client named,
-// and nothing short of reading it again could tell; 412 then, rather than a
-// write the client asked not to happen.
+// and nothing short of reading it again could tell. The write then fails
+// with models.ErrChanged, and the handler reads the row again and judges it
+// anew (changedSinceRead), rather than write what the client asked not to,
+// or refuse what the row as it is would pass.
 func precondition(header http.Header, was *models.Student) (*models.Student, error) {
 	ifMatch, ifNoneMatch := header["If-Match"], header["If-None-Match"]
 	if len(ifNoneMatch) == 0 && (len(ifMatch) == 0 || isAny(ifMatch)) {

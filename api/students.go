@@ -273,76 +273,103 @@ func (h studentHandlers) lookupToWrite(c *gin.Context, ifMatch []string) (*model
 	return s, err
 }
 
+// rejudgeLimit bounds how often a conditional write is judged again against
+// a row that changed between its read and its write. Each time, another
+// write has succeeded, so a client loses only to as many writers as there
+// are: 16 concurrent conditional writers of one row all get their answer.
+const rejudgeLimit = 16
+
 func (h studentHandlers) update(partial bool) handler {
 	return func(c *gin.Context) error {
 		ifMatch := c.Request.Header["If-Match"]
-		s, err := h.lookupToWrite(c, ifMatch)
-		if err != nil {
-			return err
+		var data requestData
+		for attempt := 0; ; attempt++ {
+			s, err := h.lookupToWrite(c, ifMatch)
+			if err != nil {
+				return err
+			}
+			read := *s
+			if attempt == 0 { // the body is read once, after the lookup, as in DRF
+				if data, err = parseBody(c, h.names...); err != nil {
+					return err
+				}
+			}
+			if err := fields.ValidateStudent(data, s, partial); err != nil {
+				return err
+			}
+			// Judged after validation, as DRF judges the body before it
+			// writes; the write itself checks again that the row is still
+			// as read.
+			was, err := precondition(c.Request.Header, &read)
+			if err != nil {
+				return err
+			}
+			// A PUT replaces the row; a PATCH writes only the fields its body
+			// names, so that concurrent PATCHes of different fields all hold,
+			// and answers the row as its write left it, others' changes
+			// included.
+			ctx := c.Request.Context()
+			switch {
+			case partial && was != nil:
+				err = h.db.UpdateStudentFieldsIf(ctx, s, fields.Named(data), was)
+			case partial:
+				err = h.db.UpdateStudentFields(ctx, s, fields.Named(data))
+			case was != nil:
+				err = h.db.UpdateStudentIf(ctx, s, was)
+			default:
+				err = h.db.UpdateStudent(ctx, s)
+			}
+			if changedSinceRead(err, attempt) {
+				continue
+			}
+			if err != nil {
+				return writeFailed(err, ifMatch)
+			}
+			body := students.append(make([]byte, 0, sizeHint(1)), s)
+			setTag(c, body) // the new tag, for the client's next conditional write
+			writeBody(c, http.StatusOK, body)
+			return nil
 		}
-		read := *s
-		data, err := parseBody(c, h.names...)
-		if err != nil {
-			return err
-		}
-		if err := fields.ValidateStudent(data, s, partial); err != nil {
-			return err
-		}
-		// Judged after validation, as DRF judges the body before it writes;
-		// the write itself checks again that the row is still as read.
-		was, err := precondition(c.Request.Header, &read)
-		if err != nil {
-			return err
-		}
-		// A PUT replaces the row; a PATCH writes only the fields its body
-		// names, so that concurrent PATCHes of different fields all hold, and
-		// answers the row as its write left it, others' changes included.
-		ctx := c.Request.Context()
-		switch {
-		case partial && was != nil:
-			err = h.db.UpdateStudentFieldsIf(ctx, s, fields.Named(data), was)
-		case partial:
-			err = h.db.UpdateStudentFields(ctx, s, fields.Named(data))
-		case was != nil:
-			err = h.db.UpdateStudentIf(ctx, s, was)
-		default:
-			err = h.db.UpdateStudent(ctx, s)
-		}
-		if err != nil {
-			return writeFailed(err, ifMatch)
-		}
-		body := students.append(make([]byte, 0, sizeHint(1)), s)
-		setTag(c, body) // the new tag, for the client's next conditional write
-		writeBody(c, http.StatusOK, body)
-		return nil
 	}
 }
 
 func (h studentHandlers) destroy(c *gin.Context) error {
 	ifMatch := c.Request.Header["If-Match"]
-	s, err := h.lookupToWrite(c, ifMatch)
-	if err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		s, err := h.lookupToWrite(c, ifMatch)
+		if err != nil {
+			return err
+		}
+		was, err := precondition(c.Request.Header, s)
+		if err != nil {
+			return err
+		}
+		if was != nil {
+			err = h.db.DeleteStudentIf(c.Request.Context(), was)
+		} else {
+			err = h.db.DeleteStudent(c.Request.Context(), s.ID)
+		}
+		if changedSinceRead(err, attempt) {
+			continue
+		}
+		if err != nil {
+			return writeFailed(err, ifMatch)
+		}
+		c.Status(http.StatusNoContent)
+		c.Writer.WriteHeaderNow()
+		return nil
 	}
-	was, err := precondition(c.Request.Header, s)
-	if err != nil {
-		return err
-	}
-	if was != nil {
-		err = h.db.DeleteStudentIf(c.Request.Context(), was)
-	} else {
-		err = h.db.DeleteStudent(c.Request.Context(), s.ID)
-	}
-	if err != nil {
-		return writeFailed(err, ifMatch)
-	}
-	c.Status(http.StatusNoContent)
-	c.Writer.WriteHeaderNow()
-	return nil
 }
 
-// writeFailed is the error of a write that failed: a row gone since the
-// lookup is 412 for a request with If-Match ("*" included), 404 otherwise.
+// changedSinceRead reports whether a conditional write failed because the
+// row changed after it was read and judged, and may be judged again: the
+// new row may pass the conditions (If-None-Match naming a tag it does not
+// have) or fail them (412 then, judged on the row as it is, or 404 if it
+// is gone). Past rejudgeLimit, the write is 412.
+func changedSinceRead(err error, attempt int) bool {
+	return errors.Is(err, models.ErrChanged) && attempt < rejudgeLimit
+}
+
 func writeFailed(err error, ifMatch []string) error {
 	if len(ifMatch) > 0 && errors.Is(err, models.ErrNotFound) {
 		return errPreconditionFailed
