@@ -351,7 +351,7 @@ func TestBrowsableAssets(t *testing.T) {
 			t.Errorf("GET %s = %d %s, want 404", path, w.Code, w.Body)
 		}
 	}
-	if w := e.do(t, http.MethodPost, "/static/browsable.js", ""); w.Code != http.StatusNotFound {
-		t.Errorf("POST /static/browsable.js = %d, want 404", w.Code)
+	if w := e.do(t, http.MethodPost, "/static/browsable.js", ""); w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST /static/browsable.js = %d, Allow %q; want 405, GET, HEAD", w.Code, w.Header().Get("Allow"))
 	}
 }

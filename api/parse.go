@@ -126,8 +126,14 @@ func formData(values map[string][]string, names []string) requestData {
 // body for `[{},{},...]`, and one map entry per distinct key.
 func parseJSON(body []byte, names []string) (requestData, error) {
 	if !utf8.Valid(body) {
-		return nil, errParse("JSON parse error - body is not valid UTF-8")
+		if msg, bad := pythonUTF8Error(body); bad {
+			return nil, errParse("JSON parse error - " + msg)
+		}
+		// A character cut off by the end of the body is held back by
+		// DRF's stream decoder, which then parses what comes before it.
+		body = body[:len(body)-incompleteTail(body)]
 	}
+	given := body
 	body, err := prepareJSON(body)
 	if err != nil {
 		return nil, err
@@ -136,7 +142,7 @@ func parseJSON(body []byte, names []string) (requestData, error) {
 	// over the value in place; a json.Decoder would copy the body again.
 	var v rawValue
 	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, errParse("JSON parse error - " + describeJSONError(body, err))
+		return nil, errParse("JSON parse error - " + describeJSONError(given, err))
 	}
 	switch v[0] {
 	case '{':
@@ -310,32 +316,22 @@ func appendUnquoted(dst, s []byte) []byte {
 	return dst
 }
 
+// describeJSONError is what DRF says of body after "JSON parse error - ":
+// Python's words (pythonJSONError), or Go's should Python find nothing wrong,
+// which no body is known to do.
 func describeJSONError(body []byte, err error) string {
-	var syntax *json.SyntaxError
-	if !errors.As(err, &syntax) {
-		return err.Error()
+	if msg, ok := pythonJSONError(body); ok {
+		return msg
 	}
-	// Python reads the first value and then finds the rest is extra, where
-	// Go's scanner finds a byte after the top-level value.
-	if strings.HasSuffix(syntax.Error(), " after top-level value") {
-		return "Extra data: " + position(body, int(syntax.Offset)-1)
-	}
-	// At the end of the body the scanner either says so or steps over an
-	// imaginary space; Python says a value was expected there.
-	atEnd := syntax.Offset == int64(len(body)) && len(body) > 0 && body[len(body)-1] != ' ' &&
-		strings.HasPrefix(syntax.Error(), "invalid character ' '")
-	if atEnd || syntax.Error() == "unexpected end of JSON input" {
-		return "Expecting value: " + position(body, len(body))
-	}
-	// Offset counts the offending byte; Python points at it.
-	return syntax.Error() + ": " + position(body, int(syntax.Offset)-1)
+	return err.Error()
 }
 
-// position says where a byte offset is, in the words of Python's json module.
+// position says where a byte offset is, in the words of Python's json
+// module, which counts characters, not bytes.
 func position(body []byte, off int) string {
 	off = min(max(off, 0), len(body))
 	line := 1 + bytes.Count(body[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(body[:off], '\n')
+	col := 1 + utf8.RuneCount(body[bytes.LastIndexByte(body[:off], '\n')+1:off])
 	return fmt.Sprintf("line %d column %d (char %d)", line, col, utf8.RuneCount(body[:off]))
 }
 

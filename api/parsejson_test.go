@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,11 +13,17 @@ import (
 
 // parseJSONTree is how parseJSON worked before it stopped building the whole
 // tree: one json.Decoder value, then Python's "Extra data". It stays here as
-// the reference for what parseJSON must answer.
+// the reference for what parseJSON must accept, refuse and keep; both word
+// a refusal with describeJSONError, which TestJSONErrorsInDRFsWords holds to
+// DRF's own words.
 func parseJSONTree(body []byte, names []string) (requestData, error) {
 	if !utf8.Valid(body) {
-		return nil, errParse("JSON parse error - body is not valid UTF-8")
+		if msg, bad := pythonUTF8Error(body); bad {
+			return nil, errParse("JSON parse error - " + msg)
+		}
+		body = body[:len(body)-incompleteTail(body)]
 	}
+	given := body
 	body, err := prepareJSON(body)
 	if err != nil {
 		return nil, err
@@ -27,17 +32,10 @@ func parseJSONTree(body []byte, names []string) (requestData, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		var syntax *json.SyntaxError
-		switch {
-		case errors.As(err, &syntax):
-			return nil, errParse("JSON parse error - " + syntax.Error() + ": " + position(body, int(syntax.Offset)-1))
-		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, errParse("JSON parse error - Expecting value: " + position(body, len(body)))
-		}
-		return nil, err
+		return nil, errParse("JSON parse error - " + describeJSONError(given, err))
 	}
 	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		return nil, errParse("JSON parse error - Extra data: " + position(body, len(body)-len(rest)))
+		return nil, errParse("JSON parse error - " + describeJSONError(given, errors.New("extra data")))
 	}
 	obj, ok := v.(map[string]any)
 	switch {
