@@ -38,11 +38,12 @@ func backupCommand(_ *flag.FlagSet, cf *configFlags) func(context.Context, env, 
 		}
 		// No Migrate: a backup reads, and must not change the tables under a
 		// server of another version.
-		db, _, err := openDB(cfg, io.Discard, nil)
+		db, secret, err := openDB(cfg, io.Discard, nil)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		secret.reportCreated(e.stderr, cfg.LogLevel)
 		if err := db.Backup(ctx, to); err != nil {
 			return inDatabase(err, cfg)
 		}

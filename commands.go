@@ -23,11 +23,26 @@ import (
 var errHelp = errors.New("help requested")
 
 // usageError is a command line that does not parse.
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	// help is the command that shows the usage ("studentapi help serve"),
+	// named after msg on the one line a usage error prints; run sets it.
+	help string
+}
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
+
+// withHelp names, in err if it is a usage error that names none yet, the
+// help command to run; other errors pass through.
+func withHelp(err error, help string) error {
+	var usage *usageError
+	if errors.As(err, &usage) && usage.help == "" {
+		usage.help = help
+	}
+	return err
+}
 
 // env is what every command gets from run: the process's environment (or a
 // test's), read one variable at a time or listed whole.
@@ -64,7 +79,7 @@ func commands() []command {
 		{"changepassword", "<username>", "set a user's password", changePasswordCommand},
 		{"activate", "<username>", "let a user log in and use its token again", setActiveCommand(true)},
 		{"deactivate", "<username>", "refuse a user's logins and token", setActiveCommand(false)},
-		{"deleteuser", "<username>", "delete a user and its token", deleteUserCommand},
+		{"deleteuser", "<username>", "delete a user, its token and its admin sessions", deleteUserCommand},
 		{"backup", "<file>", "copy the SQLite database into a new file, also while a server writes to it", backupCommand},
 		{"restore", "<file>", "replace the SQLite database with a backup (stop every server first)", restoreCommand},
 		{"loaddata", "<file>...", "load Django fixtures (manage.py dumpdata's JSON; - for stdin): users, tokens, students", loaddataCommand},
@@ -94,15 +109,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 		case 1:
 			return run(ctx, []string{args[0], "--help"}, getenv, environ, stdin, stdout, stderr)
 		}
-		return usagef("help: want at most one command, got %d", len(args))
+		return withHelp(usagef("help: want at most one command, got %d", len(args)), "studentapi help")
 	}
 	for _, cmd := range commands() {
 		if cmd.name != name {
 			continue
 		}
+		help := "studentapi help " + cmd.name
 		fs := flag.NewFlagSet("studentapi "+cmd.name, flag.ContinueOnError)
 		// The flag package prints the usage itself, on -h as on a bad flag: hold
-		// it until we know whether it belongs on stdout (help) or stderr.
+		// it, for stdout on -h; a bad flag is the one line exitCode prints.
 		var parseOut bytes.Buffer
 		fs.SetOutput(&parseOut)
 		cfg := &configFlags{}
@@ -118,14 +134,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 			return errHelp
 		}
 		if err != nil {
-			parseOut.WriteTo(stderr)
-			return usagef("%s: %v", cmd.name, err)
+			return withHelp(usagef("%s: %v", cmd.name, err), help)
 		}
 		fs.Visit(func(f *flag.Flag) { cfg.explicit = cfg.explicit || f.Name == "config" })
-		return exec(ctx, e, positional)
+		return withHelp(exec(ctx, e, positional), help)
 	}
-	printCommands(stderr)
-	return usagef("unknown command %q", name)
+	return withHelp(usagef("unknown command %q", name), "studentapi help")
 }
 
 // parseInterspersed lets flags come after positional arguments, as in
@@ -160,10 +174,13 @@ func printCommands(w io.Writer) {
 
 // exactArgs checks the number of positional arguments.
 func exactArgs(cmd string, args []string, names ...string) error {
-	if len(args) != len(names) {
-		return usagef("%s: want %d argument(s) (%s), got %d", cmd, len(names), strings.Join(names, " "), len(args))
+	switch {
+	case len(args) == len(names):
+		return nil
+	case len(names) == 0:
+		return usagef("%s: takes no arguments, got %d", cmd, len(args))
 	}
-	return nil
+	return usagef("%s: want %d argument(s) (%s), got %d", cmd, len(names), strings.Join(names, " "), len(args))
 }
 
 // load reads the config file named by --config (or the default one) and the
@@ -258,18 +275,19 @@ func withDB(ctx context.Context, e env, cf *configFlags, fn func(cfg Config, db 
 	if err != nil {
 		return err
 	}
-	return withConfigDB(ctx, cfg, func(db *models.DB) error { return fn(cfg, db) })
+	return withConfigDB(ctx, e, cfg, func(db *models.DB) error { return fn(cfg, db) })
 }
 
 // withConfigDB is withDB for a command that loaded cfg itself, to use it
 // before the database is opened.
-func withConfigDB(ctx context.Context, cfg Config, fn func(db *models.DB) error) error {
+func withConfigDB(ctx context.Context, e env, cfg Config, fn func(db *models.DB) error) error {
 	// Commands report their own errors in one line; the query log would repeat them.
-	db, _, err := openDB(cfg, io.Discard, nil)
+	db, secret, err := openDB(cfg, io.Discard, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	secret.reportCreated(e.stderr, cfg.LogLevel)
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}

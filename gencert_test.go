@@ -244,7 +244,7 @@ func TestGencertUsageErrors(t *testing.T) {
 		{"zero days", []string{"--days", "0"}, "--days must be positive"},
 		{"negative days", []string{"--days", "-1"}, "--days must be positive"},
 		{"no hosts", []string{"--hosts", " , "}, "--hosts names no host"},
-		{"positional argument", []string{"localhost"}, "gencert: want 0 argument(s)"},
+		{"positional argument", []string{"localhost"}, "gencert: takes no arguments, got 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

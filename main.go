@@ -25,11 +25,16 @@ func main() {
 
 // exitCode prints err as the one line a failed command leaves, and picks the
 // exit status: 0 for success and for --help, 2 for usage errors, 1 otherwise.
+// A usage error's line names the help command that shows the usage, rather
+// than print it: the problem stays the line to read.
 func exitCode(err error, stderr io.Writer) int {
 	var usage *usageError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return 0
+	case errors.As(err, &usage) && usage.help != "":
+		fmt.Fprintf(stderr, "studentapi: %v; run '%s'\n", err, usage.help)
+		return 2
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "studentapi: %v\n", err)
 		return 2

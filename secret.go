@@ -14,6 +14,7 @@ import (
 	"runtime"
 
 	"studentapi/auth"
+	"studentapi/internal/logbuf"
 )
 
 // secretFileSuffix names the file, beside the database, that keeps the secret
@@ -129,4 +130,16 @@ func (s secretKey) report(log *slog.Logger) {
 		log.Warn("using the secret key for tokens from its file; set auth.secret_key in production",
 			"file", s.file)
 	}
+}
+
+// reportCreated is report for a command other than serve, on its stderr: a
+// command that generated the file says so in serve's line, since every
+// token made from then on needs that file (loaddata's imported keys too),
+// and a file generated unannounced is one nobody knows to keep. A file it
+// only read is no news, and a configured secret none.
+func (s secretKey) reportCreated(stderr io.Writer, logLevel string) {
+	if !s.created {
+		return
+	}
+	s.report(newLogger(logbuf.New(stderr, 0, 0), logLevel))
 }

@@ -47,7 +47,7 @@ func migrateCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env
 			return err
 		}
 		return withDB(ctx, e, cf, func(cfg Config, _ *models.DB) error {
-			fmt.Fprintf(e.stdout, "Migrated %s\n", databaseName(cfg))
+			fmt.Fprintf(e.stdout, "Migrated the tables (database %s).\n", databaseName(cfg))
 			return nil
 		})
 	}

@@ -403,7 +403,7 @@ func TestServeErrors(t *testing.T) {
 		wantCode int
 		wantMsg  string
 	}{
-		{"positional argument", []string{"serve", "now"}, nil, 2, "serve: want 0 argument(s)"},
+		{"positional argument", []string{"serve", "now"}, nil, 2, "serve: takes no arguments, got 1"},
 		{"bad address", []string{"serve", "--addr", "localhost"}, nil, 1, `addr: "localhost" is not host:port`},
 		{"address in use", []string{"serve", "--addr", busy.Addr().String()}, nil, 1, "listen on " + busy.Addr().String()},
 		{

@@ -201,6 +201,32 @@ func TestServeReportsSecretFile(t *testing.T) {
 	}
 }
 
+// A command that generates the secret file says so, in serve's line, on
+// stderr: tokens made from then on (loaddata's too) need the file, so it must
+// not appear unannounced. A command that only reads it says nothing.
+func TestCommandsReportGeneratedSecretFile(t *testing.T) {
+	for _, args := range [][]string{
+		{"migrate"},
+		{"createuser", "--noinput", "--username", "alice"}, // opens the database its own way
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			c := newSQLiteCLI(t)
+			c.env[passwordEnv] = "pw"
+			_, stderr, err := c.run(t, "", args...)
+			if err != nil {
+				t.Fatalf("%s: %v", args[0], err)
+			}
+			generated := regexp.MustCompile(`^time=\S+ level=WARN msg="generated a secret key[^"]*" file=` + regexp.QuoteMeta(c.secretFile()) + `\n$`)
+			if !generated.MatchString(stderr) {
+				t.Errorf("%s's stderr = %q, want the one line saying it generated %s", args[0], stderr, c.secretFile())
+			}
+			if _, stderr, err := c.run(t, "", "migrate"); err != nil || stderr != "" {
+				t.Errorf("migrate with the file there: stderr %q, error %v; want nothing", stderr, err)
+			}
+		})
+	}
+}
+
 // TestServeTokenTTL runs the server with a TTL so short that every token has
 // expired by its first use: the expired key is refused with DRF's 401, and
 // each login issues a new one.

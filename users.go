@@ -81,7 +81,7 @@ func createUserCommand(superuser bool) func(*flag.FlagSet, *configFlags) func(co
 			} else if password, err = p.newPassword(validators, who); err != nil {
 				return err
 			}
-			return withConfigDB(ctx, cfg, func(db *models.DB) error {
+			return withConfigDB(ctx, e, cfg, func(db *models.DB) error {
 				u := &models.User{
 					Username: *username, Email: *email, IsActive: true,
 					IsStaff: superuser, IsSuperuser: superuser, DateJoined: time.Now().UTC(),
@@ -154,7 +154,11 @@ func createTokenCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context,
 }
 
 func changePasswordCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, env, []string) error {
-	noInput := fs.Bool("noinput", false, "take the new password from $"+passwordEnv)
+	// --no-input as createsuperuser's alias (Django's changepassword has
+	// neither): every command that takes --noinput takes both spellings.
+	var noInput bool
+	fs.BoolVar(&noInput, "noinput", false, "take the new password from $"+passwordEnv)
+	fs.BoolVar(&noInput, "no-input", false, "same as --noinput")
 	return func(ctx context.Context, e env, args []string) error {
 		if err := exactArgs("changepassword", args, "username"); err != nil {
 			return err
@@ -170,7 +174,7 @@ func changePasswordCommand(fs *flag.FlagSet, cf *configFlags) func(context.Conte
 			}
 			who := passwordvalidation.User{Username: u.Username, Email: u.Email}
 			var password string
-			if *noInput {
+			if noInput {
 				if password = e.getenv(passwordEnv); password == "" {
 					return usagef("changepassword: set %s to the password when using --noinput", passwordEnv)
 				}
@@ -237,7 +241,7 @@ func deleteUserCommand(fs *flag.FlagSet, cf *configFlags) func(context.Context, 
 				}
 				return lastSuperuser(err, "delete", args[0])
 			}
-			fmt.Fprintf(e.stdout, "User %q and its token deleted (database %s).\n", args[0], databaseName(cfg))
+			fmt.Fprintf(e.stdout, "User %q, its token and its admin sessions deleted (database %s).\n", args[0], databaseName(cfg))
 			return nil
 		})
 	}

@@ -13,7 +13,7 @@ import (
 
 // The OpenAPI document, as drf-spectacular's SpectacularAPIView serves it:
 // GET /schema/ (and /openapi.json), JSON by default, YAML with ?format=yaml
-// or Accept: application/yaml, OpenAPI 3.0.3 or, with ?version=3.1, 3.1. It
+// (or drf-spectacular's ?format=openapi) or Accept: application/yaml, OpenAPI 3.0.3 or, with ?version=3.1, 3.1. It
 // is described from the route table (routes.go), the views' own rules and
 // models' declaration of a student, for the running configuration
 // (pagination, keywords), and built once, when the router is: it needs no
@@ -175,6 +175,11 @@ func schemaHandler(d Deps) (gin.HandlerFunc, error) {
 		}
 		candidates := schemaRenderers
 		if format := lastValue(params, "format"); format != "" {
+			if format == "openapi" {
+				// drf-spectacular's name for its YAML renderers: a client
+				// moved from DRF keeps its URL.
+				format = "yaml"
+			}
 			candidates = nil
 			for _, r := range schemaRenderers {
 				if r.format == format {

@@ -223,6 +223,9 @@ func TestSchemaServed(t *testing.T) {
 		wantPrefix     string
 	}{
 		{"/schema/?format=yaml", "", 200, "application/vnd.oai.openapi", "openapi: 3.0.3\n"},
+		{"/schema/?format=openapi", "", 200, "application/vnd.oai.openapi", "openapi: 3.0.3\n"},
+		{"/schema/?format=openapi", "application/yaml", 200, "application/yaml", "openapi: 3.0.3\n"},
+		{"/schema/?version=3.2", "", 404, "application/json", `{"detail":"Not found."}`},
 		{"/schema/", "application/yaml", 200, "application/yaml", "openapi: 3.0.3\n"},
 		{"/schema/?version=3.1", "", 200, "application/vnd.oai.openapi+json", "{\n  \"openapi\": \"3.1.0\""},
 		{"/schema/?version=3.1&format=yaml", "", 200, "application/vnd.oai.openapi", "openapi: 3.1.0\n"},

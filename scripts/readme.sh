@@ -9,7 +9,7 @@
 # ```text block preceded by <!-- readme: output --> must be exactly what the ```sh
 # block before it printed.
 #
-# The README's ports (8000, 8001, 8443) are mapped to free ones the kernel picks,
+# The README's ports (8000, 8001, 8002, 8443) are mapped to free ones the kernel picks,
 # in every block run and every output compared, and the server on the default
 # address gets STUDENTAPI_ADDR: so this script runs beside a service already on
 # 8000, or beside another run of itself, and the commands are otherwise as written.
@@ -34,14 +34,14 @@ for doc in "$repo/README.md" "$repo"/docs/*.md; do
 done
 [ "$dead" = 0 ] || exit 1
 
-# Three free ports, held open together so they differ, then released for the
+# Four free ports, held open together so they differ, then released for the
 # servers (another process could take one meanwhile: then a server fails to start).
-read -r port8000 port8001 port8443 < <(python3 -c '
+read -r port8000 port8001 port8002 port8443 < <(python3 -c '
 import socket
-ss = [socket.socket() for _ in range(3)]
+ss = [socket.socket() for _ in range(4)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in ss))')
-echo "readme: the README's ports 8000, 8001 and 8443 are $port8000, $port8001 and $port8443 here"
+echo "readme: the README's ports 8000, 8001, 8002 and 8443 are $port8000, $port8001, $port8002 and $port8443 here"
 
 # A copy of the tree as it is now (committed or not), without its database files
 # and their generated secret keys.
@@ -96,10 +96,11 @@ check_output() {
 }
 HARNESS
 
-awk -v q="'" -v p8000="$port8000" -v p8001="$port8001" -v p8443="$port8443" '
+awk -v q="'" -v p8000="$port8000" -v p8001="$port8001" -v p8002="$port8002" -v p8443="$port8443" '
   /^<!-- readme: [a-z-]+( [0-9]+)? -->$/ { kind = $3; port = ($4 ~ /^[0-9]+$/) ? $4 : ""; next }
   function ports(text) {
-    gsub(/:8000/, ":" p8000, text); gsub(/:8001/, ":" p8001, text); gsub(/:8443/, ":" p8443, text)
+    gsub(/:8000/, ":" p8000, text); gsub(/:8001/, ":" p8001, text); gsub(/:8002/, ":" p8002, text)
+    gsub(/:8443/, ":" p8443, text)
     return text
   }
   /^```sh$/ && !inblock { inblock = 1; body = ""; next }
