@@ -92,12 +92,7 @@ func parseBody(c *gin.Context, names ...string) (requestData, error) {
 		if boundary == "" {
 			return nil, errParse("Multipart form parse error - Invalid boundary in multipart: None")
 		}
-		form, err := multipart.NewReader(bytes.NewReader(body), boundary).ReadForm(int64(len(body)) + 1)
-		if err != nil {
-			return nil, errParse("Multipart form parse error - " + err.Error())
-		}
-		defer func() { _ = form.RemoveAll() }()
-		return formData(form.Value, names), nil
+		return multipartData(body, boundary, names)
 	}
 	return nil, errUnsupportedMediaType(contentType)
 }
@@ -112,6 +107,42 @@ func formData(values map[string][]string, names []string) requestData {
 		}
 	}
 	return data
+}
+
+// maxParts is how many parts a multipart body may have, as many as
+// mime/multipart's ReadForm allows (and Django's DATA_UPLOAD_MAX_NUMBER_FIELDS).
+const maxParts = 1000
+
+// multipartData is the fields called names of a multipart form, the last
+// of a repeated one, as DRF's request.data answers them. Only their values
+// are read; every other part, a file among them, is stepped over unread:
+// ReadForm kept every value and file of up to 1000 parts, some 2 KiB a part
+// beside the values, whatever the view would read of them.
+func multipartData(body []byte, boundary string, names []string) (requestData, error) {
+	r := multipart.NewReader(bytes.NewReader(body), boundary)
+	data := make(requestData, len(names))
+	for parts := 0; ; parts++ {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, errParse("Multipart form parse error - " + err.Error())
+		}
+		if parts == maxParts {
+			return nil, errParse("Multipart form parse error - " + multipart.ErrMessageTooLarge.Error())
+		}
+		// Django decodes form bytes with errors="replace".
+		name := strings.ToValidUTF8(p.FormName(), "\uFFFD")
+		if p.FileName() != "" || !slices.Contains(names, name) {
+			continue // files are request.FILES, never a serializer's strings
+		}
+		value, err := io.ReadAll(p)
+		if err != nil {
+			return nil, errParse("Multipart form parse error - " + err.Error())
+		}
+		data[name] = strings.ToValidUTF8(string(value), "\uFFFD")
+	}
 }
 
 // parseJSON checks that body is one JSON value, with the errors of Python's
