@@ -10,8 +10,9 @@ import (
 )
 
 // A multipart body gives the view its named fields' values, the last of a
-// repeated one; a file is request.FILES in DRF, not a field's string, and a
-// part with no name is nothing; past 1000 parts the body is refused.
+// repeated one; a file named as a field is that field's value, before or
+// after a plain value (DRF's request.data appends files), and refused as no
+// string; past 1000 parts the body is refused.
 func TestMultipartFields(t *testing.T) {
 	e := newEnv(t)
 	post := func(build func(w *multipart.Writer)) *httptest.ResponseRecorder {
@@ -42,7 +43,7 @@ func TestMultipartFields(t *testing.T) {
 		field(w, "name", "Last")
 		field(w, "unread", "x")
 	})
-	if want := `{"city":["This field is required."]}`; w.Code != http.StatusBadRequest || w.Body.String() != want {
+	if want := `{"city":["Not a valid string."]}`; w.Code != http.StatusBadRequest || w.Body.String() != want {
 		t.Errorf("a file for a field: %d %s, want 400 %s", w.Code, w.Body, want)
 	}
 	w = post(func(w *multipart.Writer) {

@@ -115,15 +115,22 @@ const maxParts = 1000
 
 // multipartData is the fields called names of a multipart form, the last
 // of a repeated one, as DRF's request.data answers them. Only their values
-// are read; every other part, a file among them, is stepped over unread:
-// ReadForm kept every value and file of up to 1000 parts, some 2 KiB a part
-// beside the values, whatever the view would read of them.
+// are read; every other part is stepped over unread, and so is a file: ReadForm
+// kept every value and file of up to 1000 parts, some 2 KiB a part beside
+// the values, whatever the view would read of them. A file named as a field
+// is that field's value in DRF (request.data appends the files after the
+// values), which its serializer refuses by type: it stands as an empty
+// object, refused the same way.
 func multipartData(body []byte, boundary string, names []string) (requestData, error) {
 	r := multipart.NewReader(bytes.NewReader(body), boundary)
 	data := make(requestData, len(names))
+	var files []string
 	for parts := 0; ; parts++ {
 		p, err := r.NextPart()
 		if err == io.EOF {
+			for _, name := range files {
+				data[name] = map[string]any{}
+			}
 			return data, nil
 		}
 		if err != nil {
@@ -134,8 +141,12 @@ func multipartData(body []byte, boundary string, names []string) (requestData, e
 		}
 		// Django decodes form bytes with errors="replace".
 		name := strings.ToValidUTF8(p.FormName(), "\uFFFD")
-		if p.FileName() != "" || !slices.Contains(names, name) {
-			continue // files are request.FILES, never a serializer's strings
+		if !slices.Contains(names, name) {
+			continue
+		}
+		if p.FileName() != "" {
+			files = append(files, name)
+			continue
 		}
 		value, err := io.ReadAll(p)
 		if err != nil {
