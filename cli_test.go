@@ -498,6 +498,9 @@ func TestCreateSuperuserInteractiveErrors(t *testing.T) {
 // spaces are no blank but an invalid username, as in Django.
 func TestCreateSuperuserBlankUsername(t *testing.T) {
 	c := newTestCLI(t)
+	// The database and its secret exist, so that stderr holds only the
+	// prompts' errors, not the notice of a generated secret.
+	c.mustRun(t, "", "migrate")
 	stdout, stderr, err := c.run(t, "\n  \nalice\n\npw\npw\n", "createsuperuser")
 	if err != nil {
 		t.Fatalf("createsuperuser: %v", err)
