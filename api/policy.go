@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
 	"studentapi/internal/hosts"
 	"studentapi/internal/proxies"
@@ -77,6 +78,11 @@ func Protect(next http.Handler, p Policy) (http.Handler, error) {
 		ctx, value := requestid.With(r.Context(), requestid.From(sent))
 		h[requestIDKey] = value
 		r = r.WithContext(ctx)
+		// Django upper-cases the method (WSGIRequest), so "get" is GET there;
+		// net/http keeps it as sent, and "get" would be a method no route has.
+		if m := r.Method; !isUpper(m) {
+			r.Method = strings.ToUpper(m)
+		}
 		h["X-Content-Type-Options"] = nosniff
 		h["X-Frame-Options"] = deny
 		h["Referrer-Policy"] = sameOrigin
@@ -112,4 +118,15 @@ var (
 func fromLoopback(r *http.Request) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	return err == nil && hosts.Loopback(host)
+}
+
+// isUpper reports whether s has no lower-case ASCII letter, as a method
+// almost always has not.
+func isUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			return false
+		}
+	}
+	return true
 }

@@ -111,3 +111,35 @@ func logLine(log, s string) string {
 	}
 	return ""
 }
+
+// A method in lower case is the method, as Django upper-cases it: get is GET.
+func TestLowerCaseMethod(t *testing.T) {
+	e := newEnv(t)
+	h := e.protected(t)
+	for _, tt := range []struct {
+		method string
+		want   int
+	}{
+		{"get", http.StatusOK},
+		{"Get", http.StatusOK},
+		{"options", http.StatusOK},
+		{"propfind", http.StatusMethodNotAllowed},
+	} {
+		req := httptest.NewRequest(tt.method, "/studentapi/", nil)
+		req.Host = "example.com"
+		req.Header.Set("Authorization", e.keyword+" "+e.keys["alice"])
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != tt.want {
+			t.Errorf("%s /studentapi/: %d %s, want %d", tt.method, w.Code, w.Body, tt.want)
+		}
+	}
+	req := httptest.NewRequest("propfind", "/studentapi/", nil)
+	req.Host = "example.com"
+	req.Header.Set("Authorization", e.keyword+" "+e.keys["alice"])
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if want := `{"detail":"Method \"PROPFIND\" not allowed."}`; w.Body.String() != want {
+		t.Errorf("propfind: %s, want %s", w.Body, want)
+	}
+}
