@@ -167,16 +167,12 @@ func multipartData(body []byte, boundary string, names []string) (requestData, e
 // shape costs about its size. Decoding the whole tree cost some 50 times the
 // body for `[{},{},...]`, and one map entry per distinct key.
 func parseJSON(body []byte, names []string) (requestData, error) {
-	if !utf8.Valid(body) {
-		if msg, bad := pythonUTF8Error(body); bad {
-			return nil, errParse("JSON parse error - " + msg)
-		}
-		// A character cut off by the end of the body is held back by
-		// DRF's stream decoder, which then parses what comes before it.
-		body = body[:len(body)-incompleteTail(body)]
+	body, err := decodedText(body)
+	if err != nil {
+		return nil, err
 	}
 	given := body
-	body, err := prepareJSON(body)
+	body, err = prepareJSON(body)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +189,20 @@ func parseJSON(body []byte, names []string) (requestData, error) {
 		return nil, nonFieldError("No data provided")
 	}
 	return nil, nonFieldError(fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pythonTypeName(v)))
+}
+
+// decodedText is body as DRF's stream decoder hands it to the json module:
+// refused in Python's words at the first byte that is not UTF-8, except
+// that a character cut off by the end of the body is held back, and what
+// comes before it parsed.
+func decodedText(body []byte) ([]byte, error) {
+	if utf8.Valid(body) {
+		return body, nil
+	}
+	if msg, bad := pythonUTF8Error(body); bad {
+		return nil, errParse("JSON parse error - " + msg)
+	}
+	return body[:len(body)-incompleteTail(body)], nil
 }
 
 // rawValue is a JSON value as it stands in the body, neither copied nor

@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // parseJSONTree is how parseJSON worked before it stopped building the whole
@@ -17,14 +16,12 @@ import (
 // a refusal with describeJSONError, which TestJSONErrorsInDRFsWords holds to
 // DRF's own words.
 func parseJSONTree(body []byte, names []string) (requestData, error) {
-	if !utf8.Valid(body) {
-		if msg, bad := pythonUTF8Error(body); bad {
-			return nil, errParse("JSON parse error - " + msg)
-		}
-		body = body[:len(body)-incompleteTail(body)]
+	body, err := decodedText(body)
+	if err != nil {
+		return nil, err
 	}
 	given := body
-	body, err := prepareJSON(body)
+	body, err = prepareJSON(body)
 	if err != nil {
 		return nil, err
 	}
