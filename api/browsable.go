@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"studentapi/internal/ordered"
 )
 
 // This file is DRF's browsable API, kept small: a browser (Accept: text/html)
@@ -183,21 +185,21 @@ func browsableForms(c *gin.Context, v *view, body []byte) []browsableForm {
 
 	var forms []browsableForm
 	for _, method := range slices.Sorted(maps.Keys(actions)) {
-		fields, ok := actions[method].(object[fieldInfo])
+		fields, ok := actions[method].(ordered.Object[fieldInfo])
 		if !ok {
 			continue
 		}
 		form := browsableForm{Method: method}
 		for _, f := range fields {
-			if f.value.ReadOnly {
+			if f.Value.ReadOnly {
 				continue
 			}
-			field := browsableField{Name: f.key, Label: f.value.Label, Type: "text"}
-			if f.value.Type == "integer" {
+			field := browsableField{Name: f.Key, Label: f.Value.Label, Type: "text"}
+			if f.Value.Type == "integer" {
 				field.Type = "number"
 			}
 			if method != http.MethodPost {
-				if v, ok := current[f.key]; ok && v != nil {
+				if v, ok := current[f.Key]; ok && v != nil {
 					field.Value = fmt.Sprint(v)
 				}
 			}

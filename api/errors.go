@@ -87,40 +87,6 @@ func (e *throttledError) detail() string {
 	return fmt.Sprintf("Request was throttled. Expected available in %d %s.", e.seconds, unit)
 }
 
-// object is a JSON object whose members keep their order, which a Go map would
-// sort: DRF writes fields in the serializer's order (fields.Errors keeps its
-// own order).
-type object[V any] []member[V]
-
-type member[V any] struct {
-	key   string
-	value V
-}
-
-// MarshalJSON writes the members in order.
-func (o object[V]) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		k, err := marshal(m.key)
-		if err != nil {
-			return nil, err
-		}
-		v, err := marshal(m.value)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(v)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
-}
-
 func nonFieldError(msg string) error {
 	e := &fields.Errors{}
 	e.Add("non_field_errors", msg)

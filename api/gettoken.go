@@ -8,6 +8,7 @@ import (
 
 	"studentapi/auth"
 	"studentapi/internal/fields"
+	"studentapi/internal/ordered"
 	"studentapi/internal/proxies"
 	"studentapi/internal/throttle"
 	"studentapi/models"
@@ -34,10 +35,10 @@ var (
 // serializer declares no max_length on username, so none is shown, though the
 // field enforces one.
 func obtainTokenActions(*gin.Context) (map[string]any, error) {
-	return map[string]any{http.MethodPost: object[fieldInfo]{
-		{"username", fieldInfo{Type: "string", Required: true, Label: "Username"}},
-		{"password", fieldInfo{Type: "string", Required: true, Label: "Password"}},
-		{"token", fieldInfo{Type: "string", ReadOnly: true, Label: "Token"}},
+	return map[string]any{http.MethodPost: ordered.Object[fieldInfo]{
+		{Key: "username", Value: fieldInfo{Type: "string", Required: true, Label: "Username"}},
+		{Key: "password", Value: fieldInfo{Type: "string", Required: true, Label: "Password"}},
+		{Key: "token", Value: fieldInfo{Type: "string", ReadOnly: true, Label: "Token"}},
 	}}, nil
 }
 

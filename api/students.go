@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"studentapi/internal/fields"
+	"studentapi/internal/ordered"
 	"studentapi/internal/proxies"
 	"studentapi/models"
 )
@@ -133,10 +134,10 @@ func describeField(f models.Field) fieldInfo {
 
 // describeFields is the "actions" object of OPTIONS for one method over fs.
 func describeFields(fs models.Fields, method string) map[string]any {
-	described := make(object[fieldInfo], 0, fs.Len())
+	described := make(ordered.Object[fieldInfo], 0, fs.Len())
 	for i := range fs.Len() {
 		f := fs.At(i)
-		described = append(described, member[fieldInfo]{f.Name, describeField(f)})
+		described = append(described, ordered.Member[fieldInfo]{Key: f.Name, Value: describeField(f)})
 	}
 	return map[string]any{method: described}
 }

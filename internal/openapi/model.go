@@ -1,9 +1,10 @@
 package openapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
+
+	"studentapi/internal/ordered"
 )
 
 // The document's objects, those of OpenAPI 3.0 and 3.1 that this API needs,
@@ -11,13 +12,13 @@ import (
 
 // Doc is an OpenAPI document.
 type Doc struct {
-	OpenAPI    string                `json:"openapi"`
-	Info       Info                  `json:"info"`
-	Servers    []Server              `json:"servers,omitempty"`
-	Paths      object[*PathItem]     `json:"paths"`
-	Components Components            `json:"components"`
-	Security   []map[string][]string `json:"security,omitempty"`
-	Tags       []Tag                 `json:"tags,omitempty"`
+	OpenAPI    string                    `json:"openapi"`
+	Info       Info                      `json:"info"`
+	Servers    []Server                  `json:"servers,omitempty"`
+	Paths      ordered.Object[*PathItem] `json:"paths"`
+	Components Components                `json:"components"`
+	Security   []map[string][]string     `json:"security,omitempty"`
+	Tags       []Tag                     `json:"tags,omitempty"`
 }
 
 // Info is the document's info object.
@@ -115,16 +116,16 @@ type Parameter struct {
 
 // RequestBody is what an operation takes.
 type RequestBody struct {
-	Content  object[*MediaType] `json:"content"`
-	Required bool               `json:"required,omitempty"`
+	Content  ordered.Object[*MediaType] `json:"content"`
+	Required bool                       `json:"required,omitempty"`
 }
 
 // Response is one answer, or a reference to a named one.
 type Response struct {
-	Ref         string             `json:"$ref,omitempty"`
-	Description string             `json:"description,omitempty"`
-	Headers     object[*Header]    `json:"headers,omitempty"`
-	Content     object[*MediaType] `json:"content,omitempty"`
+	Ref         string                     `json:"$ref,omitempty"`
+	Description string                     `json:"description,omitempty"`
+	Headers     ordered.Object[*Header]    `json:"headers,omitempty"`
+	Content     ordered.Object[*MediaType] `json:"content,omitempty"`
 }
 
 // Header is a header of an answer.
@@ -146,25 +147,25 @@ type Schema struct {
 	Ref   string `json:"$ref,omitempty"`
 	Title string `json:"title,omitempty"`
 	// Type is a string, or in 3.1 a list of them.
-	Type                 any             `json:"type,omitempty"`
-	Format               string          `json:"format,omitempty"`
-	Description          string          `json:"description,omitempty"`
-	Nullable             bool            `json:"nullable,omitempty"` // 3.0 only
-	ReadOnly             bool            `json:"readOnly,omitempty"`
-	WriteOnly            bool            `json:"writeOnly,omitempty"`
-	Enum                 []any           `json:"enum,omitempty"`
-	MinLength            *int            `json:"minLength,omitempty"`
-	MaxLength            *int            `json:"maxLength,omitempty"`
-	Pattern              string          `json:"pattern,omitempty"`
-	Minimum              *int64          `json:"minimum,omitempty"`
-	Maximum              *int64          `json:"maximum,omitempty"`
-	ExclusiveMinimum     any             `json:"exclusiveMinimum,omitempty"` // 3.0: bool; 3.1: a number
-	Items                *Schema         `json:"items,omitempty"`
-	Properties           object[*Schema] `json:"properties,omitempty"`
-	AdditionalProperties *Schema         `json:"additionalProperties,omitempty"`
-	Required             []string        `json:"required,omitempty"`
-	AnyOf                []*Schema       `json:"anyOf,omitempty"`
-	Example              any             `json:"example,omitempty"`
+	Type                 any                     `json:"type,omitempty"`
+	Format               string                  `json:"format,omitempty"`
+	Description          string                  `json:"description,omitempty"`
+	Nullable             bool                    `json:"nullable,omitempty"` // 3.0 only
+	ReadOnly             bool                    `json:"readOnly,omitempty"`
+	WriteOnly            bool                    `json:"writeOnly,omitempty"`
+	Enum                 []any                   `json:"enum,omitempty"`
+	MinLength            *int                    `json:"minLength,omitempty"`
+	MaxLength            *int                    `json:"maxLength,omitempty"`
+	Pattern              string                  `json:"pattern,omitempty"`
+	Minimum              *int64                  `json:"minimum,omitempty"`
+	Maximum              *int64                  `json:"maximum,omitempty"`
+	ExclusiveMinimum     any                     `json:"exclusiveMinimum,omitempty"` // 3.0: bool; 3.1: a number
+	Items                *Schema                 `json:"items,omitempty"`
+	Properties           ordered.Object[*Schema] `json:"properties,omitempty"`
+	AdditionalProperties *Schema                 `json:"additionalProperties,omitempty"`
+	Required             []string                `json:"required,omitempty"`
+	AnyOf                []*Schema               `json:"anyOf,omitempty"`
+	Example              any                     `json:"example,omitempty"`
 }
 
 // MarshalJSON writes the schema, or false for the one nothing matches.
@@ -174,48 +175,4 @@ func (s *Schema) MarshalJSON() ([]byte, error) {
 	}
 	type plain Schema // without this method
 	return json.Marshal((*plain)(s))
-}
-
-// object is a JSON object whose members keep their order, which a map's
-// would not: a student's fields read in their declared order.
-type object[V any] []member[V]
-
-type member[V any] struct {
-	key   string
-	value V
-}
-
-// MarshalJSON writes the members in order.
-func (o object[V]) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		k, err := json.Marshal(m.key)
-		if err != nil {
-			return nil, err
-		}
-		v, err := json.Marshal(m.value)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(v)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
-}
-
-// Lookup finds the member called key.
-func (o object[V]) Lookup(key string) (V, bool) {
-	for _, m := range o {
-		if m.key == key {
-			return m.value, true
-		}
-	}
-	var zero V
-	return zero, false
 }

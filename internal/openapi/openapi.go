@@ -21,6 +21,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"studentapi/internal/ordered"
 	"studentapi/models"
 )
 
@@ -196,7 +197,7 @@ func (b *builder) document() *Doc {
 		for _, op := range p.Operations {
 			item.set(op.Method, b.operation(p, op))
 		}
-		d.Paths = append(d.Paths, member[*PathItem]{p.Path, item})
+		d.Paths = append(d.Paths, ordered.Member[*PathItem]{Key: p.Path, Value: item})
 	}
 	return d
 }
@@ -279,7 +280,7 @@ func (b *builder) studentSchema(request, partial bool) *Schema {
 	if !request {
 		s.AdditionalProperties = closed // what the service sends, and nothing else
 	}
-	example := object[any]{}
+	example := ordered.Object[any]{}
 	for _, f := range b.api.Students.List() {
 		if request && f.ReadOnly {
 			continue
@@ -288,16 +289,16 @@ func (b *builder) studentSchema(request, partial bool) *Schema {
 		if request {
 			fs.ReadOnly = false
 		}
-		s.Properties = append(s.Properties, member[*Schema]{f.Name, fs})
+		s.Properties = append(s.Properties, ordered.Member[*Schema]{Key: f.Name, Value: fs})
 		if !partial {
 			s.Required = append(s.Required, f.Name)
 		}
 		if v, ok := studentExample[f.Name]; ok && !partial {
-			example = append(example, member[any]{f.Name, v})
+			example = append(example, ordered.Member[any]{Key: f.Name, Value: v})
 		}
 	}
 	if partial {
-		example = object[any]{{"city", "Pune"}} // the README's PATCH
+		example = ordered.Object[any]{{Key: "city", Value: "Pune"}} // the README's PATCH
 	}
 	if len(example) > 0 {
 		s.Example = example
@@ -313,51 +314,51 @@ func (b *builder) schemas() map[string]*Schema {
 		"PatchedStudentRequest": b.studentSchema(true, true),
 		"AuthTokenRequest": {
 			Type: "object",
-			Properties: object[*Schema]{
-				{"username", &Schema{Type: "string", WriteOnly: true, MinLength: ptr(1), MaxLength: ptr(models.UsernameMaxLength)}},
-				{"password", &Schema{Type: "string", WriteOnly: true, MinLength: ptr(1)}},
+			Properties: ordered.Object[*Schema]{
+				{Key: "username", Value: &Schema{Type: "string", WriteOnly: true, MinLength: ptr(1), MaxLength: ptr(models.UsernameMaxLength)}},
+				{Key: "password", Value: &Schema{Type: "string", WriteOnly: true, MinLength: ptr(1)}},
 			},
 			Required: []string{"username", "password"},
-			Example:  object[any]{{"username", "admin"}, {"password", "change-me-now"}},
+			Example:  ordered.Object[any]{{Key: "username", Value: "admin"}, {Key: "password", Value: "change-me-now"}},
 		},
 		"AuthToken": {
 			Type:                 "object",
 			AdditionalProperties: closed,
-			Properties: object[*Schema]{
-				{"token", &Schema{Type: "string", ReadOnly: true}},
-				{"user_id", &Schema{Type: "integer", Format: "int64", ReadOnly: true}},
-				{"email", &Schema{Type: "string", ReadOnly: true}},
+			Properties: ordered.Object[*Schema]{
+				{Key: "token", Value: &Schema{Type: "string", ReadOnly: true}},
+				{Key: "user_id", Value: &Schema{Type: "integer", Format: "int64", ReadOnly: true}},
+				{Key: "email", Value: &Schema{Type: "string", ReadOnly: true}},
 			},
 			Required: []string{"token", "user_id", "email"},
-			Example:  object[any]{{"token", "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, {"user_id", 1}, {"email", "admin@example.com"}},
+			Example:  ordered.Object[any]{{Key: "token", Value: "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, {Key: "user_id", Value: 1}, {Key: "email", Value: "admin@example.com"}},
 		},
 		"Detail": {
 			Type:                 "object",
 			Description:          "DRF's answer to a request it refuses as a whole.",
-			Properties:           object[*Schema]{{"detail", str()}},
+			Properties:           ordered.Object[*Schema]{{Key: "detail", Value: str()}},
 			AdditionalProperties: closed,
 			Required:             []string{"detail"},
-			Example:              object[any]{{"detail", "Authentication credentials were not provided."}},
+			Example:              ordered.Object[any]{{Key: "detail", Value: "Authentication credentials were not provided."}},
 		},
 		// Open to more members than detail: what a user may quote from a
 		// 500 to whoever reads the log (a request id, say) may grow.
 		"ServerError": {
 			Type:        "object",
 			Description: "The answer to a fault of the server, with the request's id (X-Request-ID) to quote to whoever reads the log.",
-			Properties:  object[*Schema]{{"detail", str()}, {"request_id", str()}},
+			Properties:  ordered.Object[*Schema]{{Key: "detail", Value: str()}, {Key: "request_id", Value: str()}},
 			Required:    []string{"detail"},
-			Example:     object[any]{{"detail", "Internal server error."}, {"request_id", "6f1c0e5b2a9d4c7e8f3a1b2c3d4e5f60"}},
+			Example:     ordered.Object[any]{{Key: "detail", Value: "Internal server error."}, {Key: "request_id", Value: "6f1c0e5b2a9d4c7e8f3a1b2c3d4e5f60"}},
 		},
 		"ValidationError": {
 			Type: "object",
 			Description: "DRF's field errors: each field (or non_field_errors, or a query parameter) " +
 				"with its messages.",
 			AdditionalProperties: &Schema{Type: "array", Items: str()},
-			Example:              object[any]{{"roll", []string{"A valid integer is required."}}},
+			Example:              ordered.Object[any]{{Key: "roll", Value: []string{"A valid integer is required."}}},
 		},
 		"Health": {
 			Type:                 "object",
-			Properties:           object[*Schema]{{"status", &Schema{Type: "string", Enum: []any{"ok"}}}},
+			Properties:           ordered.Object[*Schema]{{Key: "status", Value: &Schema{Type: "string", Enum: []any{"ok"}}}},
 			AdditionalProperties: closed,
 			Required:             []string{"status"},
 		},
@@ -370,11 +371,11 @@ func (b *builder) schemas() map[string]*Schema {
 		}
 		m["PaginatedStudentList"] = &Schema{
 			Type: "object",
-			Properties: object[*Schema]{
-				{"count", &Schema{Type: "integer", Format: "int64", Minimum: ptr(int64(0)), Example: 123}},
-				{"next", link("http://api.example.org/studentapi/?page=4")},
-				{"previous", link("http://api.example.org/studentapi/?page=2")},
-				{"results", &Schema{Type: "array", Items: ref("Student")}},
+			Properties: ordered.Object[*Schema]{
+				{Key: "count", Value: &Schema{Type: "integer", Format: "int64", Minimum: ptr(int64(0)), Example: 123}},
+				{Key: "next", Value: link("http://api.example.org/studentapi/?page=4")},
+				{Key: "previous", Value: link("http://api.example.org/studentapi/?page=2")},
+				{Key: "results", Value: &Schema{Type: "array", Items: ref("Student")}},
 			},
 			Required:             []string{"count", "next", "previous", "results"},
 			AdditionalProperties: closed,
@@ -391,32 +392,32 @@ var closed = &Schema{closed: true}
 func ptr[T any](v T) *T { return &v }
 
 // errorBody is the JSON content of an error answer.
-func errorBody(schema string) object[*MediaType] {
-	return object[*MediaType]{{"application/json", &MediaType{Schema: ref(schema)}}}
+func errorBody(schema string) ordered.Object[*MediaType] {
+	return ordered.Object[*MediaType]{{Key: "application/json", Value: &MediaType{Schema: ref(schema)}}}
 }
 
 // sharedResponses are the error answers, named once and referred to by the
 // operations that may give them.
 func (b *builder) sharedResponses() map[string]*Response {
-	retryAfter := func(what string) object[*Header] {
-		return object[*Header]{{"Retry-After", &Header{Description: what, Required: true, Schema: &Schema{Type: "integer", Minimum: ptr(int64(0))}}}}
+	retryAfter := func(what string) ordered.Object[*Header] {
+		return ordered.Object[*Header]{{Key: "Retry-After", Value: &Header{Description: what, Required: true, Schema: &Schema{Type: "integer", Minimum: ptr(int64(0))}}}}
 	}
 	detail := func(text string) *Response { return &Response{Description: text, Content: errorBody("Detail")} }
 	shared := map[string]*Response{
 		"BadRequest": {
 			Description: "The request is malformed (a body that does not parse, a Host that is not allowed) " +
 				"or a field or query parameter is invalid.",
-			Content: object[*MediaType]{{"application/json", &MediaType{Schema: &Schema{AnyOf: []*Schema{ref("ValidationError"), ref("Detail")}}}}},
+			Content: ordered.Object[*MediaType]{{Key: "application/json", Value: &MediaType{Schema: &Schema{AnyOf: []*Schema{ref("ValidationError"), ref("Detail")}}}}},
 		},
 		"Unauthorized": {
 			Description: "No token, or one that is not valid.",
-			Headers: object[*Header]{{"WWW-Authenticate", &Header{Description: "The scheme to send the token with.",
+			Headers: ordered.Object[*Header]{{Key: "WWW-Authenticate", Value: &Header{Description: "The scheme to send the token with.",
 				Required: true, Schema: &Schema{Type: "string", Example: b.tokenKeyword()}}}},
 			Content: errorBody("Detail"),
 		},
 		"Forbidden":            detail("Refused: HTTPS is required, or HTTP Basic credentials sent to /gettoken/ are wrong."),
 		"NotFound":             detail("No such object, page or format."),
-		"MethodNotAllowed":     {Description: "The path does not take this method; Allow lists those it does.", Headers: object[*Header]{{"Allow", &Header{Required: true, Schema: &Schema{Type: "string"}}}}, Content: errorBody("Detail")},
+		"MethodNotAllowed":     {Description: "The path does not take this method; Allow lists those it does.", Headers: ordered.Object[*Header]{{Key: "Allow", Value: &Header{Required: true, Schema: &Schema{Type: "string"}}}}, Content: errorBody("Detail")},
 		"NotAcceptable":        detail("No renderer of the path satisfies the Accept header."),
 		"PreconditionFailed":   detail("If-Match names no current representation of the student."),
 		"PayloadTooLarge":      detail("The request body is larger than http.max_body_bytes."),
@@ -435,8 +436,8 @@ func (b *builder) sharedResponses() map[string]*Response {
 
 // requestIDHeader is X-Request-ID, on every answer: the client's own id
 // when it sent a sane one, else one the server made.
-func requestIDHeader() member[*Header] {
-	return member[*Header]{"X-Request-ID", &Header{
+func requestIDHeader() ordered.Member[*Header] {
+	return ordered.Member[*Header]{Key: "X-Request-ID", Value: &Header{
 		Description: "The request's id: the client's X-Request-ID when it sent 1 to 128 visible ASCII characters, else a new one. Log lines of the request carry it. The server sets it on every answer; a router embedded without api.Protect does not.",
 		Schema:      &Schema{Type: "string", MaxLength: ptr(128)}}}
 }
@@ -450,12 +451,12 @@ func (b *builder) tokenKeyword() string {
 
 // etagHeader is the ETag of an answer; not required of a list, which has
 // none once it outgrows 64 KiB and is streamed as it is read.
-func (b *builder) etagHeader(required bool) object[*Header] {
+func (b *builder) etagHeader(required bool) ordered.Object[*Header] {
 	what := "The strong entity tag of the JSON body, for If-None-Match and If-Match."
 	if !required {
 		what += " A list longer than 64 KiB is streamed as it is read and has none."
 	}
-	return object[*Header]{{"ETag", &Header{Description: what,
+	return ordered.Object[*Header]{{Key: "ETag", Value: &Header{Description: what,
 		Required: required, Schema: &Schema{Type: "string", Example: `"1b2e8f9c0d3a4e5f60718293a4b5c6d7"`}}}}
 }
 
@@ -538,7 +539,7 @@ func (b *builder) answer(op Operation, tagged bool) *Response {
 	var schema *Schema
 	switch op.Answer {
 	case NoContent:
-		return &Response{Description: "Done; no body.", Headers: object[*Header]{requestIDHeader()}}
+		return &Response{Description: "Done; no body.", Headers: ordered.Object[*Header]{requestIDHeader()}}
 	case StudentAnswer:
 		schema = ref("Student")
 	case StudentsAnswer:
@@ -552,7 +553,7 @@ func (b *builder) answer(op Operation, tagged bool) *Response {
 	case HealthAnswer:
 		schema = ref("Health")
 	}
-	r := &Response{Description: "OK", Content: object[*MediaType]{{"application/json", &MediaType{Schema: schema}}}}
+	r := &Response{Description: "OK", Content: ordered.Object[*MediaType]{{Key: "application/json", Value: &MediaType{Schema: schema}}}}
 	if tagged {
 		r.Headers = b.etagHeader(op.Answer != StudentsAnswer)
 	}
@@ -575,7 +576,7 @@ func (b *builder) requestBody(p Path, body Body) *RequestBody {
 	types := append([]string(nil), p.Parses...)
 	sort.SliceStable(types, func(i, j int) bool { return types[i] == "application/json" && types[j] != "application/json" })
 	for _, t := range types {
-		rb.Content = append(rb.Content, member[*MediaType]{t, &MediaType{Schema: schema}})
+		rb.Content = append(rb.Content, ordered.Member[*MediaType]{Key: t, Value: &MediaType{Schema: schema}})
 	}
 	return rb
 }
