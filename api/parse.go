@@ -167,12 +167,7 @@ func multipartData(body []byte, boundary string, names []string) (requestData, e
 // shape costs about its size. Decoding the whole tree cost some 50 times the
 // body for `[{},{},...]`, and one map entry per distinct key.
 func parseJSON(body []byte, names []string) (requestData, error) {
-	body, err := decodedText(body)
-	if err != nil {
-		return nil, err
-	}
-	given := body
-	body, err = prepareJSON(body)
+	given, body, err := jsonText(body)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +184,19 @@ func parseJSON(body []byte, names []string) (requestData, error) {
 		return nil, nonFieldError("No data provided")
 	}
 	return nil, nonFieldError(fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pythonTypeName(v)))
+}
+
+// jsonText is body ready for a JSON decoder (decodedText, then
+// prepareJSON), and given, the text as decoded, which a refusal's place is
+// counted in.
+func jsonText(body []byte) (given, prepared []byte, err error) {
+	if given, err = decodedText(body); err != nil {
+		return nil, nil, err
+	}
+	if prepared, err = prepareJSON(given); err != nil {
+		return nil, nil, err
+	}
+	return given, prepared, nil
 }
 
 // decodedText is body as DRF's stream decoder hands it to the json module:

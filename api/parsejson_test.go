@@ -16,12 +16,7 @@ import (
 // a refusal with describeJSONError, which TestJSONErrorsInDRFsWords holds to
 // DRF's own words.
 func parseJSONTree(body []byte, names []string) (requestData, error) {
-	body, err := decodedText(body)
-	if err != nil {
-		return nil, err
-	}
-	given := body
-	body, err = prepareJSON(body)
+	given, body, err := jsonText(body)
 	if err != nil {
 		return nil, err
 	}
