@@ -31,6 +31,21 @@ func (r renderer) ref() *renderer {
 	return &jsonRenderer
 }
 
+// ofFormat is the renderers of format, a format suffix or ?format= (all of
+// them for ""), and false when none is: an unknown format is 404 in DRF.
+func ofFormat(renderers []renderer, format string) ([]renderer, bool) {
+	if format == "" {
+		return renderers, true
+	}
+	var of []renderer
+	for _, r := range renderers {
+		if r.format == format {
+			of = append(of, r)
+		}
+	}
+	return of, len(of) > 0
+}
+
 // negotiate chooses the renderer as DRF's DefaultContentNegotiation does, before
 // authentication: a format suffix or ?format= narrows the renderers (an unknown
 // format is 404), then the Accept header picks among them (none acceptable: 406).
@@ -40,18 +55,10 @@ func negotiate(renderers ...renderer) gin.HandlerFunc {
 		if format == "" {
 			format = lastValue(queryParams(c), "format")
 		}
-		candidates := renderers
-		if format != "" {
-			candidates = nil
-			for _, r := range renderers {
-				if r.format == format {
-					candidates = append(candidates, r)
-				}
-			}
-			if len(candidates) == 0 {
-				abort(c, errNotFound)
-				return
-			}
+		candidates, ok := ofFormat(renderers, format)
+		if !ok {
+			abort(c, errNotFound)
+			return
 		}
 		r, ok := selectRenderer(c.Request.Header.Values("Accept"), candidates)
 		if !ok {

@@ -173,23 +173,16 @@ func schemaHandler(d Deps) (gin.HandlerFunc, error) {
 			abort(c, errNotFound)
 			return
 		}
-		candidates := schemaRenderers
-		if format := lastValue(params, "format"); format != "" {
-			if format == "openapi" {
-				// drf-spectacular's name for its YAML renderers: a client
-				// moved from DRF keeps its URL.
-				format = "yaml"
-			}
-			candidates = nil
-			for _, r := range schemaRenderers {
-				if r.format == format {
-					candidates = append(candidates, r)
-				}
-			}
-			if len(candidates) == 0 {
-				abort(c, errNotFound)
-				return
-			}
+		format := lastValue(params, "format")
+		if format == "openapi" {
+			// drf-spectacular's name for its YAML renderers: a client moved
+			// from DRF keeps its URL.
+			format = "yaml"
+		}
+		candidates, ok := ofFormat(schemaRenderers, format)
+		if !ok {
+			abort(c, errNotFound)
+			return
 		}
 		h := c.Writer.Header()
 		h["Vary"] = vary
