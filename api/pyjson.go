@@ -270,7 +270,9 @@ func hexValue(digits []byte) int {
 
 // pythonUTF8Error is Python's UnicodeDecodeError for the first byte of body
 // that is not UTF-8, as DRF words it (it is a ValueError: no place but the
-// byte's own), unless that byte only starts a character the body ends in.
+// bytes' own), unless that byte only starts a character the body ends in.
+// Python names the bytes that began a character before one that cannot
+// continue it: "bytes in position 7-8" for E2 BC then a comma.
 func pythonUTF8Error(body []byte) (string, bool) {
 	for i := 0; i < len(body); {
 		r, n := utf8.DecodeRune(body[i:])
@@ -278,14 +280,16 @@ func pythonUTF8Error(body []byte) (string, bool) {
 			i += n
 			continue
 		}
-		reason := "invalid continuation byte"
-		switch c := body[i]; {
-		case c < 0xC2 || c > 0xF4:
-			reason = "invalid start byte"
-		case len(body)-i == incompleteTail(body):
+		if c := body[i]; c < 0xC2 || c > 0xF4 {
+			return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: invalid start byte", c, i), true
+		}
+		if len(body)-i == incompleteTail(body) {
 			return "", false
 		}
-		return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: %s", body[i], i, reason), true
+		if k := validPrefix(body[i:]); k > 1 {
+			return fmt.Sprintf("'utf-8' codec can't decode bytes in position %d-%d: invalid continuation byte", i, i+k-1), true
+		}
+		return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: invalid continuation byte", body[i], i), true
 	}
 	return "", false
 }
@@ -298,7 +302,13 @@ func incompleteTail(body []byte) int {
 		if !utf8.RuneStart(tail[0]) {
 			continue
 		}
-		if !utf8.FullRune(tail) && validPrefix(tail) {
+		// CPython holds back ED and any continuation byte at the end,
+		// though ED A0 to ED BF can only begin a surrogate, which it
+		// refuses once the third byte comes.
+		if n == 2 && tail[0] == 0xED && tail[1]&0xC0 == 0x80 {
+			return n
+		}
+		if !utf8.FullRune(tail) && validPrefix(tail) == n {
 			return n
 		}
 		return 0
@@ -306,31 +316,39 @@ func incompleteTail(body []byte) int {
 	return 0
 }
 
-// validPrefix reports whether p, shorter than its character, could still
-// become a valid one: its lead byte says as much, and each byte after it is
-// what UTF-8 allows there (no overlong form, surrogate or value past
-// U+10FFFF), as Python's decoder judges a truncated character.
-func validPrefix(p []byte) bool {
+// validPrefix is how many bytes at the start of p, at most one short of a
+// whole character, could begin a valid one: its lead byte, and each byte after
+// it that UTF-8 allows there (no overlong form, surrogate or value past
+// U+10FFFF), as Python's decoder judges them; 0 for a byte that can lead
+// nothing.
+func validPrefix(p []byte) int {
 	lo, hi := byte(0x80), byte(0xBF)
+	size := 2
 	switch c := p[0]; {
 	case c < 0xC2 || c > 0xF4:
-		return false
-	case c == 0xE0:
+		return 0
+	case c >= 0xF0:
+		size = 4
+	case c >= 0xE0:
+		size = 3
+	}
+	switch p[0] {
+	case 0xE0:
 		lo = 0xA0
-	case c == 0xED:
+	case 0xED:
 		hi = 0x9F
-	case c == 0xF0:
+	case 0xF0:
 		lo = 0x90
-	case c == 0xF4:
+	case 0xF4:
 		hi = 0x8F
 	}
-	for i, c := range p[1:] {
-		if i > 0 {
-			lo, hi = 0x80, 0xBF
+	n := 1
+	for n < len(p) && n < size {
+		if c := p[n]; c < lo || c > hi {
+			break
 		}
-		if c < lo || c > hi {
-			return false
-		}
+		lo, hi = 0x80, 0xBF
+		n++
 	}
-	return true
+	return min(n, size-1)
 }

@@ -58,6 +58,9 @@ BODIES = [
     b'{"name":"\xff"}', b'{"a":"\xe2\x28\xa1"}', b'{"a":"\xc0\xaf"}',
     b'{"a":"\xed\xa0\x80"}', b'{"a":"\xf4\x90\x80\x80"}', b'\x80',
     b'{"a":1}\xe2\x82', b'{"a":1}\xe2', b'\xe2\x82',
+    # Bytes that began a character before one that cannot continue it.
+    b'{"a":"\xe2\xbc,"}', b'[1,{"x":"y\xef\x82}]', b'{"a":"\xf0\x9f\x98x"}',
+    b'{"a":"\xf0\x9fx"}', b'\xed\xbb', b'[1]\xed\xa0', b'[1]\xe0\x80', b'[1]\xed\xbb\x80',
 ]
 
 
