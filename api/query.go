@@ -122,6 +122,7 @@ func studentQuery(params url.Values) (models.StudentQuery, error) {
 				continue
 			}
 		}
+		raw = fields.DecimalText(raw)
 		if !decimalLiteral.MatchString(raw) {
 			errs.Add(f.param, msgEnterNumber)
 			continue

@@ -163,6 +163,13 @@ func TestListWithoutPagination(t *testing.T) {
 		{"filter roll range decimal bounds", "/studentapi/?roll__gte=4.5&roll__lte=9.9", 200, arr(sonam, zed)},
 		{"empty filter ignored", "/studentapi/?city=&roll=", 200, arr(ravi, sonam, ranjit, amit, zed)},
 		{"bad filter value", "/studentapi/?roll=abc&roll__lte=0x10", 400, `{"roll":["Enter a number."],"roll__lte":["Enter a number."]}`},
+		// django-filter reads a number with Python's Decimal: any Unicode
+		// digits, underscores dropped; not infinities or NaN.
+		{"filter roll in Arabic-Indic digits", "/studentapi/?roll=%D9%A7", 200, arr(sonam)},
+		{"filter roll in full-width digits", "/studentapi/?roll=%EF%BC%97", 200, arr(sonam)},
+		{"filter roll with underscores", "/studentapi/?roll__gte=0_5&roll__lte=1_0", 200, arr(ravi, sonam, zed)},
+		{"filter roll Infinity and NaN", "/studentapi/?roll__gte=Infinity&roll__lte=NaN", 400, `{"roll__gte":["Enter a number."],"roll__lte":["Enter a number."]}`},
+		{"filter roll of underscores alone", "/studentapi/?roll=_", 400, `{"roll":["Enter a number."]}`},
 		{"all composed", "/studentapi/?search=r&roll__gte=5&ordering=-roll&city=Ranchi", 200, arr(ravi, zed)},
 		{"detail honours filters", "/studentapi/1/?city=Pune", 404, `{"detail":"Not found."}`},
 		{"detail within filters", "/studentapi/1/?city=Ranchi", 200, ravi},

@@ -170,6 +170,32 @@ func PythonInt(s string) (int64, bool) {
 	return int64(n), true
 }
 
+// DecimalText is s as Python's Decimal reads its digits: every Unicode
+// decimal digit as its ASCII digit, and the underscores it drops wherever
+// they stand ("1_000", even "_1"). Anything else is left for the caller's
+// grammar to refuse. s itself when it holds neither, as it almost always
+// does.
+func DecimalText(s string) string {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		plain = s[i] != '_' && s[i] < utf8.RuneSelf
+	}
+	if plain {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch d, ok := digitValue(r); {
+		case r == '_':
+		case ok:
+			b.WriteByte(byte('0' + d))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // digitValue is the value of a Unicode decimal digit. Every run of decimal
 // digits in Unicode starts at a zero and comes in tens.
 func digitValue(r rune) (int, bool) {
