@@ -33,18 +33,33 @@ func entityTag(body []byte) string {
 	return string(b[:])
 }
 
-// writeRepresentation answers 200 with body and its ETag, or 304 with no body
-// when If-None-Match names that tag (weak comparison, as RFC 9110 13.1.2 has
-// it for GET). The headers set so far (Allow, Vary) stay on a 304.
-func writeRepresentation(c *gin.Context, body []byte) {
+// writeRepresentation answers 200 with body and its ETag; or, in RFC 9110
+// 13.2.2's order, errPreconditionFailed (nothing written) when If-Match names
+// neither that tag (strong comparison) nor "*", then 304 with no body when
+// If-None-Match names it (weak comparison, as 13.1.2 has it for GET). The
+// headers set so far (Allow, Vary) stay on a 304.
+func writeRepresentation(c *gin.Context, body []byte) error {
 	if tag, ok := setTag(c, body); ok {
+		if im := c.Request.Header["If-Match"]; len(im) > 0 && !isAny(im) && !tagListMatches(im, tag, false) {
+			delete(c.Writer.Header(), "Etag")
+			return errPreconditionFailed
+		}
 		if inm := c.Request.Header["If-None-Match"]; len(inm) > 0 && tagListMatches(inm, tag, true) {
 			c.Status(http.StatusNotModified)
 			c.Writer.WriteHeaderNow()
-			return
+			return nil
 		}
 	}
 	writeBody(c, http.StatusOK, body)
+	return nil
+}
+
+// failsIfMatch reports whether a representation with no entity tag (a list
+// long enough to stream) fails the request's If-Match: any tag it names is
+// one the representation does not have; "*" any representation meets.
+func failsIfMatch(c *gin.Context) bool {
+	im := c.Request.Header["If-Match"]
+	return len(im) > 0 && !isAny(im)
 }
 
 // setTag sets the ETag of body, a JSON answer, and returns it; not for a

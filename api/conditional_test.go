@@ -118,6 +118,55 @@ func TestIfNoneMatch(t *testing.T) {
 
 const bodyPreconditionFailed = `{"detail":"Precondition failed."}`
 
+// If-Match on a GET or HEAD (RFC 9110 13.1.1, judged before If-None-Match):
+// 412 unless it names the current tag (strong comparison) or is "*".
+func TestIfMatchOnReads(t *testing.T) {
+	listTag := func(t *testing.T, e *env) { e.keys["tag"] = e.tagOf(t, "/studentapi/") }
+	runScenarios(t, []scenario{
+		{name: "current tag", path: "/studentapi/1/", token: "alice", setup: withTag,
+			header: []string{"If-Match", "{tag}"}, wantStatus: 200, wantBody: raviJSON},
+		{name: "star", path: "/studentapi/1/", token: "alice",
+			header: []string{"If-Match", "*"}, wantStatus: 200, wantBody: raviJSON},
+		{name: "stale tag", path: "/studentapi/1/", token: "alice", setup: stale,
+			header: []string{"If-Match", "{tag}"}, wantStatus: 412, wantBody: bodyPreconditionFailed},
+		{name: "weak tag never matches", path: "/studentapi/1/", token: "alice", setup: withTag,
+			header: []string{"If-Match", "W/{tag}"}, wantStatus: 412, wantBody: bodyPreconditionFailed},
+		{name: "HEAD with another tag", method: http.MethodHead, path: "/studentapi/1/", token: "alice",
+			header: []string{"If-Match", `"x"`}, wantStatus: 412, wantBody: bodyPreconditionFailed}, // net/http drops a HEAD's body
+		{name: "before If-None-Match", path: "/studentapi/1/", token: "alice", setup: withTag,
+			header: []string{"If-Match", `"x"`, "If-None-Match", "{tag}"}, wantStatus: 412, wantBody: bodyPreconditionFailed},
+		{name: "list, current tag", path: "/studentapi/", token: "alice", setup: listTag,
+			header: []string{"If-Match", "{tag}"}, wantStatus: 200, bodyPrefix: true, wantBody: "[" + raviJSON},
+		{name: "list, another tag", path: "/studentapi/", token: "alice",
+			header: []string{"If-Match", `"x"`}, wantStatus: 412, wantBody: bodyPreconditionFailed},
+		{name: "missing row", path: "/studentapi/9/", token: "alice",
+			header: []string{"If-Match", `"x"`}, wantStatus: 404, wantBody: bodyNotFound},
+	})
+}
+
+// A list long enough to stream has no tag: If-Match "*" passes it, any tag
+// fails it with a plain 412 before a byte of the list is sent.
+func TestIfMatchOnAStreamedList(t *testing.T) {
+	e := newEnv(t, func(d *Deps) { d.Pagination = Pagination{PageSize: 0} })
+	seedMany(t, e.raw, 3000)
+	for _, tt := range []struct {
+		ifMatch  string
+		want     int
+		wantBody string
+	}{
+		{`"x"`, http.StatusPreconditionFailed, bodyPreconditionFailed},
+		{"*", http.StatusOK, ""},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/studentapi/", nil)
+		req.Header.Set("Authorization", e.keyword+" "+e.keys["alice"])
+		req.Header.Set("If-Match", tt.ifMatch)
+		w := e.serve(req)
+		if w.Code != tt.want || (tt.wantBody != "" && w.Body.String() != tt.wantBody) {
+			t.Errorf("If-Match %s: %d %.100s, want %d %s", tt.ifMatch, w.Code, w.Body, tt.want, tt.wantBody)
+		}
+	}
+}
+
 func TestIfMatch(t *testing.T) {
 	patch := func(name, ifMatch string, setup func(*testing.T, *env), status int, body string, check func(*testing.T, *env)) scenario {
 		return scenario{name: "PATCH " + name, method: http.MethodPatch, path: "/studentapi/1/", token: "alice",

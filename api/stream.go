@@ -95,6 +95,9 @@ func (w *listWriter) spill() error {
 	case len(w.buf) < streamBound:
 		return nil
 	case !w.streaming:
+		if failsIfMatch(w.c) {
+			return errPreconditionFailed // before the first byte: a plain 412
+		}
 		w.streaming = true
 		h := w.c.Writer.Header()
 		if len(h["Content-Type"]) == 0 {
@@ -147,7 +150,7 @@ func (w *listWriter) finish(err error) error {
 			"… The list goes on: this page shows its first %d KiB. Ask for JSON (Accept: application/json) for all of it, or narrow it with filters or pages.",
 			browsableBound>>10))
 	default:
-		writeRepresentation(w.c, w.buf)
+		return writeRepresentation(w.c, w.buf)
 	}
 	return nil
 }

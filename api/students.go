@@ -259,8 +259,7 @@ func (h studentHandlers) retrieve(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	writeRepresentation(c, students.append(make([]byte, 0, sizeHint(1)), s))
-	return nil
+	return writeRepresentation(c, students.append(make([]byte, 0, sizeHint(1)), s))
 }
 
 // lookupToWrite is lookup for a PUT, PATCH or DELETE: with If-Match, a row

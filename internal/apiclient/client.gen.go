@@ -174,6 +174,9 @@ type StudentapiListParams struct {
 	// Search A search term: each word (split at spaces and commas) must occur, ignoring case, in one of name, city.
 	Search *string `form:"search,omitempty" json:"search,omitempty"`
 
+	// IfMatch Answer only if the representation is the one named (its ETag) or exists (*); 412 if not. A list long enough to stream has no ETag, so only * passes it.
+	IfMatch *string `json:"If-Match,omitempty"`
+
 	// IfNoneMatch Entity tags of the client's copy: 304 if one is current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
@@ -189,6 +192,9 @@ type StudentapiDestroyParams struct {
 
 // StudentapiRetrieveParams defines parameters for StudentapiRetrieve.
 type StudentapiRetrieveParams struct {
+	// IfMatch Answer only if the representation is the one named (its ETag) or exists (*); 412 if not. A list long enough to stream has no ETag, so only * passes it.
+	IfMatch *string `json:"If-Match,omitempty"`
+
 	// IfNoneMatch Entity tags of the client's copy: 304 if one is current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
@@ -1037,15 +1043,26 @@ func NewStudentapiListRequest(server string, params *StudentapiListParams) (*htt
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.IfMatch != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -1197,15 +1214,26 @@ func NewStudentapiRetrieveRequest(server string, id int64, params *StudentapiRet
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.IfMatch != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2145,6 +2173,11 @@ type StudentapiListResponse406Headers struct {
 	XRequestID *string
 }
 
+// StudentapiListResponse412Headers the declared response headers of an HTTP 412 response for StudentapiList
+type StudentapiListResponse412Headers struct {
+	XRequestID *string
+}
+
 // StudentapiListResponse429Headers the declared response headers of an HTTP 429 response for StudentapiList
 type StudentapiListResponse429Headers struct {
 	RetryAfter int
@@ -2177,6 +2210,8 @@ type StudentapiListResponse struct {
 	JSON404 *NotFound
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2197,6 +2232,8 @@ type StudentapiListResponse struct {
 	Headers404 *StudentapiListResponse404Headers
 	// Headers406 the parsed response headers for an HTTP 406 response
 	Headers406 *StudentapiListResponse406Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *StudentapiListResponse412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StudentapiListResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -2233,6 +2270,11 @@ func (r StudentapiListResponse) GetJSON404() *NotFound {
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
 func (r StudentapiListResponse) GetJSON406() *NotAcceptable {
 	return r.JSON406
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r StudentapiListResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -2706,6 +2748,11 @@ type StudentapiRetrieveResponse406Headers struct {
 	XRequestID *string
 }
 
+// StudentapiRetrieveResponse412Headers the declared response headers of an HTTP 412 response for StudentapiRetrieve
+type StudentapiRetrieveResponse412Headers struct {
+	XRequestID *string
+}
+
 // StudentapiRetrieveResponse429Headers the declared response headers of an HTTP 429 response for StudentapiRetrieve
 type StudentapiRetrieveResponse429Headers struct {
 	RetryAfter int
@@ -2738,6 +2785,8 @@ type StudentapiRetrieveResponse struct {
 	JSON404 *NotFound
 	// JSON406 the response for an HTTP 406 `application/json` response
 	JSON406 *NotAcceptable
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2758,6 +2807,8 @@ type StudentapiRetrieveResponse struct {
 	Headers404 *StudentapiRetrieveResponse404Headers
 	// Headers406 the parsed response headers for an HTTP 406 response
 	Headers406 *StudentapiRetrieveResponse406Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *StudentapiRetrieveResponse412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StudentapiRetrieveResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -2794,6 +2845,11 @@ func (r StudentapiRetrieveResponse) GetJSON404() *NotFound {
 // GetJSON406 returns the response for an HTTP 406 `application/json` response
 func (r StudentapiRetrieveResponse) GetJSON406() *NotAcceptable {
 	return r.JSON406
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r StudentapiRetrieveResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -4209,6 +4265,13 @@ func ParseStudentapiListResponse(rsp *http.Response) (*StudentapiListResponse, e
 		}
 		response.JSON406 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4324,6 +4387,16 @@ func ParseStudentapiListResponse(rsp *http.Response) (*StudentapiListResponse, e
 			headers.XRequestID = &value
 		}
 		response.Headers406 = &headers
+	case rsp.StatusCode == 412:
+		var headers StudentapiListResponse412Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers StudentapiListResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -4905,6 +4978,13 @@ func ParseStudentapiRetrieveResponse(rsp *http.Response) (*StudentapiRetrieveRes
 		}
 		response.JSON406 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5020,6 +5100,16 @@ func ParseStudentapiRetrieveResponse(rsp *http.Response) (*StudentapiRetrieveRes
 			headers.XRequestID = &value
 		}
 		response.Headers406 = &headers
+	case rsp.StatusCode == 412:
+		var headers StudentapiRetrieveResponse412Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers StudentapiRetrieveResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

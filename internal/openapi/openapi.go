@@ -419,7 +419,7 @@ func (b *builder) sharedResponses() map[string]*Response {
 		"NotFound":             detail("No such object, page or format."),
 		"MethodNotAllowed":     {Description: "The path does not take this method; Allow lists those it does.", Headers: ordered.Object[*Header]{{Key: "Allow", Value: &Header{Required: true, Schema: &Schema{Type: "string"}}}}, Content: errorBody("Detail")},
 		"NotAcceptable":        detail("No renderer of the path satisfies the Accept header."),
-		"PreconditionFailed":   detail("If-Match names no current representation of the student."),
+		"PreconditionFailed":   detail("If-Match names no current representation, or If-None-Match on a write names the current one."),
 		"PayloadTooLarge":      detail("The request body is larger than http.max_body_bytes."),
 		"UnsupportedMediaType": detail("The request body's Content-Type is none the path parses."),
 		"TooManyRequests":      {Description: "Throttled.", Headers: retryAfter("Seconds to wait before trying again."), Content: errorBody("Detail")},
@@ -484,9 +484,13 @@ func (b *builder) operation(p Path, op Operation) *OperationObject {
 		o.Parameters = append(o.Parameters, b.listParameters()...)
 	}
 	if read {
-		o.Parameters = append(o.Parameters, &Parameter{Name: "If-None-Match", In: "header",
-			Description: "Entity tags of the client's copy: 304 if one is current.", Schema: &Schema{Type: "string"}})
+		o.Parameters = append(o.Parameters, &Parameter{Name: "If-Match", In: "header",
+			Description: "Answer only if the representation is the one named (its ETag) or exists (*); 412 if not. A list long enough to stream has no ETag, so only * passes it.",
+			Schema:      &Schema{Type: "string"}},
+			&Parameter{Name: "If-None-Match", In: "header",
+				Description: "Entity tags of the client's copy: 304 if one is current.", Schema: &Schema{Type: "string"}})
 		o.Responses["304"] = responseRef("NotModified")
+		o.Responses["412"] = responseRef("PreconditionFailed")
 	}
 	if write {
 		o.Parameters = append(o.Parameters, &Parameter{Name: "If-Match", In: "header",
