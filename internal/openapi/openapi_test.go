@@ -153,7 +153,7 @@ func TestListFollowsPagination(t *testing.T) {
 	if got := params(on); !slices.Contains(got, "page") || slices.Contains(got, "page_size") {
 		t.Errorf("paginated parameters = %v, want page and no page_size", got)
 	}
-	want := []string{"city", "roll", "ordering", "search", "page", "If-None-Match"}
+	want := []string{"city", "roll", "ordering", "search", "page", "If-Match", "If-None-Match"}
 	if got := params(on); !slices.Equal(got, want) {
 		t.Errorf("parameters = %v, want %v", got, want)
 	}
