@@ -14,6 +14,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
+# shellcheck source=scripts/serve.sh
+. scripts/serve.sh
 
 work=$(mktemp -d)
 mnt="$work/mnt"
@@ -45,21 +47,9 @@ go build -tags nomsgpack -trimpath -o "$work/studentapi" . || fail "go build fai
 bin="$work/studentapi"
 export STUDENTAPI_DATABASE_PATH="$mnt/studentapi.db"
 export STUDENTAPI_AUTH_BCRYPT_COST=4
-"$bin" migrate >/dev/null
-STUDENTAPI_PASSWORD='full-pass' "$bin" createsuperuser --noinput --username alice --email a@example.com >/dev/null
-token=$("$bin" drf_create_token alice | awk '{print $3}')
-[[ "$token" =~ ^[0-9a-f]{40}$ ]] || fail "drf_create_token gave no token: $token"
-auth=(-H "Authorization: Token $token")
+seed_user 'full-pass'
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-STUDENTAPI_ADDR="127.0.0.1:$port" "$bin" serve >"$work/server.out" 2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 1 200); do
-  curl -s -o /dev/null "$base/healthz" && break
-  kill -0 "$server_pid" 2>/dev/null || fail "studentapi exited at start"
-  sleep 0.05
-done
+start_server
 
 # create NAME: POST a student; prints the status, and appends the id of a 201
 # to $work/acked.
